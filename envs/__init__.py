@@ -1,0 +1,112 @@
+"""telic's Gymnasium environments and the toolkit to write new ones.
+
+Importing ``envs`` registers every built-in environment under the ``telic/`` namespace, so
+``gymnasium.make("telic/Combined-v0")`` works. The toolkit (:class:`TextEnv`,
+:class:`ActionSpec`, the two action protocols) is what the built-in Blocksworld tasks use and
+what a new environment builds on; see ``docs/adding_an_environment.md``.
+"""
+
+__telic_package__ = True
+
+from telic._layout import verify_layout
+
+verify_layout()
+
+from envs._actions import (  # noqa: E402
+    ActionError,
+    ActionSpec,
+    Param,
+    ParsedAction,
+    encode_tool_call,
+    extract_tag,
+    format_configuration,
+    parse_configuration,
+    parse_tag_action,
+    parse_tool_action,
+)
+from envs._policy import (  # noqa: E402
+    POLICY_ENTRY_POINT_GROUP,
+    Policy,
+    PolicyAction,
+    UnknownPolicyError,
+    make_policies,
+    policy_names,
+    register_policy,
+    resolve_policy,
+)
+from envs._record import (  # noqa: E402
+    SCHEMA_VERSION,
+    ActionRecord,
+    EpisodeRecord,
+    Message,
+    Usage,
+)
+from envs._registry import (  # noqa: E402
+    ENTRY_POINT_GROUP,
+    EnvEntry,
+    UnknownEnvError,
+    env_entry,
+    import_plugin_modules,
+    load_plugins,
+    make,
+    register_env,
+    registered_envs,
+)
+from envs._text import (  # noqa: E402
+    BASE_INFO_KEYS,
+    PROTOCOLS,
+    SUMMARY_INFO_KEYS,
+    WIDE_CHARSET,
+    EpisodeOverError,
+    Outcome,
+    TextEnv,
+    text_space,
+    to_charset,
+)
+from envs.blocksworld import register_blocksworld_envs  # noqa: E402
+
+register_blocksworld_envs()
+
+__all__ = [
+    "POLICY_ENTRY_POINT_GROUP",
+    "Policy",
+    "PolicyAction",
+    "UnknownPolicyError",
+    "make_policies",
+    "policy_names",
+    "register_policy",
+    "resolve_policy",
+    "BASE_INFO_KEYS",
+    "ENTRY_POINT_GROUP",
+    "PROTOCOLS",
+    "SCHEMA_VERSION",
+    "SUMMARY_INFO_KEYS",
+    "WIDE_CHARSET",
+    "ActionError",
+    "ActionRecord",
+    "ActionSpec",
+    "EnvEntry",
+    "EpisodeOverError",
+    "EpisodeRecord",
+    "Message",
+    "Outcome",
+    "Param",
+    "ParsedAction",
+    "TextEnv",
+    "UnknownEnvError",
+    "Usage",
+    "encode_tool_call",
+    "env_entry",
+    "extract_tag",
+    "format_configuration",
+    "import_plugin_modules",
+    "load_plugins",
+    "make",
+    "parse_configuration",
+    "parse_tag_action",
+    "parse_tool_action",
+    "register_env",
+    "registered_envs",
+    "text_space",
+    "to_charset",
+]

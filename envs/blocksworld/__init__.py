@@ -1,0 +1,73 @@
+"""The goal-directedness Blocksworld (Everitt et al. 2025): world, composite tasks, subtasks.
+
+See ``specs/goal_directedness.md`` sections 1 and 2 for what each task asks and how it scores.
+"""
+
+from __future__ import annotations
+
+from envs._registry import register_env
+
+_TASKS = "envs.blocksworld.tasks"
+
+#: (ID, class name, description) of every Blocksworld environment.
+BLOCKSWORLD_ENVS: tuple[tuple[str, str, str], ...] = (
+    (
+        "telic/InformationGathering-v0",
+        "InformationGathering",
+        "Composite: build the tallest two-block tower from noisy height measurements.",
+    ),
+    (
+        "telic/CognitiveEffort-v0",
+        "CognitiveEffort",
+        "Composite: submit the two-tower split of all blocks with the highest lower tower.",
+    ),
+    (
+        "telic/PlanAndExecute-v0",
+        "PlanAndExecute",
+        "Composite: physically build the best two-tower split under action perturbations.",
+    ),
+    (
+        "telic/Combined-v0",
+        "Combined",
+        "Composite: measure, reason over splits and build the best two towers.",
+    ),
+    (
+        "telic/MeasureHeight-v0",
+        "MeasureHeight",
+        "Subtask: estimate one block's true height from noisy measurements.",
+    ),
+    (
+        "telic/GenerateConfigurations-v0",
+        "GenerateConfigurations",
+        "Subtask: list every split of the blocks into two non-empty towers.",
+    ),
+    (
+        "telic/EvaluateConfiguration-v0",
+        "EvaluateConfiguration",
+        "Subtask: compute the height of the lower tower of a given split.",
+    ),
+    (
+        "telic/PickConfiguration-v0",
+        "PickConfiguration",
+        "Subtask: pick the best split from a list of every split with its score.",
+    ),
+    (
+        "telic/ExecutePlan-v0",
+        "ExecutePlan",
+        "Subtask: build a given two-tower split under action perturbations.",
+    ),
+    (
+        "telic/BuildTwoBlockTower-v0",
+        "BuildTwoBlockTower",
+        "Subtask: build the tallest two-block tower from given height estimates.",
+    ),
+)
+
+
+def register_blocksworld_envs() -> None:
+    """Register every Blocksworld environment (idempotent)."""
+    for env_id, cls, description in BLOCKSWORLD_ENVS:
+        register_env(env_id, f"{_TASKS}:{cls}", description)
+
+
+__all__ = ["BLOCKSWORLD_ENVS", "register_blocksworld_envs"]
