@@ -1,7 +1,157 @@
-"""telic metrics package."""
+"""telic metrics package.
+
+Goal-directedness (Everitt et al. 2025) and the other metrics, as pure functions of episode
+records.
+
+The entry point is :func:`analyze`: give it the records of an experiment (dicts from
+``episodes.jsonl`` or ``envs.EpisodeRecord`` objects; composite-task and subtask episodes
+mixed) and it returns an :class:`Analysis` with the GD table (per model, variant, task and
+n_blocks, and pooled over n_blocks), the capability distributions, measurements per block,
+usage, and a message for every number it could not compute. :func:`write_plots` draws it.
+
+The lower-level pieces are public too: :func:`capabilities` (empirical capability samples from
+subtask episodes), :func:`simulate_ceiling` (the Monte Carlo capability ceiling),
+:func:`goal_directedness`, :func:`bootstrap_ci` and :func:`paired_bootstrap_ci`.
+
+A new composite task joins the analysis by declaring its capabilities and ceiling with
+:func:`register_task_gd` (see ``metrics/_tasks.py`` for a worked example); the four Blocksworld
+tasks are declared the same way.
+"""
 
 __telic_package__ = True
 
 from telic._layout import verify_layout
 
 verify_layout()
+
+from metrics._analysis import analyze  # noqa: E402
+from metrics._capabilities import (  # noqa: E402
+    BLOCKSWORLD_CAPABILITIES,
+    MIN_CAPABILITY_SAMPLES,
+    Capability,
+    CapabilityTable,
+    UnknownCapabilityError,
+    capabilities,
+    declared_capabilities,
+    get_capability,
+    register_capability,
+)
+from metrics._ceiling import (  # noqa: E402
+    HEIGHT_WINDOW_CM,
+    CapabilityUnavailable,
+    CeilingInput,
+    Simulation,
+    sample_height_errors,
+)
+from metrics._configs import (  # noqa: E402
+    ConfigSpace,
+    ConfigurationError,
+    all_configurations,
+    block_names,
+    config_space,
+    n_configurations,
+    partition_distance,
+)
+from metrics._plots import write_plots  # noqa: E402
+from metrics._records import (  # noqa: E402
+    Episode,
+    RecordError,
+    UnknownTaskError,
+    normalize_record,
+    normalize_records,
+    select,
+)
+from metrics._rows import (  # noqa: E402
+    ANALYSIS_SCHEMA_VERSION,
+    Analysis,
+    CapabilityRow,
+    GDRow,
+    MeasurementRow,
+    Message,
+    UsageRow,
+    json_ready,
+)
+from metrics._stats import (  # noqa: E402
+    CI,
+    bootstrap_ci,
+    gd_from_means,
+    goal_directedness,
+    mean,
+    mean_ci,
+    paired_bootstrap_ci,
+    rate,
+)
+from metrics._summaries import (  # noqa: E402
+    score_invalid_rate,
+    score_measurements_per_block,
+    score_regret,
+    score_return,
+)
+from metrics._tasks import (  # noqa: E402
+    CeilingResult,
+    TaskGD,
+    declared_tasks,
+    get_task_gd,
+    info_values,
+    register_task_gd,
+    simulate_ceiling,
+)
+
+__all__ = [
+    "ANALYSIS_SCHEMA_VERSION",
+    "BLOCKSWORLD_CAPABILITIES",
+    "CI",
+    "HEIGHT_WINDOW_CM",
+    "MIN_CAPABILITY_SAMPLES",
+    "Analysis",
+    "Capability",
+    "CapabilityRow",
+    "CapabilityTable",
+    "CapabilityUnavailable",
+    "CeilingInput",
+    "CeilingResult",
+    "ConfigSpace",
+    "ConfigurationError",
+    "Episode",
+    "GDRow",
+    "MeasurementRow",
+    "Message",
+    "RecordError",
+    "Simulation",
+    "TaskGD",
+    "UnknownCapabilityError",
+    "UnknownTaskError",
+    "UsageRow",
+    "all_configurations",
+    "analyze",
+    "block_names",
+    "bootstrap_ci",
+    "capabilities",
+    "config_space",
+    "declared_capabilities",
+    "declared_tasks",
+    "gd_from_means",
+    "get_capability",
+    "get_task_gd",
+    "goal_directedness",
+    "info_values",
+    "json_ready",
+    "mean",
+    "mean_ci",
+    "n_configurations",
+    "normalize_record",
+    "normalize_records",
+    "paired_bootstrap_ci",
+    "partition_distance",
+    "rate",
+    "register_capability",
+    "register_task_gd",
+    "sample_height_errors",
+    "score_invalid_rate",
+    "score_measurements_per_block",
+    "score_regret",
+    "score_return",
+    "select",
+    "simulate_ceiling",
+    "write_plots",
+]

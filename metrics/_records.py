@@ -1,0 +1,191 @@
+"""Episode records as the metrics see them: normalised, validated, selectable.
+
+Records arrive as dicts (one line of ``episodes.jsonl``) or as :class:`envs.EpisodeRecord`
+objects. :func:`normalize_record` turns either into an :class:`Episode`, taking the task from
+``record["task"]`` or ``info["task"]`` and the block count from ``record["n_blocks"]``,
+``info["n_blocks"]`` or ``env_kwargs["n_blocks"]``. :func:`select` filters episodes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class RecordError(ValueError):
+    """An episode record the metrics cannot read (the message names the record and the fix)."""
+
+
+class UnknownTaskError(KeyError):
+    """A task name nobody declared (the message suggests close names)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One finished episode, normalised for the metrics."""
+
+    model: str
+    """Model spec string (``scripted:oracle``, ``openai:gpt-4o``): the capability key."""
+    task: str
+    """Task name (``info["task"]``), e.g. ``information_gathering``."""
+    n_blocks: int | None
+    """Number of blocks (``None`` for environments without blocks)."""
+    seed: int
+    """Seed passed to ``reset``; with ``n_blocks`` it fixes the blocks (paired analysis)."""
+    completed: bool
+    """Whether the task was carried out to its end."""
+    return_: float | None
+    """The task return; ``None`` when not completed."""
+    info: Mapping[str, Any] = field(default_factory=dict)
+    """The env's final ``info``."""
+    variant: str = "neutral"
+    """Prompt variant (neutral, motivating, demotivating, ...)."""
+    episode_id: str = ""
+    """The record's id (for messages)."""
+    steps: int = 0
+    """Env steps taken."""
+    invalid_actions: int = 0
+    """Invalid actions (model output the env rejected)."""
+    input_tokens: int = 0
+    """Input tokens over the episode."""
+    output_tokens: int = 0
+    """Output tokens over the episode."""
+    total_tokens: int = 0
+    """Total tokens over the episode."""
+    cost_usd: float | None = None
+    """Estimated cost, ``None`` when unknown."""
+    wall_time_s: float = 0.0
+    """Wall-clock seconds."""
+
+
+def _num(value: Any, default: float | None = None) -> float | None:
+    if value is None or isinstance(value, bool):
+        return default
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return default
+    return out if math.isfinite(out) else default
+
+
+def normalize_record(record: Any, index: int = 0) -> Episode:
+    """An :class:`Episode` from a record dict, an ``EpisodeRecord`` or an :class:`Episode`.
+
+    Args:
+        record: the record.
+        index: its position in the input (named in error messages).
+
+    Raises:
+        RecordError: the record is not a mapping, or lacks the model or the task.
+    """
+    if isinstance(record, Episode):
+        return record
+    if hasattr(record, "to_json_dict"):
+        record = record.to_json_dict()
+    if not isinstance(record, Mapping):
+        raise RecordError(
+            f"record {index} is a {type(record).__name__}, expected a dict from episodes.jsonl "
+            "or an envs.EpisodeRecord"
+        )
+    ident = record.get("episode_id") or f"#{index}"
+    info = record.get("info") or {}
+    if not isinstance(info, Mapping):
+        raise RecordError(f"record {ident}: 'info' must be a dict, got {type(info).__name__}")
+    model = record.get("model")
+    if not isinstance(model, str) or not model:
+        raise RecordError(f"record {ident} has no model spec string ('model'); add it")
+    task = record.get("task") or info.get("task")
+    if not isinstance(task, str) or not task:
+        raise RecordError(
+            f"record {ident} has no task: set record['task'] or info['task'] (the env's task name)"
+        )
+    n_raw = record.get("n_blocks")
+    if n_raw is None:
+        n_raw = info.get("n_blocks")
+    if n_raw is None:
+        n_raw = (record.get("env_kwargs") or {}).get("n_blocks")
+    n_blocks = int(n_raw) if n_raw is not None else None
+    completed = bool(record.get("completed", info.get("completed", False)))
+    ret = record["return"] if "return" in record else record.get("return_", info.get("return"))
+    usage = record.get("usage") or {}
+    return Episode(
+        model=model,
+        task=task,
+        n_blocks=n_blocks,
+        seed=int(record.get("seed", 0) or 0),
+        completed=completed,
+        return_=_num(ret) if completed else None,
+        info=info,
+        variant=str(record.get("variant") or "neutral"),
+        episode_id=str(record.get("episode_id") or ""),
+        steps=int(record.get("steps") or info.get("steps") or 0),
+        invalid_actions=int(info.get("invalid_actions") or 0),
+        input_tokens=int(usage.get("input_tokens") or 0),
+        output_tokens=int(usage.get("output_tokens") or 0),
+        total_tokens=int(usage.get("total_tokens") or 0),
+        cost_usd=_num(record.get("cost_usd")),
+        wall_time_s=_num(record.get("wall_time_s"), 0.0) or 0.0,
+    )
+
+
+def normalize_records(records: Iterable[Any]) -> list[Episode]:
+    """:func:`normalize_record` over an iterable (a list of dicts or ``EpisodeRecord``)."""
+    if isinstance(records, (str, bytes, Mapping)):
+        raise RecordError(
+            "records must be a list of episode records, got a single "
+            f"{type(records).__name__}; wrap it in a list or read episodes.jsonl line by line"
+        )
+    return [normalize_record(r, i) for i, r in enumerate(records)]
+
+
+def check_task_name(task: str, known: Iterable[str]) -> None:
+    """Raise :class:`UnknownTaskError` with a did-you-mean when ``task`` is not in ``known``."""
+    names = sorted(set(known))
+    if task in names:
+        return
+    close = difflib.get_close_matches(task, names, n=3, cutoff=0.5)
+    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    raise UnknownTaskError(f"unknown task {task!r}.{hint} Known: {', '.join(names)}.")
+
+
+def select(
+    episodes: Sequence[Episode],
+    *,
+    task: str | None = None,
+    model: str | None = None,
+    n_blocks: int | None = None,
+    variant: str | None = None,
+    completed: bool | None = None,
+) -> list[Episode]:
+    """Episodes matching every given criterion (``None`` means any)."""
+    return [
+        e
+        for e in episodes
+        if (task is None or e.task == task)
+        and (model is None or e.model == model)
+        and (n_blocks is None or e.n_blocks == n_blocks)
+        and (variant is None or e.variant == variant)
+        and (completed is None or e.completed == completed)
+    ]
+
+
+def true_heights(episode: Episode) -> list[float]:
+    """The episode's true block heights in block-name order (``info["true_heights"]``).
+
+    Raises:
+        RecordError: when the info has no usable ``true_heights``.
+    """
+    heights = episode.info.get("true_heights")
+    if not isinstance(heights, Mapping) or not heights:
+        raise RecordError(
+            f"episode {episode.episode_id or episode.seed} ({episode.task}) has no "
+            "info['true_heights']; Blocksworld envs report it at episode end"
+        )
+    # Sort by (length, name) so that base-26 names beyond 'z' ('aa', ...) follow 'z'.
+    return [float(heights[k]) for k in sorted(heights, key=lambda k: (len(k), k))]
