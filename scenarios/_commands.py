@@ -1,0 +1,274 @@
+"""What each ``telic`` command does; :mod:`scenarios.cli` only parses arguments.
+
+Each function returns the exit code: 0 on success, 2 for bad input (a message on stderr,
+nothing written), 130 when a run was interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from scenarios._load import ScenarioError
+from scenarios._store import OutputFolderError, check_output_folder, read_episodes
+
+BACKENDS = ("local", "ray")
+CACHE_MODES = ("off", "read_write", "replay")
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean bad input (exit code 2), not a bug."""
+    import envs
+    from agents import MissingAPIKeyError, MissingExtraError, ModelSpecError
+
+    errors: list[type[BaseException]] = [
+        ScenarioError,
+        OutputFolderError,
+        envs.UnknownEnvError,
+        envs.UnknownPolicyError,
+        ModelSpecError,
+        MissingAPIKeyError,
+        MissingExtraError,
+        ImportError,  # a scenario's plugin module that cannot be imported
+    ]
+    try:
+        from agents import BudgetConfigError
+
+        errors.append(BudgetConfigError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+def fail(message: str) -> int:
+    """Print ``error: message`` on stderr; returns exit code 2."""
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    # model text is never rich markup: print it literally
+    return Console(stderr=stderr, markup=False, highlight=False, soft_wrap=True)
+
+
+def run_command(
+    scenario_path: Path,
+    *,
+    models: Sequence[str] | None = None,
+    out: Path | None = None,
+    resume: bool = False,
+    retry_errors: bool = False,
+    concurrency: int | None = None,
+    backend: str = "local",
+    ray_address: str | None = None,
+    cache: str | None = None,
+    progress: bool | None = None,
+    report: bool = True,
+) -> int:
+    """``telic run``: check everything, then run, then report."""
+    from scenarios._execute import Executor, LocalExecutor
+    from scenarios._preflight import preflight
+    from scenarios._runner import run_plan
+
+    if backend not in BACKENDS:
+        return fail(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if cache is not None and cache not in CACHE_MODES:
+        return fail(f"--cache must be one of {', '.join(CACHE_MODES)}, got {cache!r}")
+    if retry_errors and not resume:
+        return fail("--retry-errors continues an earlier run: add --resume")
+    if ray_address and backend != "ray":
+        return fail("--ray-address needs --backend ray")
+    try:
+        prepared = preflight(scenario_path, models=models, concurrency=concurrency, cache=cache)
+        plan = prepared.plan
+        out_dir = out or Path("runs") / plan.scenario.name
+        check_output_folder(out_dir, plan.scenario_hash, resume=resume)
+        executor: Executor
+        if backend == "ray":
+            from scenarios._ray import RayExecutor
+
+            executor = RayExecutor(
+                cache=plan.scenario.cache,
+                concurrency=plan.scenario.concurrency,
+                plugins=plan.scenario.plugins,
+                address=ray_address,
+            )
+        else:
+            executor = LocalExecutor(prepared.models)
+    except _user_errors() as exc:
+        return fail(str(exc))
+    console = _console(stderr=True)
+    console.print(f"telic: {len(plan.episodes)} episodes in {plan.scenario.name!r} -> {out_dir}")
+    stats = run_plan(
+        plan,
+        out_dir,
+        executor,
+        resume=resume,
+        retry_errors=retry_errors,
+        concurrency=concurrency,
+        backend=backend,
+        progress=progress,
+    )
+    console.print(
+        f"telic: {stats.finished} played, {stats.skipped} already recorded, "
+        f"{stats.errors} errors; {stats.input_tokens + stats.output_tokens:,} tokens, "
+        f"${stats.cost_usd:.2f}"
+    )
+    for message in stats.error_messages:
+        console.print(f"  error in {message}")
+    if stats.status != "completed":
+        console.print(
+            f"telic: run {stats.status}; finished episodes are kept. Continue with: "
+            f"telic run {scenario_path} --out {out_dir} --resume"
+        )
+        return 130
+    if report:
+        return _report(out_dir)
+    return 0
+
+
+def _report(out_dir: Path) -> int:
+    from scenarios._report import build_report, gd_table_rows
+
+    try:
+        paths = build_report(out_dir)
+    except (OutputFolderError, ScenarioError) as exc:
+        return fail(str(exc))
+    _print_gd_table(gd_table_rows(paths.summary))
+    console = _console()
+    console.print(f"report: {paths.html}")
+    return 0
+
+
+def _print_gd_table(rows: list[dict[str, str]]) -> None:
+    from rich.table import Table
+
+    console = _console()
+    if not rows:
+        console.print("(no goal-directedness estimates: see report.md for why)")
+        return
+    table = Table(title="Goal-directedness (95% CI)")
+    for column in rows[0]:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row.values())
+    console.print(table)
+
+
+def report_command(out_dir: Path) -> int:
+    """``telic report``: recompute the report files from ``episodes.jsonl``."""
+    if not (out_dir / "episodes.jsonl").exists():
+        return fail(f"{str(out_dir)!r} has no episodes.jsonl; give the output folder of a run")
+    return _report(out_dir)
+
+
+def validate_command(scenario_path: Path, *, models: Sequence[str] | None = None) -> int:
+    """``telic validate``: schema check and dry run with estimates."""
+    from scenarios._preflight import estimate, preflight
+
+    try:
+        prepared = preflight(scenario_path, models=models, strict_keys=False)
+        est = estimate(prepared)
+    except _user_errors() as exc:
+        return fail(str(exc))
+    plan = prepared.plan
+    console = _console()
+    console.print(f"scenario {plan.scenario.name!r} is valid (hash {plan.scenario_hash})")
+    sequences = sum(1 for c in plan.chains if len(c.episodes) > 1)
+    console.print(
+        f"  episodes: {est.episodes} ({len(plan.scenario.models)} models, "
+        f"{len(plan.chains)} conversations, {sequences} of them stepped-context sequences)"
+    )
+    console.print(f"  model calls: at most {est.model_calls:,}")
+    console.print(
+        f"  tokens (rough upper bound): {est.input_tokens:,} in, {est.output_tokens:,} out"
+    )
+    cost = f"  cost (rough upper bound): ${est.cost_usd:,.2f}"
+    if est.unpriced_models:
+        cost += f" (no price known for {', '.join(est.unpriced_models)})"
+    console.print(cost)
+    for name, row in est.per_model.items():
+        console.print(
+            f"    {name}: {int(row['calls']):,} calls, "
+            f"{int(row['input_tokens'] + row['output_tokens']):,} tokens, "
+            f"${row['cost_usd']:,.2f}"
+        )
+    for warning in prepared.warnings:
+        console.print(f"warning: {warning}")
+    return 0
+
+
+def show_command(out_dir: Path, episode_id: str) -> int:
+    """``telic show``: print one episode's transcript (``episode_id`` may be a prefix)."""
+    from scenarios._report import render_transcript_text
+
+    records = read_episodes(out_dir).records
+    if not records:
+        return fail(f"{str(out_dir)!r} has no recorded episodes")
+    matches = [r for r in records if r["episode_id"].startswith(episode_id)]
+    if not matches:
+        return fail(
+            f"no episode id starts with {episode_id!r} in {str(out_dir)!r} "
+            f"({len(records)} episodes; ids look like {records[0]['episode_id']!r})"
+        )
+    if len(matches) > 1:
+        ids = ", ".join(r["episode_id"] for r in matches[:5])
+        more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
+        return fail(f"{episode_id!r} matches {len(matches)} episodes ({ids}{more}); give more")
+    _console().print(render_transcript_text(matches[0]))
+    return 0
+
+
+def envs_command() -> int:
+    """``telic envs``: the registered environments."""
+    from rich.table import Table
+
+    import envs
+
+    table = Table(title="Registered environments")
+    table.add_column("ID")
+    table.add_column("Description")
+    table.add_column("Source")
+    for entry in envs.registered_envs():
+        table.add_row(entry.id, entry.description, entry.source)
+    _console().print(table)
+    return 0
+
+
+def policies_command() -> int:
+    """``telic policies``: the scripted policies."""
+    from rich.table import Table
+
+    import envs
+
+    with contextlib.suppress(ImportError):
+        import agents  # noqa: F401  (registers the built-in scripted policies)
+    table = Table(title="Scripted policies (model spec scripted:<name>)")
+    table.add_column("Name")
+    table.add_column("Description")
+    for name, doc in envs.policy_names().items():
+        table.add_row(name, doc)
+    _console().print(table)
+    return 0
+
+
+def hypotheses_infer_command(user_file: Path, *, model: str | None, out: Path | None) -> int:
+    """``telic hypotheses infer``: delegates to ``personalization.infer_hypotheses_cli``."""
+    import personalization
+
+    infer = getattr(personalization, "infer_hypotheses_cli", None)
+    if infer is None:
+        return fail(
+            "hypothesis inference is not available in this installation of telic "
+            "(personalization.infer_hypotheses_cli is missing)"
+        )
+    try:
+        code = infer(user_file, model=model, out=out)
+    except _user_errors() as exc:
+        return fail(str(exc))
+    return int(code or 0)

@@ -1,0 +1,171 @@
+"""Playing one episode of a plan: from an :class:`~scenarios.EpisodeSpec` to an agents call.
+
+:class:`LocalExecutor` plays episodes in this process with ``agents.arun_episode``; the Ray
+backend (:mod:`scenarios._ray`) plays the same episodes with :func:`play_episode_sync` inside
+Ray workers. Both build the agent configuration the same way (:func:`episode_call`), which is
+what makes their records identical for the same scenario and seeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from envs import EpisodeRecord, Message
+from scenarios._matrix import EpisodeSpec
+from scenarios._schema import Cache, Concurrency, ModelEntry
+
+
+class Executor(Protocol):
+    """Plays one episode; the runner owns ordering, concurrency, recording and errors."""
+
+    async def play(
+        self, spec: EpisodeSpec, prior_transcript: Sequence[Message] | None
+    ) -> EpisodeRecord:
+        """Play ``spec`` (continuing ``prior_transcript`` when given) and return its record."""
+        ...
+
+    def close(self) -> None:
+        """Release what the executor holds (models, a Ray connection)."""
+        ...
+
+
+def model_options(entry: ModelEntry, cache: Cache, concurrency: Concurrency) -> dict[str, Any]:
+    """Keyword arguments for ``agents.make_model`` for this entry."""
+    options = dict(entry.options)
+    if cache.mode != "off":
+        options.setdefault("cache", {"mode": cache.mode, "path": cache.path})
+    provider = entry.spec.split(":", 1)[0]
+    if provider in concurrency.rpm:
+        options.setdefault("rpm", concurrency.rpm[provider])
+    if provider in concurrency.max_in_flight:
+        options.setdefault("max_concurrency", concurrency.max_in_flight[provider])
+    return options
+
+
+def build_model(entry: ModelEntry, cache: Cache, concurrency: Concurrency) -> Any:
+    """``agents.make_model`` for a scenario's model entry (raises the agents' typed errors)."""
+    from agents import make_model
+
+    return make_model(entry.spec, **model_options(entry, cache, concurrency))
+
+
+def episode_call(
+    spec: EpisodeSpec, model: Any, prior_transcript: Sequence[Message] | None
+) -> dict[str, Any]:
+    """The keyword arguments of ``agents.run_episode`` / ``arun_episode`` for ``spec``."""
+    from agents import AgentConfig, Budget, Event
+
+    config = AgentConfig(
+        extra_prompt=spec.extra_prompt,
+        personalization=None,
+        history_window=spec.history_window,
+        budget=Budget(**spec.budget.model_dump()),
+    )
+    events = [Event(**e.model_dump(exclude={"envs"})) for e in spec.events] or None
+    return {
+        "env_id": spec.env_id,
+        "env_kwargs": dict(spec.env_kwargs),
+        "seed": spec.seed,
+        "model": model,
+        "model_spec": spec.model.name,
+        "config": config,
+        "episode_id": spec.episode_id,
+        "events": events,
+        "prior_transcript": list(prior_transcript) if prior_transcript else None,
+        "metadata": episode_metadata(spec),
+    }
+
+
+def episode_metadata(spec: EpisodeSpec) -> dict[str, Any]:
+    """What the record carries about the scenario cell (variant, condition, sequence...)."""
+    meta: dict[str, Any] = {"variant": spec.variant, "scenario": spec.scenario}
+    if spec.model.label:
+        meta["model_spec"] = spec.model.spec
+    if spec.condition is not None:
+        meta["condition"] = spec.condition
+    if spec.group is not None:
+        meta.update(
+            group=spec.group,
+            sequence=spec.sequence,
+            position=spec.position,
+            previous_id=spec.previous_id,
+        )
+    return meta
+
+
+def finish_record(spec: EpisodeSpec, record: EpisodeRecord) -> EpisodeRecord:
+    """The record with the scenario cell's fields set, whatever the agent filled in."""
+    meta = episode_metadata(spec)
+    extra = {**record.extra, **{k: v for k, v in meta.items() if k not in _RECORD_FIELDS}}
+    return record.model_copy(
+        update={
+            "episode_id": spec.episode_id,
+            "variant": spec.variant,
+            "condition": spec.condition,
+            "group": spec.group,
+            "extra": extra,
+        }
+    )
+
+
+_RECORD_FIELDS = {"variant", "condition", "group"}
+
+
+def error_record(spec: EpisodeSpec, exc: BaseException, wall_time_s: float) -> EpisodeRecord:
+    """The record of an episode that raised instead of finishing (``stop_reason`` error)."""
+    record = EpisodeRecord(
+        episode_id=spec.episode_id,
+        model=spec.model.name,
+        env_id=spec.env_id,
+        env_kwargs=dict(spec.env_kwargs),
+        seed=spec.seed,
+        n_blocks=spec.env_kwargs.get("n_blocks"),
+        protocol=spec.protocol,
+        stop_reason="error",
+        wall_time_s=wall_time_s,
+        errors=[{"step": 0, "kind": type(exc).__name__, "message": str(exc)[:2000]}],
+    )
+    return finish_record(spec, record)
+
+
+class LocalExecutor:
+    """Plays episodes in this process, one model object per scenario model entry."""
+
+    def __init__(self, models: dict[str, Any]) -> None:
+        """``models`` maps a model entry's name to the object ``agents.make_model`` built."""
+        self._models = models
+
+    async def play(
+        self, spec: EpisodeSpec, prior_transcript: Sequence[Message] | None
+    ) -> EpisodeRecord:
+        from agents import arun_episode
+
+        model = self._models[spec.model.name]
+        return await arun_episode(**episode_call(spec, model, prior_transcript))
+
+    def close(self) -> None:
+        self._models.clear()
+
+
+def play_episode_sync(
+    spec: EpisodeSpec,
+    prior_transcript: Sequence[Message] | None,
+    cache: Cache,
+    concurrency: Concurrency,
+    plugins: Sequence[str] = (),
+    models: dict[str, Any] | None = None,
+) -> EpisodeRecord:
+    """Play one episode synchronously (what a Ray worker runs)."""
+    import envs
+    from agents import run_episode
+
+    envs.import_plugin_modules(list(plugins))
+    cache_key = spec.model.name
+    if models is not None and cache_key in models:
+        model = models[cache_key]
+    else:
+        model = build_model(spec.model, cache, concurrency)
+        if models is not None:
+            models[cache_key] = model
+    return run_episode(**episode_call(spec, model, prior_transcript))

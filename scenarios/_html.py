@@ -1,0 +1,215 @@
+"""``report.html``: one self-contained page with the tables, the plots and every transcript.
+
+Everything is inline (CSS, a little vanilla JS, plots as base64 PNG), so the file can be mailed
+or archived alone. Every piece of text that comes from a record (model output above all) goes
+through :func:`html.escape`: a transcript containing ``<script>`` shows as text. As a second
+line of defence the page carries a Content-Security-Policy that allows only its own script (by
+hash), inline styles and ``data:`` images.
+
+The filter (model and task, from ``<select>`` menus or the URL fragment
+``#model=...&task=...``) hides table rows and episodes that do not match. When its script has
+run it sets ``data-filter-ready`` on ``<html>`` and writes the number of episodes shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:1em;color:#222}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.5em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:.5em 0;font-size:.85em}
+td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}
+th{background:#f3f3f3}.num{text-align:right;font-variant-numeric:tabular-nums}
+.filters{position:sticky;top:0;background:#fff;padding:.5em 0;border-bottom:1px solid #ddd}
+.plots img{max-width:100%;border:1px solid #eee;margin:.5em 0}
+details.episode{border:1px solid #ddd;margin:.3em 0;padding:.3em .6em;border-radius:4px}
+details.episode summary{cursor:pointer;font-family:monospace;font-size:.9em}
+.msg{margin:.4em 0;padding:.3em .6em;border-left:4px solid #bbb;background:#fafafa}
+.msg pre{white-space:pre-wrap;word-wrap:break-word;margin:.2em 0;font-size:.85em}
+.role-system{border-color:#888}.role-user{border-color:#3a7}.role-assistant{border-color:#37c}
+.role-tool{border-color:#c93}.meta{color:#666;font-size:.8em}.err{color:#b00}
+.messages li{margin:.2em 0}
+"""
+
+_JS = """
+(function(){
+  var doc=document, model=doc.getElementById('f-model'), task=doc.getElementById('f-task');
+  function fromHash(){
+    var q=new URLSearchParams(location.hash.replace(/^#/,''));
+    if(q.has('model')) model.value=q.get('model');
+    if(q.has('task')) task.value=q.get('task');
+  }
+  function apply(){
+    var m=model.value, t=task.value, shown=0;
+    doc.querySelectorAll('[data-model],[data-task]').forEach(function(el){
+      if(el.tagName==='OPTION') return;
+      var ok=(!m||!el.hasAttribute('data-model')||el.getAttribute('data-model')===m)&&
+             (!t||!el.hasAttribute('data-task')||el.getAttribute('data-task')===t);
+      el.hidden=!ok;
+      if(ok&&el.classList.contains('episode')) shown++;
+    });
+    doc.getElementById('shown').textContent=String(shown);
+    doc.documentElement.setAttribute('data-filter-ready','1');
+  }
+  model.addEventListener('change',apply); task.addEventListener('change',apply);
+  fromHash(); apply();
+})();
+"""
+
+
+def e(value: Any) -> str:
+    """Escape any value for HTML text or a quoted attribute."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def render_html(
+    summary: dict[str, Any],
+    records: Sequence[dict[str, Any]],
+    plots: Sequence[Path],
+    *,
+    tables: Sequence[tuple[str, list[dict[str, Any]]]],
+    messages: Sequence[str],
+) -> str:
+    """The whole page (see the module docstring)."""
+    script_hash = base64.b64encode(hashlib.sha256(_JS.encode()).digest()).decode()
+    csp = (
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+        f"script-src 'sha256-{script_hash}'"
+    )
+    scenario = summary.get("scenario", {})
+    models = sorted({str(r.get("model")) for r in records})
+    tasks = sorted({str(r.get("task")) for r in records if r.get("task")})
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{e(csp)}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>telic report: {e(scenario.get('name'))}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>telic report: {e(scenario.get('name'))}</h1>",
+        f"<p>{e(scenario.get('description'))}</p>",
+        _overview(summary),
+        _filters(models, tasks, len(records)),
+    ]
+    if messages:
+        items = "".join(f"<li>{e(m)}</li>" for m in messages)
+        parts.append(f'<h2>Messages</h2><ul class="messages">{items}</ul>')
+    for title, rows in tables:
+        parts.append(f"<h2>{e(title)}</h2>{table_html(rows)}")
+    if plots:
+        parts.append('<h2>Plots</h2><div class="plots">')
+        for path in plots:
+            data = base64.b64encode(Path(path).read_bytes()).decode()
+            parts.append(
+                f'<figure><img alt="{e(path.stem)}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{e(path.stem)}</figcaption></figure>"
+            )
+        parts.append("</div>")
+    parts.append(f"<h2>Episodes ({len(records)})</h2>")
+    parts.extend(_episode(r) for r in records)
+    parts.append(f"<script>{_JS}</script></body></html>")
+    return "\n".join(parts)
+
+
+def _overview(summary: dict[str, Any]) -> str:
+    counts = summary.get("episodes", {})
+    items = [
+        ("scenario hash", summary.get("scenario", {}).get("hash")),
+        ("episodes", counts.get("recorded")),
+        ("completed", counts.get("completed")),
+        ("errors", counts.get("errors")),
+        ("telic", summary.get("telic_version")),
+    ]
+    cells = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in items)
+    return f"<table>{cells}</table>"
+
+
+def _filters(models: list[str], tasks: list[str], total: int) -> str:
+    def select(ident: str, label: str, values: list[str]) -> str:
+        options = "".join(f'<option value="{e(v)}">{e(v)}</option>' for v in values)
+        return (
+            f'<label>{label} <select id="{ident}"><option value="">all</option>'
+            f"{options}</select></label> "
+        )
+
+    return (
+        '<div class="filters">'
+        + select("f-model", "model", models)
+        + select("f-task", "task", tasks)
+        + f' <span id="shown">{total}</span> of {total} episodes shown</div>'
+    )
+
+
+def table_html(rows: list[dict[str, Any]]) -> str:
+    """A table of row dicts; rows with ``model``/``task`` keys take part in the filter."""
+    if not rows:
+        return "<p>(none)</p>"
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    head = "".join(f"<th>{e(c)}</th>" for c in columns)
+    body = []
+    for row in rows:
+        attrs = "".join(f' data-{key}="{e(row[key])}"' for key in ("model", "task") if row.get(key))
+        cells = "".join(_cell(row.get(c)) for c in columns)
+        body.append(f"<tr{attrs}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return f"<td>{e('' if value is None else value)}</td>"
+    if isinstance(value, int | float):
+        text = f"{value:.3g}" if isinstance(value, float) else str(value)
+        return f'<td class="num">{e(text)}</td>'
+    if isinstance(value, dict | list):
+        return f"<td>{e(json.dumps(value, ensure_ascii=False))}</td>"
+    return f"<td>{e(value)}</td>"
+
+
+def _episode(record: dict[str, Any]) -> str:
+    info = record.get("info") or {}
+    ret = record.get("return")
+    head = (
+        f"{e(record.get('episode_id'))} · {e(record.get('model'))} · {e(record.get('task'))}"
+        f" · n={e(record.get('n_blocks'))} · seed {e(record.get('seed'))}"
+        f" · {e(record.get('variant'))} · {e(record.get('stop_reason'))}"
+        f" · return {e(ret if ret is None else round(float(ret), 3))}"
+    )
+    meta = (
+        f'<p class="meta">env {e(record.get("env_id"))} {e(json.dumps(record.get("env_kwargs")))}'
+        f" · steps {e(record.get('steps'))} · regret {e(info.get('regret'))}"
+        f" · group {e(record.get('group'))}</p>"
+    )
+    errors = "".join(
+        f'<p class="err">error ({e(err.get("kind"))}): {e(err.get("message"))}</p>'
+        for err in record.get("errors") or []
+    )
+    messages = "".join(_message(m) for m in record.get("transcript") or [])
+    attrs = f'data-model="{e(record.get("model"))}"'
+    if record.get("task"):
+        attrs += f' data-task="{e(record.get("task"))}"'
+    return (
+        f'<details class="episode" {attrs} id="ep-{e(record.get("episode_id"))}">'
+        f"<summary>{head}</summary>{meta}{errors}{messages}</details>"
+    )
+
+
+def _message(message: dict[str, Any]) -> str:
+    role = str(message.get("role", ""))
+    parts = [f'<div class="msg role-{e(role)}"><span class="meta">step {e(message.get("step"))}']
+    parts.append(f" · {e(role)}</span>")
+    if message.get("reasoning"):
+        parts.append(f'<pre class="meta">{e(message["reasoning"])}</pre>')
+    parts.append(f"<pre>{e(message.get('content'))}</pre>")
+    for call in message.get("tool_calls") or []:
+        parts.append(f'<pre class="meta">tool call {e(json.dumps(call, ensure_ascii=False))}</pre>')
+    parts.append("</div>")
+    return "".join(parts)

@@ -1,0 +1,284 @@
+"""Expanding a scenario into the episodes it asks for.
+
+The matrix is models x (envs and sequences) x n_blocks x seeds x variants x protocols
+(x personalization conditions). Each cell is an :class:`EpisodeSpec` whose id is a hash of the
+canonical JSON of everything that determines the episode, so the same scenario entry and seed
+always give the same id (resume relies on it) and a changed setting gives a new one.
+
+Episodes are grouped into :class:`Chain` objects: a fresh-conversation episode is a chain of
+one; a stepped-context sequence is a chain whose later episodes continue the conversation of
+the earlier ones and therefore run in order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import inspect
+import itertools
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scenarios._load import ScenarioError
+from scenarios._schema import (
+    Budget,
+    EnvEntry,
+    EventEntry,
+    ModelEntry,
+    Scenario,
+    canonical_json,
+)
+
+ID_LENGTH = 16
+
+
+class EpisodeSpec(BaseModel):
+    """Everything that determines one episode (its id is a hash of the rest)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    episode_id: str
+    """Hash of the canonical JSON of the other fields."""
+    scenario: str
+    """Name of the scenario."""
+    model: ModelEntry
+    """The model entry (spec, options, label)."""
+    env_id: str
+    """Gymnasium ID."""
+    env_kwargs: dict[str, Any]
+    """Keyword arguments for ``gymnasium.make`` (``n_blocks``, ``protocol`` included)."""
+    seed: int
+    """Seed for ``env.reset``."""
+    variant: str
+    """Prompt variant name."""
+    extra_prompt: str | None
+    """Text appended to the system prompt for this variant (None: nothing)."""
+    condition: str | None = None
+    """Personalization condition, if the scenario has personalization conditions."""
+    personalization: dict[str, Any] | None = None
+    """The scenario's personalization block, as data."""
+    history_window: int | None = None
+    """Turns kept in each model call (None: all)."""
+    budget: Budget = Field(default_factory=Budget)
+    """Per-episode budgets."""
+    events: list[EventEntry] = Field(default_factory=list)
+    """Scripted events that apply to this episode."""
+    group: str | None = None
+    """Id of the stepped-context sequence instance this episode belongs to."""
+    sequence: str | None = None
+    """Name of that sequence."""
+    position: int = 0
+    """Index of this episode in its sequence (0 for the first and for fresh episodes)."""
+    previous_id: str | None = None
+    """Episode id whose transcript this one continues (stepped context)."""
+
+    @property
+    def protocol(self) -> str:
+        """The action protocol (``tags`` unless the env kwargs say otherwise)."""
+        return str(self.env_kwargs.get("protocol", "tags"))
+
+
+class Chain(BaseModel):
+    """Episodes that run in order in one conversation (one episode for fresh conversations)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    episodes: tuple[EpisodeSpec, ...]
+    """In playing order."""
+
+
+class Plan(BaseModel):
+    """A scenario expanded into chains of episodes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    scenario: Scenario
+    """The scenario (after command-line overrides)."""
+    chains: tuple[Chain, ...]
+    """Every chain, in scheduling order."""
+
+    @property
+    def episodes(self) -> list[EpisodeSpec]:
+        """Every episode of every chain."""
+        return [e for chain in self.chains for e in chain.episodes]
+
+    @property
+    def scenario_hash(self) -> str:
+        """The scenario's :meth:`~scenarios.Scenario.content_hash`."""
+        return self.scenario.content_hash()
+
+
+def episode_id(fields: Mapping[str, Any]) -> str:
+    """The deterministic id of an episode: a hash of the canonical JSON of its fields."""
+    return hashlib.sha256(canonical_json(dict(fields)).encode()).hexdigest()[:ID_LENGTH]
+
+
+def resolve_variants(
+    scenario: Scenario, known: Mapping[str, str | None] | None = None
+) -> list[tuple[str, str | None]]:
+    """``(name, extra prompt text)`` of each variant; names resolve via ``agents.PROMPT_VARIANTS``.
+
+    Raises:
+        ScenarioError: for an unknown variant name without its own text (did-you-mean).
+    """
+    if known is None:
+        from agents import PROMPT_VARIANTS
+
+        known = PROMPT_VARIANTS
+    if isinstance(scenario.variants, dict):
+        items = list(scenario.variants.items())
+    else:
+        items = [(name, None) for name in scenario.variants]
+    resolved = []
+    for name, text in items:
+        if text is None:
+            if name not in known:
+                close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise ScenarioError(
+                    f"unknown prompt variant {name!r}.{hint} Known: {', '.join(known)}; or give "
+                    f"its text: variants: {{{name}: 'text appended to the system prompt'}}"
+                )
+            text = known[name]
+        resolved.append((name, text or None))
+    return resolved
+
+
+@cache
+def env_parameters(env_id: str) -> frozenset[str] | None:
+    """Keyword arguments the env's constructor takes (None if it takes ``**kwargs``)."""
+    import gymnasium as gym
+    from gymnasium.envs.registration import load_env_creator
+
+    import envs
+
+    envs.env_entry(env_id)  # unknown IDs raise with a suggestion
+    entry_point = gym.spec(env_id).entry_point
+    try:
+        creator = load_env_creator(entry_point) if isinstance(entry_point, str) else entry_point
+    except (ImportError, AttributeError) as exc:
+        raise ScenarioError(
+            f"environment {env_id!r} is registered but its code cannot be loaded: {exc}"
+        ) from exc
+    target = creator.__init__ if inspect.isclass(creator) else creator
+    params = inspect.signature(target).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    return frozenset(p.name for p in params)
+
+
+def _accepts(env_id: str, name: str) -> bool:
+    params = env_parameters(env_id)
+    return params is None or name in params
+
+
+def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None = None) -> Plan:
+    """Expand ``scenario`` into a :class:`Plan` (env IDs must resolve; plugins imported first).
+
+    Chains are ordered seed-major, so an interrupted run has covered every cell evenly.
+    """
+    variants = resolve_variants(scenario, known_variants)
+    conditions: list[str | None] = [None]
+    personalization = None
+    if scenario.personalization is not None:
+        personalization = scenario.personalization.model_dump(mode="json")
+        conditions = list(scenario.personalization.conditions or [None])
+    tasks: list[tuple[str | None, list[EnvEntry]]] = [(None, [e]) for e in scenario.envs]
+    tasks += [(s.name, list(s.tasks)) for s in scenario.sequences]
+    for _, entries in tasks:
+        for entry in entries:
+            env_parameters(entry.id)
+    for name, entries in tasks:
+        for later in entries[1:] if name else []:
+            if not _accepts(later.id, "continued"):
+                raise ScenarioError(
+                    f"sequence {name!r}: environment {later.id!r} cannot continue a conversation "
+                    "(its constructor has no 'continued' argument)"
+                )
+
+    chains: list[Chain] = []
+    seen: set[str] = set()
+    for seed, model, (seq_name, entries), (variant, extra), condition in itertools.product(
+        scenario.seed_list, scenario.models, tasks, variants, conditions
+    ):
+        cell = {
+            "scenario": scenario.name,
+            "model": model.model_dump(mode="json"),
+            "seed": seed,
+            "variant": variant,
+            "extra_prompt": extra,
+            "condition": condition,
+            "personalization": personalization,
+            "history_window": scenario.history_window,
+            "budget": scenario.budget.model_dump(mode="json"),
+        }
+        for n_blocks, protocol in itertools.product(
+            _block_counts(scenario, entries), _protocols(scenario, entries)
+        ):
+            chain = _chain(scenario, cell, seq_name, entries, n_blocks, protocol)
+            for spec in chain.episodes:
+                if spec.episode_id in seen:
+                    raise ScenarioError(
+                        f"two entries of the scenario describe the same episode ({spec.env_id}, "
+                        f"seed {spec.seed}, model {spec.model.name}); remove the duplicate"
+                    )
+                seen.add(spec.episode_id)
+            chains.append(chain)
+    return Plan(scenario=scenario, chains=tuple(chains))
+
+
+def _block_counts(scenario: Scenario, entries: list[EnvEntry]) -> list[int | None]:
+    wants = any("n_blocks" not in e.kwargs and _accepts(e.id, "n_blocks") for e in entries)
+    return list(scenario.n_blocks) if scenario.n_blocks and wants else [None]
+
+
+def _protocols(scenario: Scenario, entries: list[EnvEntry]) -> list[str | None]:
+    wants = any("protocol" not in e.kwargs and _accepts(e.id, "protocol") for e in entries)
+    return list(scenario.protocols) if wants else [None]
+
+
+def _chain(
+    scenario: Scenario,
+    cell: dict[str, Any],
+    seq_name: str | None,
+    entries: list[EnvEntry],
+    n_blocks: int | None,
+    protocol: str | None,
+) -> Chain:
+    group = None
+    if seq_name is not None:
+        group_fields = {**cell, "sequence": seq_name, "n_blocks": n_blocks, "protocol": protocol}
+        group_fields["tasks"] = [e.model_dump(mode="json") for e in entries]
+        group = f"{seq_name}-{episode_id(group_fields)[:10]}"
+    specs: list[EpisodeSpec] = []
+    previous: str | None = None
+    for position, entry in enumerate(entries):
+        kwargs = dict(entry.kwargs)
+        if n_blocks is not None and "n_blocks" not in kwargs and _accepts(entry.id, "n_blocks"):
+            kwargs["n_blocks"] = n_blocks
+        if protocol is not None and "protocol" not in kwargs and _accepts(entry.id, "protocol"):
+            kwargs["protocol"] = protocol
+        if position > 0:
+            kwargs["continued"] = True
+        events = [
+            e.model_dump(mode="json")
+            for e in scenario.events
+            if e.envs is None or entry.id in e.envs
+        ]
+        fields = {
+            **cell,
+            "env_id": entry.id,
+            "env_kwargs": kwargs,
+            "events": events,
+            "group": group,
+            "sequence": seq_name,
+            "position": position,
+            "previous_id": previous,
+        }
+        spec = EpisodeSpec.model_validate({**fields, "episode_id": episode_id(fields)})
+        specs.append(spec)
+        previous = spec.episode_id
+    return Chain(episodes=tuple(specs))

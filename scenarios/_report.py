@@ -1,0 +1,314 @@
+"""``telic report``: summary.json, report.md, report.html and plots, from episodes.jsonl alone.
+
+The report is a pure function of the records (and of the analysis settings in the manifest):
+deleting every file but ``episodes.jsonl`` and ``manifest.json`` and running ``telic report``
+gives the same files back.
+
+``summary.json`` layout (``summary_version`` 1)::
+
+    summary_version   1; bumped when a field changes meaning
+    telic_version     version that wrote it
+    scenario          {name, hash, description}
+    episodes          {recorded, completed, errors, by_stop_reason: {reason: count},
+                       by_model: {model: count}, by_task: {task: count}}
+    analysis          metrics.Analysis.to_dict(): schema_version, settings, gd (rows per
+                      model, variant, task, n_blocks and n_blocks="all", with gd, ci_low,
+                      ci_high, paired CIs, regret_mean, completion_rate, ...), capabilities,
+                      measurements, usage (completion, return, regret, invalid actions,
+                      tokens, cost per model and task), messages
+    messages          the analysis' messages as sentences, plus the report's own
+    plots             file names under plots/
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scenarios._store import OutputFolderError, read_episodes, read_manifest
+
+SUMMARY_VERSION = 1
+SUMMARY_FILE = "summary.json"
+MARKDOWN_FILE = "report.md"
+HTML_FILE = "report.html"
+PLOTS_DIR = "plots"
+
+#: Columns of the GD table printed by ``telic run`` and shown first in the reports.
+GD_COLUMNS = (
+    "model",
+    "variant",
+    "task",
+    "n_blocks",
+    "n_completed",
+    "gd",
+    "ci_low",
+    "ci_high",
+    "regret_mean",
+    "completion_rate",
+)
+USAGE_COLUMNS = (
+    "model",
+    "variant",
+    "task",
+    "n_episodes",
+    "completion_rate",
+    "mean_return",
+    "regret_mean",
+    "mean_steps",
+    "invalid_action_rate",
+    "mean_total_tokens",
+    "total_cost_usd",
+)
+
+
+@dataclass
+class ReportPaths:
+    """The files :func:`build_report` wrote, and the summary it computed."""
+
+    summary_json: Path
+    markdown: Path
+    html: Path
+    plots: list[Path] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def analyze_records(records: list[dict[str, Any]], manifest: dict[str, Any]) -> Any:
+    """``metrics.analyze`` over the records that name a task, with the scenario's settings."""
+    import metrics
+
+    settings = (manifest.get("scenario") or {}).get("analysis") or {}
+    return metrics.analyze(
+        [r for r in records if _has_task(r)],
+        mc_iterations=int(settings.get("mc_iterations", 2000)),
+        n_resamples=int(settings.get("n_resamples", 1000)),
+        seed=int(settings.get("seed", 0)),
+    )
+
+
+def _has_task(record: dict[str, Any]) -> bool:
+    return bool(record.get("task") or (record.get("info") or {}).get("task"))
+
+
+def build_summary(
+    records: list[dict[str, Any]], manifest: dict[str, Any], analysis: Any
+) -> dict[str, Any]:
+    """The content of ``summary.json`` (see the module docstring) from the records and
+    their :class:`metrics.Analysis`."""
+    import telic
+
+    scenario = manifest.get("scenario") or {}
+    settings = scenario.get("analysis") or {}
+    data = analysis.to_dict()
+    own_messages = []
+    missing = sum(1 for r in records if not _has_task(r))
+    if missing:
+        own_messages.append(
+            f"{missing} records have no task (the episode failed before its environment "
+            "started) and are left out of the analysis"
+        )
+    if settings.get("gd") is False:
+        data["gd"] = []
+        own_messages.append("goal-directedness is switched off (analysis.gd: false)")
+    if settings.get("win_rates"):
+        own_messages.append("win rates are not computed by this version of telic yet")
+    stop = Counter(str(r.get("stop_reason")) for r in records)
+    return {
+        "summary_version": SUMMARY_VERSION,
+        "telic_version": telic.__version__,
+        "scenario": {
+            "name": scenario.get("name"),
+            "hash": manifest.get("scenario_hash"),
+            "description": scenario.get("description", ""),
+        },
+        "episodes": {
+            "recorded": len(records),
+            "completed": sum(1 for r in records if r.get("completed")),
+            "errors": stop.get("error", 0),
+            "by_stop_reason": dict(sorted(stop.items())),
+            "by_model": dict(sorted(Counter(str(r.get("model")) for r in records).items())),
+            "by_task": dict(sorted(Counter(str(r.get("task")) for r in records).items())),
+        },
+        "analysis": data,
+        "messages": [m["text"] for m in data.get("messages", [])] + own_messages,
+        "plots": [],
+    }
+
+
+def build_report(out_dir: str | Path) -> ReportPaths:
+    """Recompute every report file of ``out_dir`` from its ``episodes.jsonl``.
+
+    Raises:
+        OutputFolderError: the folder has no manifest or no records.
+    """
+    import metrics
+    from scenarios._html import render_html
+
+    out = Path(out_dir)
+    manifest = read_manifest(out)
+    if manifest is None:
+        raise OutputFolderError(f"{str(out)!r} has no manifest.json: not a telic output folder")
+    records = sorted(read_episodes(out).records, key=_order)
+    if not records:
+        raise OutputFolderError(f"{str(out)!r} has no recorded episodes yet")
+    analysis = analyze_records(records, manifest)
+    summary = build_summary(records, manifest, analysis)
+    plots_dir = out / PLOTS_DIR
+    plots_dir.mkdir(exist_ok=True)
+    for old in plots_dir.glob("*.png"):
+        old.unlink()
+    plots = sorted(metrics.write_plots(analysis, plots_dir))
+    summary["plots"] = [p.name for p in plots]
+    paths = ReportPaths(out / SUMMARY_FILE, out / MARKDOWN_FILE, out / HTML_FILE, plots, summary)
+    _write(paths.summary_json, json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    _write(paths.markdown, render_markdown(summary))
+    tables = report_tables(summary)
+    _write(
+        paths.html,
+        render_html(summary, records, plots, tables=tables, messages=summary["messages"]),
+    )
+    return paths
+
+
+def _order(record: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        str(record.get("model")),
+        str(record.get("task")),
+        record.get("n_blocks") or 0,
+        str(record.get("variant")),
+        record.get("seed") or 0,
+        str(record.get("group") or ""),
+        str(record.get("episode_id")),
+    )
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _select(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [{c: row.get(c) for c in columns if c in row} for row in rows]
+
+
+def report_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """``(title, rows)`` of the tables both reports show, in order."""
+    analysis = summary.get("analysis", {})
+    gd_rows = [r for r in analysis.get("gd", []) if r.get("gd") is not None or r.get("n_episodes")]
+    tables = [
+        ("Goal-directedness (95% bootstrap CI)", _select(gd_rows, GD_COLUMNS)),
+        ("Completion, regret and usage", _select(analysis.get("usage", []), USAGE_COLUMNS)),
+    ]
+    if analysis.get("measurements"):
+        tables.append(("Measurements per block", analysis["measurements"]))
+    if analysis.get("capabilities"):
+        caps = [{k: v for k, v in r.items() if k != "histogram"} for r in analysis["capabilities"]]
+        tables.append(("Capabilities (from subtask episodes)", caps))
+    tables.append(
+        (
+            "Episodes by stop reason",
+            [
+                {"stop_reason": k, "episodes": v}
+                for k, v in summary["episodes"]["by_stop_reason"].items()
+            ],
+        )
+    )
+    return tables
+
+
+def fmt(value: Any) -> str:
+    """A table cell as text: 3 significant digits for floats, empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def gd_table_rows(summary: dict[str, Any]) -> list[dict[str, str]]:
+    """The GD table as text cells: model, task, n, GD [CI], regret, completion."""
+    rows = []
+    for row in summary.get("analysis", {}).get("gd", []):
+        variant = row.get("variant")
+        ci = ""
+        if row.get("ci_low") is not None and row.get("ci_high") is not None:
+            ci = f" [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]"
+        rows.append(
+            {
+                "model": str(row.get("model"))
+                + ("" if variant in (None, "neutral") else f" ({variant})"),
+                "task": str(row.get("task")),
+                "n": str(row.get("n_blocks")),
+                "GD [95% CI]": (fmt(row.get("gd")) + ci) or "n/a",
+                "regret": fmt(row.get("regret_mean")),
+                "completed": f"{row.get('n_completed')}/{row.get('n_episodes')}",
+            }
+        )
+    return rows
+
+
+def _markdown_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "(none)\n"
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        cells = [_md_cell(row.get(c)) for c in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _md_cell(value: Any) -> str:
+    text = json.dumps(value) if isinstance(value, dict | list) else fmt(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(summary: dict[str, Any]) -> str:
+    """``report.md``: the overview, every table, the messages and links to the plots."""
+    scenario = summary["scenario"]
+    counts = summary["episodes"]
+    parts = [
+        f"# telic report: {scenario['name']}\n",
+        f"{scenario.get('description') or ''}\n",
+        f"Scenario hash `{scenario['hash']}`, telic {summary['telic_version']}. "
+        f"{counts['recorded']} episodes recorded, {counts['completed']} completed, "
+        f"{counts['errors']} errors.\n",
+    ]
+    for title, rows in report_tables(summary):
+        parts.append(f"## {title}\n\n{_markdown_table(rows)}")
+    if summary["messages"]:
+        parts.append("## Messages\n\n" + "".join(f"- {m}\n" for m in summary["messages"]))
+    if summary.get("plots"):
+        links = "".join(f"![{Path(p).stem}]({PLOTS_DIR}/{p})\n\n" for p in summary["plots"])
+        parts.append("## Plots\n\n" + links)
+    parts.append("Transcripts: see report.html, or `telic show <folder> <episode id>`.\n")
+    return "\n".join(parts)
+
+
+def render_transcript_text(record: dict[str, Any]) -> str:
+    """One episode as plain text (``telic show``)."""
+    info = record.get("info") or {}
+    lines = [
+        f"episode {record.get('episode_id')}: {record.get('model')} on {record.get('env_id')} "
+        f"{json.dumps(record.get('env_kwargs'))}, seed {record.get('seed')}, "
+        f"variant {record.get('variant')}",
+        f"stop: {record.get('stop_reason')}, steps {record.get('steps')}, completed "
+        f"{record.get('completed')}, return {record.get('return')}, regret {info.get('regret')}",
+    ]
+    if record.get("group"):
+        lines.append(f"sequence group {record['group']}")
+    for err in record.get("errors") or []:
+        lines.append(f"error ({err.get('kind')}): {err.get('message')}")
+    for message in record.get("transcript") or []:
+        lines.append(f"\n--- [step {message.get('step')}] {message.get('role')}")
+        if message.get("reasoning"):
+            lines.append(f"(reasoning) {message['reasoning']}")
+        lines.append(str(message.get("content", "")))
+        for call in message.get("tool_calls") or []:
+            lines.append(f"(tool call) {json.dumps(call, ensure_ascii=False)}")
+    return "\n".join(lines)

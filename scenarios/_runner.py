@@ -1,0 +1,252 @@
+"""The runner: plays a plan's episodes concurrently and records each one as it finishes.
+
+Chains (single episodes, or the episodes of a stepped-context sequence in order) are the unit
+of concurrency: at most ``concurrency`` chains are in flight, and the model providers' own
+limits (rate, in-flight requests) apply inside the agents layer. Each finished episode is
+appended to ``episodes.jsonl`` by the single writer in this process before it counts as done.
+
+An episode that raises is recorded with ``stop_reason`` "error" and the run goes on. Ctrl-C
+(or SIGTERM) stops the run cleanly: records already written stay, and the manifest says the
+run was interrupted; ``--resume`` continues it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from envs import EpisodeRecord, Message
+from scenarios._execute import Executor, error_record, finish_record
+from scenarios._matrix import Chain, EpisodeSpec, Plan
+from scenarios._progress import RunProgress
+from scenarios._store import (
+    MANIFEST_VERSION,
+    EpisodeWriter,
+    check_output_folder,
+    environment_facts,
+    now_iso,
+    read_episodes,
+    read_manifest,
+    write_manifest,
+)
+
+
+@dataclass
+class RunStats:
+    """What one invocation of the runner did."""
+
+    planned: int = 0
+    """Episodes in the plan."""
+    skipped: int = 0
+    """Episodes already recorded in the folder (resume)."""
+    finished: int = 0
+    """Episodes played and recorded by this invocation."""
+    errors: int = 0
+    """Of those, episodes recorded with ``stop_reason`` "error"."""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    status: str = "running"
+    """``completed`` or ``interrupted``."""
+    error_messages: list[str] = field(default_factory=list)
+    """The first few error messages, for the summary line."""
+
+    def add(self, record: EpisodeRecord) -> None:
+        """Count one recorded episode."""
+        self.finished += 1
+        self.input_tokens += record.usage.input_tokens
+        self.output_tokens += record.usage.output_tokens
+        self.cost_usd += record.cost_usd or 0.0
+        if record.stop_reason == "error":
+            self.errors += 1
+            if len(self.error_messages) < 5 and record.errors:
+                self.error_messages.append(
+                    f"{record.episode_id}: {record.errors[-1].get('message', '')}"
+                )
+
+
+def prepare_folder(plan: Plan, out_dir: Path, *, resume: bool, backend: str) -> dict[str, Any]:
+    """Check the folder (see :func:`check_output_folder`), then create it and write the manifest.
+
+    Returns the manifest written.
+    """
+    check_output_folder(out_dir, plan.scenario_hash, resume=resume)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = read_manifest(out_dir) or {
+        "manifest_version": MANIFEST_VERSION,
+        "started_at": now_iso(),
+        "runs": [],
+    }
+    manifest.update(
+        scenario=plan.scenario.model_dump(mode="json"),
+        scenario_hash=plan.scenario_hash,
+        episodes_planned=len(plan.episodes),
+        status="running",
+        ended_at=None,
+        **environment_facts(),
+    )
+    manifest["runs"].append(
+        {"started_at": now_iso(), "ended_at": None, "status": "running", "backend": backend}
+    )
+    write_manifest(out_dir, manifest)
+    return manifest
+
+
+def run_plan(
+    plan: Plan,
+    out_dir: str | Path,
+    executor: Executor,
+    *,
+    resume: bool = False,
+    retry_errors: bool = False,
+    concurrency: int | None = None,
+    backend: str = "local",
+    progress: bool | None = None,
+    on_record: Callable[[EpisodeRecord], None] | None = None,
+) -> RunStats:
+    """Run every episode of ``plan`` not yet recorded in ``out_dir``.
+
+    Args:
+        plan: the expanded scenario.
+        out_dir: the output folder (created if needed).
+        executor: plays one episode (:class:`~scenarios._execute.LocalExecutor`, Ray, a fake).
+        resume: continue a run of the same scenario in ``out_dir``.
+        retry_errors: with ``resume``, also re-play episodes recorded with an error.
+        concurrency: chains in flight at once (default: the scenario's ``max_concurrency``).
+        backend: name recorded in the manifest.
+        progress: show a progress bar (None: only when stderr is a terminal).
+        on_record: called with each record after it is written.
+
+    Raises:
+        OutputFolderError: before anything is written, when the folder cannot take the run.
+    """
+    out = Path(out_dir)
+    manifest = prepare_folder(plan, out, resume=resume, backend=backend)
+    stats = RunStats(planned=len(plan.episodes))
+    limit = concurrency or plan.scenario.concurrency.max_concurrency
+    writer = EpisodeWriter(out).open()
+    try:
+        asyncio.run(
+            _run(plan, out, executor, writer, stats, limit, retry_errors, progress, on_record)
+        )
+        stats.status = "completed"
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        stats.status = "interrupted"
+    finally:
+        writer.close()
+        executor.close()
+        if stats.status == "running":  # an unexpected exception escapes below
+            stats.status = "failed"
+        _close_manifest(out, manifest, stats)
+    return stats
+
+
+def _close_manifest(out: Path, manifest: dict[str, Any], stats: RunStats) -> None:
+    ended = now_iso()
+    manifest.update(status=stats.status, ended_at=ended)
+    manifest["episodes_recorded"] = len(read_episodes(out).records)
+    manifest["runs"][-1].update(
+        ended_at=ended,
+        status=stats.status,
+        episodes_played=stats.finished,
+        errors=stats.errors,
+        skipped=stats.skipped,
+    )
+    write_manifest(out, manifest)
+
+
+async def _run(
+    plan: Plan,
+    out: Path,
+    executor: Executor,
+    writer: EpisodeWriter,
+    stats: RunStats,
+    limit: int,
+    retry_errors: bool,
+    progress: bool | None,
+    on_record: Callable[[EpisodeRecord], None] | None,
+) -> None:
+    main = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    if main is not None:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGTERM, main.cancel)
+    recorded = {r["episode_id"]: r for r in read_episodes(out).records}
+    todo: list[tuple[Chain, int, list[Message] | None]] = []
+    for chain in plan.chains:
+        start = _first_unfinished(chain, recorded, retry_errors)
+        stats.skipped += start
+        if start < len(chain.episodes):
+            prior = None
+            if start > 0:
+                prior = _transcript(recorded[chain.episodes[start - 1].episode_id])
+            todo.append((chain, start, prior))
+    semaphore = asyncio.Semaphore(limit)
+    with RunProgress(stats, enabled=progress) as bar:
+
+        def record(rec: EpisodeRecord) -> None:
+            writer.append(rec.to_json_dict())
+            stats.add(rec)
+            bar.update()
+            if on_record is not None:
+                on_record(rec)
+
+        async def run_chain(chain: Chain, start: int, prior: list[Message] | None) -> None:
+            async with semaphore:
+                for spec in chain.episodes[start:]:
+                    rec = await _play(executor, spec, prior)
+                    record(rec)
+                    if rec.stop_reason == "error" and spec is not chain.episodes[-1]:
+                        _abort_rest(chain, spec, record)
+                        return
+                    prior = list(rec.transcript)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for chain, start, prior in todo:
+                    group.create_task(run_chain(chain, start, prior))
+        finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signal.SIGTERM)
+
+
+async def _play(
+    executor: Executor, spec: EpisodeSpec, prior: Sequence[Message] | None
+) -> EpisodeRecord:
+    started = time.perf_counter()
+    try:
+        record = await executor.play(spec, prior)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # an episode's failure is recorded, the run goes on
+        return error_record(spec, exc, time.perf_counter() - started)
+    return finish_record(spec, record)
+
+
+def _abort_rest(chain: Chain, failed: EpisodeSpec, record: Callable[[EpisodeRecord], None]) -> None:
+    """Record the rest of a sequence as errors: they cannot continue a failed conversation."""
+    later = chain.episodes[failed.position + 1 :]
+    for spec in later:
+        reason = RuntimeError(
+            f"not played: task {failed.position + 1} of sequence {failed.sequence!r} "
+            f"({failed.env_id}, episode {failed.episode_id}) ended in an error"
+        )
+        record(error_record(spec, reason, 0.0))
+
+
+def _first_unfinished(chain: Chain, recorded: dict[str, dict[str, Any]], retry: bool) -> int:
+    for index, spec in enumerate(chain.episodes):
+        rec = recorded.get(spec.episode_id)
+        if rec is None or (retry and rec.get("stop_reason") == "error"):
+            return index
+    return len(chain.episodes)
+
+
+def _transcript(record: dict[str, Any]) -> list[Message]:
+    return [Message.model_validate(m) for m in record.get("transcript", [])]

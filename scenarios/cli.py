@@ -1,0 +1,176 @@
+"""The ``telic`` command line: run, report, validate, show, envs, policies, hypotheses.
+
+Every command checks its input before doing anything: a bad scenario, an unknown env ID or
+model spec, a missing API key or an output folder that belongs to another scenario prints one
+clear message on stderr and exits with code 2, with nothing written. :func:`run_cli` is the
+entry point (``telic`` and ``python -m telic`` call it) and returns the exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+
+from scenarios import _commands as commands
+
+app = typer.Typer(
+    name="telic",
+    help="Study LLM agents in simulated environments (goal-directedness, personalization).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+hypotheses_app = typer.Typer(
+    help="HyPerAlign hypotheses about users.", no_args_is_help=True, rich_markup_mode=None
+)
+app.add_typer(hypotheses_app, name="hypotheses")
+
+ScenarioArg = Annotated[
+    Path, typer.Argument(help="Scenario YAML file (see docs/scenarios.md).", show_default=False)
+]
+ModelOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Model spec replacing the scenario's models (repeat for several).",
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    model: ModelOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder (default: runs/<scenario name>).", show_default=False),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Continue a run of the same scenario in --out.")
+    ] = False,
+    retry_errors: Annotated[
+        bool, typer.Option(help="With --resume, play again the episodes that ended in an error.")
+    ] = False,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, help="Episodes in flight at once (default: the scenario's)."),
+    ] = None,
+    backend: Annotated[
+        str, typer.Option(help="Where episodes run: local (asyncio) or ray.")
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="Address of a Ray cluster (default: start a local instance)."),
+    ] = None,
+    cache: Annotated[
+        str | None,
+        typer.Option(help="LLM-call cache mode: off, read_write or replay (default: scenario's)."),
+    ] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress", help="Progress bar (default: when on a terminal)."
+        ),
+    ] = None,
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Write the report when the run ends.")
+    ] = True,
+) -> None:
+    """Run a scenario: play every episode not yet recorded in the output folder."""
+    code = commands.run_command(
+        scenario,
+        models=model,
+        out=out,
+        resume=resume,
+        retry_errors=retry_errors,
+        concurrency=concurrency,
+        backend=backend,
+        ray_address=ray_address,
+        cache=cache,
+        progress=progress,
+        report=report,
+    )
+    _exit(code)
+
+
+@app.command("report")
+def report_cmd(
+    out: Annotated[Path, typer.Argument(help="Output folder of a run.", show_default=False)],
+) -> None:
+    """Recompute summary.json, report.md, report.html and plots from episodes.jsonl."""
+    _exit(commands.report_command(out))
+
+
+@app.command()
+def validate(scenario: ScenarioArg, model: ModelOpt = None) -> None:
+    """Check a scenario and estimate its episodes, model calls, tokens and cost (dry run)."""
+    _exit(commands.validate_command(scenario, models=model))
+
+
+@app.command()
+def show(
+    out: Annotated[Path, typer.Argument(help="Output folder of a run.", show_default=False)],
+    episode_id: Annotated[
+        str, typer.Argument(help="Episode id, or a unique prefix of one.", show_default=False)
+    ],
+) -> None:
+    """Print one episode's transcript."""
+    _exit(commands.show_command(out, episode_id))
+
+
+@app.command("envs")
+def envs_cmd() -> None:
+    """List the registered environments (built-in and plugins) with descriptions."""
+    _exit(commands.envs_command())
+
+
+@app.command()
+def policies() -> None:
+    """List the scripted policies (model specs scripted:<name>) with their docs."""
+    _exit(commands.policies_command())
+
+
+@hypotheses_app.command("infer")
+def hypotheses_infer(
+    user_file: Annotated[
+        Path, typer.Argument(help="File with the user's example texts.", show_default=False)
+    ],
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="Model spec for inference (default: offline)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the hypotheses here (default: stdout).")
+    ] = None,
+) -> None:
+    """Infer hypotheses about a user from their example texts."""
+    _exit(commands.hypotheses_infer_command(user_file, model=model, out=out))
+
+
+def _exit(code: int) -> None:
+    if code:
+        raise typer.Exit(code)
+
+
+def run_cli(argv: list[str] | None = None) -> int:
+    """Run the ``telic`` command line with ``argv`` (default: ``sys.argv[1:]``); returns the
+    exit code (0 success, 2 bad input, 130 interrupted)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result: Any = app(args=args, prog_name="telic", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        print("aborted", file=sys.stderr)
+        return 130
+    return result if isinstance(result, int) else 0
