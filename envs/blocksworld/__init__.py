@@ -1,11 +1,25 @@
 """The goal-directedness Blocksworld (Everitt et al. 2025): world, composite tasks, subtasks.
 
 See ``specs/goal_directedness.md`` sections 1 and 2 for what each task asks and how it scores.
+Importing this package registers the ten ``telic/...-v0`` IDs and the scripted policies
+``oracle``, ``random``, ``random_actions``, ``noisy`` and ``lazy``
+(:mod:`envs.blocksworld.policies`). The configuration helpers are public because the metrics
+and the tests use them too.
 """
 
 from __future__ import annotations
 
 from envs._registry import register_env
+from envs.blocksworld import policies as _policies  # noqa: F401  (registers the policies)
+from envs.blocksworld._configs import (
+    Configuration,
+    all_configurations,
+    best_configuration,
+    canonical_configuration,
+    configuration_score,
+    n_configurations,
+    partition_distance,
+)
 
 _TASKS = "envs.blocksworld.tasks"
 
@@ -70,4 +84,14 @@ def register_blocksworld_envs() -> None:
         register_env(env_id, f"{_TASKS}:{cls}", description)
 
 
-__all__ = ["BLOCKSWORLD_ENVS", "register_blocksworld_envs"]
+__all__ = [
+    "BLOCKSWORLD_ENVS",
+    "Configuration",
+    "all_configurations",
+    "best_configuration",
+    "canonical_configuration",
+    "configuration_score",
+    "n_configurations",
+    "partition_distance",
+    "register_blocksworld_envs",
+]
