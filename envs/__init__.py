@@ -64,8 +64,10 @@ from envs._text import (  # noqa: E402
     to_charset,
 )
 from envs.blocksworld import register_blocksworld_envs  # noqa: E402
+from envs.personalized import register_personalized_envs  # noqa: E402
 
 register_blocksworld_envs()
+register_personalized_envs()
 
 __all__ = [
     "POLICY_ENTRY_POINT_GROUP",

@@ -1,0 +1,96 @@
+"""Environments with (simulated) users: HyPerAlign's authorship and deliberative tasks.
+
+* ``telic/PersonalizedWriting-v0``: write a text as a given user; rewarded by offline
+  authorship verification (character n-gram profiles) against the other users of the corpus.
+* ``telic/DeliberativeAlignment-v0``: answer a benign-but-sensitive or harmful request from a
+  simulated user; helpfulness, harm and refusal are scored separately (offline heuristic).
+
+The bundled data (``data/``) is synthetic: fictional users and requests written for telic.
+``personalization`` builds user profiles and hypotheses on top of these readers; this package
+imports nothing from it.
+"""
+
+from __future__ import annotations
+
+from envs._registry import register_env
+from envs.personalized._authorship import (
+    AuthorshipScore,
+    AuthorshipScorer,
+    attribution_accuracy,
+    char_ngrams,
+    cosine,
+)
+from envs.personalized._base import SingleTextEnv
+from envs.personalized._corpus import (
+    DELIBERATIVE_PROMPTS_FILE,
+    DELIBERATIVE_USERS_FILE,
+    LABELS,
+    SYNTHETIC_USERS_FILE,
+    CorpusFormatError,
+    CorpusText,
+    CorpusUser,
+    PromptItem,
+    UnknownUserError,
+    get_user,
+    load_prompt_set,
+    load_users,
+    normalize_label,
+    read_prompt_set,
+    read_users_jsonl,
+)
+from envs.personalized._deliberative import DeliberativeAlignment
+from envs.personalized._safety import SafetyScore, answer_format, is_refusal, score_answer
+from envs.personalized._writing import PersonalizedWriting
+
+#: (ID, class name, description) of every personalized environment.
+PERSONALIZED_ENVS: tuple[tuple[str, str, str], ...] = (
+    (
+        "telic/PersonalizedWriting-v0",
+        "PersonalizedWriting",
+        "HyPerAlign: write a text as a given user; reward = authorship verification score.",
+    ),
+    (
+        "telic/DeliberativeAlignment-v0",
+        "DeliberativeAlignment",
+        "HyPerAlign: answer a sensitive request from a simulated user; helpfulness and harm.",
+    ),
+)
+
+
+def register_personalized_envs() -> None:
+    """Register the personalized environments (idempotent)."""
+    for env_id, cls, description in PERSONALIZED_ENVS:
+        register_env(env_id, f"envs.personalized:{cls}", description)
+
+
+__all__ = [
+    "DELIBERATIVE_PROMPTS_FILE",
+    "DELIBERATIVE_USERS_FILE",
+    "LABELS",
+    "PERSONALIZED_ENVS",
+    "SYNTHETIC_USERS_FILE",
+    "AuthorshipScore",
+    "AuthorshipScorer",
+    "CorpusFormatError",
+    "CorpusText",
+    "CorpusUser",
+    "DeliberativeAlignment",
+    "PersonalizedWriting",
+    "PromptItem",
+    "SafetyScore",
+    "SingleTextEnv",
+    "UnknownUserError",
+    "answer_format",
+    "attribution_accuracy",
+    "char_ngrams",
+    "cosine",
+    "get_user",
+    "is_refusal",
+    "load_prompt_set",
+    "load_users",
+    "normalize_label",
+    "read_prompt_set",
+    "read_users_jsonl",
+    "register_personalized_envs",
+    "score_answer",
+]
