@@ -149,6 +149,8 @@ def _print_gd_table(rows: list[dict[str, str]]) -> None:
     from rich.table import Table
 
     console = _console()
+    if not console.is_terminal:
+        console.width = max(console.width, 120)  # a log file need not wrap at 80 columns
     if not rows:
         console.print("(no goal-directedness estimates: see report.md for why)")
         return

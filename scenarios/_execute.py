@@ -8,11 +8,13 @@ what makes their records identical for the same scenario and seeds.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from envs import EpisodeRecord, Message
-from scenarios._matrix import EpisodeSpec
+from scenarios._matrix import EpisodeSpec, env_task_name
 from scenarios._schema import Cache, Concurrency, ModelEntry
 
 
@@ -30,11 +32,42 @@ class Executor(Protocol):
         ...
 
 
+_CACHES: dict[tuple[str, str], Any] = {}
+
+
+def llm_cache(cache: Cache) -> Any:
+    """The process's ``agents.LLMCache`` for these settings (None when the cache is off)."""
+    if cache.mode == "off":
+        return None
+    key = (str(Path(cache.path).resolve()), cache.mode)
+    if key not in _CACHES:
+        from agents import LLMCache
+
+        _CACHES[key] = LLMCache(cache.path, mode=cache.mode)
+    return _CACHES[key]
+
+
 def model_options(entry: ModelEntry, cache: Cache, concurrency: Concurrency) -> dict[str, Any]:
-    """Keyword arguments for ``agents.make_model`` for this entry."""
+    """Keyword arguments for ``agents.make_model`` for this entry.
+
+    Besides the agents' own options, a scenario may name the environment variable holding the
+    key with ``api_key_env`` (e.g. ``GEMINI_API_KEY`` for Gemini's OpenAI-compatible endpoint),
+    so no key is ever written in a scenario file.
+
+    Raises:
+        agents.MissingAPIKeyError: ``api_key_env`` names an unset variable.
+    """
     options = dict(entry.options)
+    variable = options.pop("api_key_env", None)
+    if variable is not None and "api_key" not in options:
+        key = os.environ.get(str(variable))
+        if not key:
+            from agents import MissingAPIKeyError
+
+            raise MissingAPIKeyError(str(variable), entry.spec)
+        options["api_key"] = key
     if cache.mode != "off":
-        options.setdefault("cache", {"mode": cache.mode, "path": cache.path})
+        options.setdefault("cache", llm_cache(cache))
     provider = entry.spec.split(":", 1)[0]
     if provider in concurrency.rpm:
         options.setdefault("rpm", concurrency.rpm[provider])
@@ -114,9 +147,14 @@ _RECORD_FIELDS = {"variant", "condition", "group"}
 
 def error_record(spec: EpisodeSpec, exc: BaseException, wall_time_s: float) -> EpisodeRecord:
     """The record of an episode that raised instead of finishing (``stop_reason`` error)."""
+    try:
+        task = env_task_name(spec.env_id)
+    except Exception:  # the env's code itself may be what failed
+        task = None
     record = EpisodeRecord(
         episode_id=spec.episode_id,
         model=spec.model.name,
+        task=task,
         env_id=spec.env_id,
         env_kwargs=dict(spec.env_kwargs),
         seed=spec.seed,

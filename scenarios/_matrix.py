@@ -34,6 +34,9 @@ from scenarios._schema import (
 
 ID_LENGTH = 16
 
+#: (sequence name or None, its environments, its block counts)
+_Tasks = tuple[str | None, list[EnvEntry], list[int] | None]
+
 
 class EpisodeSpec(BaseModel):
     """Everything that determines one episode (its id is a hash of the rest)."""
@@ -148,8 +151,7 @@ def resolve_variants(
 
 
 @cache
-def env_parameters(env_id: str) -> frozenset[str] | None:
-    """Keyword arguments the env's constructor takes (None if it takes ``**kwargs``)."""
+def _creator(env_id: str) -> Any:
     import gymnasium as gym
     from gymnasium.envs.registration import load_env_creator
 
@@ -158,16 +160,28 @@ def env_parameters(env_id: str) -> frozenset[str] | None:
     envs.env_entry(env_id)  # unknown IDs raise with a suggestion
     entry_point = gym.spec(env_id).entry_point
     try:
-        creator = load_env_creator(entry_point) if isinstance(entry_point, str) else entry_point
+        return load_env_creator(entry_point) if isinstance(entry_point, str) else entry_point
     except (ImportError, AttributeError) as exc:
         raise ScenarioError(
             f"environment {env_id!r} is registered but its code cannot be loaded: {exc}"
         ) from exc
+
+
+@cache
+def env_parameters(env_id: str) -> frozenset[str] | None:
+    """Keyword arguments the env's constructor takes (None if it takes ``**kwargs``)."""
+    creator = _creator(env_id)
     target = creator.__init__ if inspect.isclass(creator) else creator
     params = inspect.signature(target).parameters.values()
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
         return None
     return frozenset(p.name for p in params)
+
+
+def env_task_name(env_id: str) -> str | None:
+    """The env class's ``task_name`` (what its records carry as ``task``), if it has one."""
+    name = getattr(_creator(env_id), "task_name", None)
+    return name if isinstance(name, str) else None
 
 
 def _accepts(env_id: str, name: str) -> bool:
@@ -186,12 +200,12 @@ def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None =
     if scenario.personalization is not None:
         personalization = scenario.personalization.model_dump(mode="json")
         conditions = list(scenario.personalization.conditions or [None])
-    tasks: list[tuple[str | None, list[EnvEntry]]] = [(None, [e]) for e in scenario.envs]
-    tasks += [(s.name, list(s.tasks)) for s in scenario.sequences]
-    for _, entries in tasks:
+    tasks: list[_Tasks] = [(None, [e], scenario.n_blocks) for e in scenario.envs]
+    tasks += [(s.name, list(s.tasks), s.n_blocks or scenario.n_blocks) for s in scenario.sequences]
+    for _, entries, _ in tasks:
         for entry in entries:
             env_parameters(entry.id)
-    for name, entries in tasks:
+    for name, entries, _ in tasks:
         for later in entries[1:] if name else []:
             if not _accepts(later.id, "continued"):
                 raise ScenarioError(
@@ -201,7 +215,7 @@ def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None =
 
     chains: list[Chain] = []
     seen: set[str] = set()
-    for seed, model, (seq_name, entries), (variant, extra), condition in itertools.product(
+    for seed, model, (seq_name, entries, counts), (variant, extra), condition in itertools.product(
         scenario.seed_list, scenario.models, tasks, variants, conditions
     ):
         cell = {
@@ -216,7 +230,7 @@ def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None =
             "budget": scenario.budget.model_dump(mode="json"),
         }
         for n_blocks, protocol in itertools.product(
-            _block_counts(scenario, entries), _protocols(scenario, entries)
+            _block_counts(counts, entries), _protocols(scenario, entries)
         ):
             chain = _chain(scenario, cell, seq_name, entries, n_blocks, protocol)
             for spec in chain.episodes:
@@ -230,9 +244,9 @@ def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None =
     return Plan(scenario=scenario, chains=tuple(chains))
 
 
-def _block_counts(scenario: Scenario, entries: list[EnvEntry]) -> list[int | None]:
+def _block_counts(counts: list[int] | None, entries: list[EnvEntry]) -> list[int | None]:
     wants = any("n_blocks" not in e.kwargs and _accepts(e.id, "n_blocks") for e in entries)
-    return list(scenario.n_blocks) if scenario.n_blocks and wants else [None]
+    return list(counts) if counts and wants else [None]
 
 
 def _protocols(scenario: Scenario, entries: list[EnvEntry]) -> list[str | None]:

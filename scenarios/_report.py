@@ -224,7 +224,7 @@ def fmt(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.3g}"
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
     return str(value)
 
 
@@ -235,14 +235,15 @@ def gd_table_rows(summary: dict[str, Any]) -> list[dict[str, str]]:
         variant = row.get("variant")
         ci = ""
         if row.get("ci_low") is not None and row.get("ci_high") is not None:
-            ci = f" [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]"
+            ci = f"[{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]"
         rows.append(
             {
                 "model": str(row.get("model"))
                 + ("" if variant in (None, "neutral") else f" ({variant})"),
                 "task": str(row.get("task")),
                 "n": str(row.get("n_blocks")),
-                "GD [95% CI]": (fmt(row.get("gd")) + ci) or "n/a",
+                "GD": fmt(row.get("gd")) or "n/a",
+                "95% CI": ci,
                 "regret": fmt(row.get("regret_mean")),
                 "completed": f"{row.get('n_completed')}/{row.get('n_episodes')}",
             }

@@ -185,7 +185,7 @@ async def _run(
         if start < len(chain.episodes):
             prior = None
             if start > 0:
-                prior = _transcript(recorded[chain.episodes[start - 1].episode_id])
+                prior = _conversation(chain.episodes[:start], recorded)
             todo.append((chain, start, prior))
     semaphore = asyncio.Semaphore(limit)
     with RunProgress(stats, enabled=progress) as bar:
@@ -205,7 +205,7 @@ async def _run(
                     if rec.stop_reason == "error" and spec is not chain.episodes[-1]:
                         _abort_rest(chain, spec, record)
                         return
-                    prior = list(rec.transcript)
+                    prior = [*(prior or []), *rec.transcript]
 
         try:
             async with asyncio.TaskGroup() as group:
@@ -248,5 +248,13 @@ def _first_unfinished(chain: Chain, recorded: dict[str, dict[str, Any]], retry: 
     return len(chain.episodes)
 
 
-def _transcript(record: dict[str, Any]) -> list[Message]:
-    return [Message.model_validate(m) for m in record.get("transcript", [])]
+def _conversation(
+    earlier: Sequence[EpisodeSpec], recorded: dict[str, dict[str, Any]]
+) -> list[Message]:
+    """The whole conversation of a sequence's earlier episodes (each record holds only its
+    own messages; the agent prefixes the next episode with all of them)."""
+    return [
+        Message.model_validate(m)
+        for spec in earlier
+        for m in recorded[spec.episode_id].get("transcript", [])
+    ]

@@ -157,6 +157,19 @@ class SequenceEntry(_Frozen):
     """Short name of the sequence (used in group ids)."""
     tasks: list[EnvEntry] = Field(min_length=1)
     """The environments in playing order (strings or ``{id, kwargs}``)."""
+    n_blocks: list[int] | None = None
+    """Block counts for this sequence, replacing the scenario's ``n_blocks`` (useful when the
+    tasks name blocks, e.g. one measuring task per block)."""
+
+    @field_validator("n_blocks", mode="before")
+    @classmethod
+    def _n_shorthand(cls, value: Any) -> Any:
+        return [value] if isinstance(value, int) else value
+
+    @field_validator("n_blocks")
+    @classmethod
+    def _n_range(cls, value: list[int] | None) -> list[int] | None:
+        return _check_block_counts(value)
 
     @field_validator("tasks", mode="before")
     @classmethod
@@ -269,10 +282,7 @@ class Scenario(_Frozen):
     @field_validator("n_blocks")
     @classmethod
     def _n_blocks_range(cls, value: list[int] | None) -> list[int] | None:
-        for n in value or []:
-            if not 2 <= n <= 26:
-                raise ValueError(f"n_blocks must be between 2 and 26, got {n}")
-        return value
+        return _check_block_counts(value)
 
     @field_validator("seeds")
     @classmethod
@@ -293,7 +303,6 @@ class Scenario(_Frozen):
         _no_duplicates("variants", list(self.variants))
         _no_duplicates("seeds", self.seed_list)
         _no_duplicates("sequence names", [s.name for s in self.sequences])
-        _no_duplicates("n_blocks", list(self.n_blocks or []))
         if not self.variants:
             raise ValueError("variants must not be empty (use [neutral])")
         if self.personalization is not None and self.personalization.conditions == []:
@@ -315,6 +324,15 @@ class Scenario(_Frozen):
         """
         data = self.model_dump(mode="json", exclude=set(EXECUTION_FIELDS))
         return hashlib.sha256(canonical_json(data).encode()).hexdigest()[:16]
+
+
+def _check_block_counts(value: list[int] | None) -> list[int] | None:
+    for n in value or []:
+        if not 2 <= n <= 26:
+            raise ValueError(f"n_blocks must be between 2 and 26, got {n}")
+    if value is not None and len(set(value)) != len(value):
+        raise ValueError(f"n_blocks lists a block count twice: {value}")
+    return value
 
 
 def _env_shorthand(value: Any) -> Any:
