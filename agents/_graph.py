@@ -1,0 +1,305 @@
+"""The LangGraph agent graph: an ``agent`` node (one model call) and an ``env`` node (one step).
+
+::
+
+    START -> agent -> env -> agent -> env ... -> END
+
+The env, the model, the config and the scripted events travel in LangGraph's runtime context
+(``context_schema=EpisodeContext``), not in the state; the state holds only what the episode
+produces (transcript, actions, usage, ...). Every list in the state is append-only (an
+``operator.add`` reducer), so nodes return just what they add.
+
+The graph ends when the env terminates or truncates, when a budget is hit (checked before each
+model call) or when a model call fails for good. Two graphs are compiled once per process: one
+with synchronous nodes (``invoke``) and one with async nodes (``ainvoke``).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any, TypedDict
+
+import gymnasium as gym
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+
+from agents._config import AgentConfig, Event
+from agents._errors import ProviderError
+from agents._messages import (
+    Reply,
+    action_string,
+    observation_messages,
+    read_reply,
+    select_context,
+    to_langchain,
+)
+from agents._model import Model, ModelReply
+from agents._pricing import cost_usd
+from agents._prompt import system_prompt
+from envs import ActionRecord, Message
+
+
+@dataclass(frozen=True)
+class EpisodeContext:
+    """Run-scoped dependencies of one episode (LangGraph runtime context)."""
+
+    env: gym.Env
+    """The environment, already reset."""
+    model: Model
+    """The model, with its retry policy, limits and cache."""
+    model_spec: str
+    """The name the record is filed under (prices are looked up by ``model.spec``)."""
+    config: AgentConfig
+    """Prompt options and budgets."""
+    protocol: str
+    """``tags`` or ``tools``."""
+    events: tuple[Event, ...]
+    """Scripted scenario events."""
+    prior: tuple[Message, ...]
+    """Messages of earlier episodes that prefix the conversation (stepped context)."""
+    clock: Callable[[], float]
+    """Monotonic clock for the wall-time budget."""
+    started: float
+    """``clock()`` when the episode started."""
+
+
+class EpisodeState(TypedDict, total=False):
+    """What the episode has produced so far."""
+
+    transcript: Annotated[list[Message], operator.add]
+    native: Annotated[list[Any], operator.add]
+    actions: Annotated[list[ActionRecord], operator.add]
+    retries: Annotated[list[dict[str, Any]], operator.add]
+    errors: Annotated[list[dict[str, Any]], operator.add]
+    event_log: Annotated[list[dict[str, Any]], operator.add]
+    reply: Reply | None
+    steps: int
+    done: bool
+    terminated: bool
+    truncated: bool
+    info: dict[str, Any]
+    stop_reason: str | None
+    usage: dict[str, int]
+    extra_prompt: str | None
+
+
+def render_system(ctx: EpisodeContext, extra_prompt: str | None) -> str:
+    """The system prompt with the given extra sentence."""
+    return system_prompt(
+        ctx.protocol,
+        extra_prompt=extra_prompt,
+        personalization=ctx.config.personalization,
+        base=ctx.config.system_prompt,
+    )
+
+
+def episode_cost(ctx: EpisodeContext, usage: dict[str, int]) -> float | None:
+    """Estimated cost of the usage so far."""
+    return cost_usd(ctx.model.spec, usage.get("input_tokens", 0), usage.get("output_tokens", 0))
+
+
+def _budget_hit(state: EpisodeState, ctx: EpisodeContext) -> str | None:
+    budget = ctx.config.budget
+    usage = state.get("usage", {})
+    if budget.max_steps is not None and state.get("steps", 0) >= budget.max_steps:
+        return "budget_steps"
+    if budget.max_tokens is not None and usage.get("total_tokens", 0) >= budget.max_tokens:
+        return "budget_tokens"
+    if budget.max_cost_usd is not None:
+        spent = episode_cost(ctx, usage)
+        if spent is not None and spent >= budget.max_cost_usd:
+            return "budget_cost"
+    if budget.max_wall_time_s is not None and ctx.clock() - ctx.started >= budget.max_wall_time_s:
+        return "budget_time"
+    return None
+
+
+def _prepare(
+    state: EpisodeState, ctx: EpisodeContext
+) -> tuple[dict[str, Any], list[Any] | None, list[dict[str, Any]] | None]:
+    """Budget check, set_prompt events and the messages to send for the next step."""
+    step = state.get("steps", 0) + 1
+    reason = _budget_hit(state, ctx)
+    if reason is not None:
+        return {"done": True, "stop_reason": reason, "reply": None}, None, None
+    updates: dict[str, Any] = {}
+    added: list[Message] = []
+    for event in ctx.events:
+        if event.kind == "set_prompt" and event.at_step == step:
+            new_extra = event.text or None
+            updates["extra_prompt"] = new_extra
+            added.append(Message(role="system", content=render_system(ctx, new_extra), step=step))
+            updates["event_log"] = [*updates.get("event_log", []), _logged(event, True)]
+    if added:
+        updates["transcript"] = added
+        updates["native"] = [None] * len(added)
+    entries = select_context(
+        [*state.get("transcript", []), *added],
+        [*state.get("native", []), *([None] * len(added))],
+        ctx.prior,
+        ctx.config.history_window,
+    )
+    tools = ctx.env.unwrapped.tool_schemas() if ctx.protocol == "tools" else None  # type: ignore[attr-defined]
+    return updates, to_langchain(entries), tools
+
+
+def _logged(event: Event, applied: bool, note: str | None = None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"at_step": event.at_step, "kind": event.kind, "applied": applied}
+    if event.text:
+        entry["text"] = event.text
+    if note:
+        entry["note"] = note
+    return entry
+
+
+def _finish(
+    state: EpisodeState, ctx: EpisodeContext, updates: dict[str, Any], outcome: Any
+) -> dict[str, Any]:
+    """Fold a model reply (or its failure) into the state."""
+    step = state.get("steps", 0) + 1
+    if isinstance(outcome, ProviderError):
+        updates.update(done=True, stop_reason="error", reply=None)
+        updates["retries"] = [{"step": step, **r} for r in outcome.retries]
+        updates["errors"] = [{"step": step, "kind": outcome.kind, "message": str(outcome)}]
+        return updates
+    answer: ModelReply = outcome
+    reply = read_reply(answer.message)
+    usage = dict(state.get("usage", {}))
+    usage["input_tokens"] = usage.get("input_tokens", 0) + reply.input_tokens
+    usage["output_tokens"] = usage.get("output_tokens", 0) + reply.output_tokens
+    usage["total_tokens"] = usage.get("total_tokens", 0) + (
+        reply.total_tokens or reply.input_tokens + reply.output_tokens
+    )
+    usage["calls"] = usage.get("calls", 0) + 1
+    usage["cached_calls"] = usage.get("cached_calls", 0) + int(answer.cached)
+    said = Message(
+        role="assistant",
+        content=reply.text,
+        step=step,
+        reasoning=reply.reasoning,
+        tool_calls=reply.tool_calls or None,
+    )
+    updates["transcript"] = [*updates.get("transcript", []), said]
+    updates["native"] = [*updates.get("native", []), reply.native]
+    updates["retries"] = [{"step": step, **r} for r in answer.retries]
+    updates.update(reply=reply, usage=usage)
+    return updates
+
+
+def agent_node(state: EpisodeState, runtime: Runtime[EpisodeContext]) -> dict[str, Any]:
+    """One model call (synchronous)."""
+    ctx = runtime.context
+    updates, messages, tools = _prepare(state, ctx)
+    if messages is None:
+        return updates
+    try:
+        outcome: Any = ctx.model.call(messages, tools=tools, sample_index=ctx.config.sample_index)
+    except ProviderError as exc:
+        outcome = exc
+    return _finish(state, ctx, updates, outcome)
+
+
+async def agent_node_async(state: EpisodeState, runtime: Runtime[EpisodeContext]) -> dict[str, Any]:
+    """One model call (async)."""
+    ctx = runtime.context
+    updates, messages, tools = _prepare(state, ctx)
+    if messages is None:
+        return updates
+    try:
+        outcome: Any = await ctx.model.acall(
+            messages, tools=tools, sample_index=ctx.config.sample_index
+        )
+    except ProviderError as exc:
+        outcome = exc
+    return _finish(state, ctx, updates, outcome)
+
+
+def apply_user_messages(observation: str, events: Sequence[Event], step: int) -> str:
+    """Append the ``user_message`` events of ``step`` to an observation."""
+    texts = [e.text for e in events if e.kind == "user_message" and e.at_step == step]
+    return "\n\n".join([observation, *texts]) if texts else observation
+
+
+def env_node(state: EpisodeState, runtime: Runtime[EpisodeContext]) -> dict[str, Any]:
+    """Turn the model's reply into an action and step the env."""
+    ctx = runtime.context
+    step = state.get("steps", 0) + 1
+    reply = state.get("reply")
+    action = action_string(reply, ctx.protocol) if reply is not None else ""
+    log: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for event in ctx.events:
+        if event.kind != "perturb" or event.at_step != step:
+            continue
+        force = getattr(ctx.env.unwrapped, "force_perturbation", None)
+        if callable(force):
+            force()
+            log.append(_logged(event, True))
+        else:
+            note = (
+                f"{type(ctx.env.unwrapped).__name__} has no force_perturbation(); the perturb "
+                f"event at step {step} was skipped"
+            )
+            log.append(_logged(event, False, note))
+            errors.append({"step": step, "kind": "event", "message": note})
+    observation, _reward, terminated, truncated, info = ctx.env.step(action)
+    for event in ctx.events:
+        if event.kind == "user_message" and event.at_step == step:
+            log.append(_logged(event, True))
+    observation = apply_user_messages(observation, ctx.events, step)
+    record = ActionRecord(
+        step=step,
+        raw=action,
+        action=info.get("action"),
+        valid=not info.get("invalid_action", False),
+        error=info.get("invalid_reason"),
+        perturbed_to=info.get("perturbed_to"),
+    )
+    said = observation_messages(reply, observation, step, ctx.protocol)
+    done = bool(terminated or truncated)
+    updates: dict[str, Any] = {
+        "transcript": said,
+        "native": [None] * len(said),
+        "actions": [record],
+        "steps": step,
+        "terminated": bool(terminated),
+        "truncated": bool(truncated),
+        "info": info,
+        "done": done,
+        "reply": None,
+    }
+    if done:
+        updates["stop_reason"] = "terminated" if terminated else "truncated"
+    if log:
+        updates["event_log"] = log
+    if errors:
+        updates["errors"] = errors
+    return updates
+
+
+def _after_agent(state: EpisodeState) -> str:
+    return END if state.get("done") else "env"
+
+
+def _after_env(state: EpisodeState) -> str:
+    return END if state.get("done") else "agent"
+
+
+def build_graph(*, asynchronous: bool = False) -> Any:
+    """The (uncompiled) agent graph; ``asynchronous`` picks the async agent node."""
+    graph = StateGraph(EpisodeState, context_schema=EpisodeContext)
+    graph.add_node("agent", agent_node_async if asynchronous else agent_node)
+    graph.add_node("env", env_node)
+    graph.add_edge(START, "agent")
+    graph.add_conditional_edges("agent", _after_agent, ["env", END])
+    graph.add_conditional_edges("env", _after_env, ["agent", END])
+    return graph
+
+
+@cache
+def compiled_graph(asynchronous: bool = False) -> Any:
+    """The compiled agent graph (built once per process)."""
+    return build_graph(asynchronous=asynchronous).compile()

@@ -1,0 +1,212 @@
+"""Between telic's transcript (:class:`envs.Message`) and LangChain messages.
+
+* :func:`read_reply` reads a model's ``AIMessage``: visible text, hidden reasoning (content
+  blocks of type ``thinking``/``reasoning`` or ``additional_kwargs["reasoning_content"]``),
+  tool calls (valid and unparsable ones) and token usage.
+* :func:`action_string` turns a reply into the env's action string for a protocol.
+* :func:`select_context` applies the sliding window; :func:`to_langchain` builds the messages a
+  chat model receives (one system message first, tool results answering their calls).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+
+from envs import Message, encode_tool_call
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What one model reply contains, provider-independently."""
+
+    text: str
+    """The visible text (text blocks joined)."""
+    reasoning: str | None = None
+    """Hidden reasoning the provider returned, if any."""
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    """``{"id", "name", "arguments"}``; ``arguments`` is the raw string for unparsable calls."""
+    native: Any = None
+    """The provider's content when it is a list of blocks (sent back verbatim next turn)."""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+
+
+def _block_reasoning(block: Mapping[str, Any]) -> str:
+    for key in ("thinking", "reasoning", "text"):
+        value = block.get(key)
+        if isinstance(value, str) and value:
+            return value
+    summary = block.get("summary")
+    if isinstance(summary, list):
+        return "\n".join(
+            str(item.get("text", "")) for item in summary if isinstance(item, Mapping)
+        ).strip()
+    return ""
+
+
+def read_reply(message: BaseMessage) -> Reply:
+    """Read an ``AIMessage`` into a :class:`Reply`."""
+    content = message.content
+    texts: list[str] = []
+    thoughts: list[str] = []
+    native = None
+    if isinstance(content, str):
+        texts.append(content)
+    else:
+        native = content
+        for block in content:
+            if isinstance(block, str):
+                texts.append(block)
+            elif isinstance(block, Mapping):
+                kind = block.get("type")
+                if kind == "text":
+                    texts.append(str(block.get("text", "")))
+                elif kind in ("thinking", "reasoning"):
+                    thoughts.append(_block_reasoning(block))
+    extra = getattr(message, "additional_kwargs", {}) or {}
+    for key in ("reasoning_content", "reasoning"):
+        value = extra.get(key)
+        if isinstance(value, str) and value.strip():
+            thoughts.append(value)
+    calls: list[dict[str, Any]] = []
+    for call in getattr(message, "tool_calls", []) or []:
+        calls.append({"id": call.get("id"), "name": call["name"], "arguments": call["args"]})
+    for call in getattr(message, "invalid_tool_calls", []) or []:
+        calls.append(
+            {"id": call.get("id"), "name": call.get("name") or "", "arguments": call.get("args")}
+        )
+    usage = getattr(message, "usage_metadata", None) or {}
+    reasoning = "\n\n".join(t for t in thoughts if t.strip()) or None
+    return Reply(
+        text="".join(texts),
+        reasoning=reasoning,
+        tool_calls=calls,
+        native=native,
+        input_tokens=int(usage.get("input_tokens", 0) or 0),
+        output_tokens=int(usage.get("output_tokens", 0) or 0),
+        total_tokens=int(usage.get("total_tokens", 0) or 0),
+    )
+
+
+def _call_json(call: Mapping[str, Any]) -> str:
+    args = call.get("arguments")
+    if isinstance(args, Mapping):
+        return encode_tool_call(str(call.get("name") or ""), args)
+    # Unparsable or non-object arguments travel as they are; the env rejects them.
+    return json.dumps({"name": call.get("name") or "", "arguments": args}, sort_keys=True)
+
+
+def action_string(reply: Reply, protocol: str) -> str:
+    """The ``env.step`` action of a reply.
+
+    Tags: the whole reply text. Tools: the encoded call when there is exactly one; an empty
+    string for no call and a JSON list of the calls for several (both rejected by the env, so
+    they become its error observation and are counted as invalid actions).
+    """
+    if protocol != "tools":
+        return reply.text
+    if not reply.tool_calls:
+        return ""
+    if len(reply.tool_calls) == 1:
+        return _call_json(reply.tool_calls[0])
+    return json.dumps([json.loads(_call_json(c)) for c in reply.tool_calls], sort_keys=True)
+
+
+Entry = tuple[Message, Any]
+
+
+def select_context(
+    transcript: Sequence[Message],
+    native: Sequence[Any],
+    prior: Sequence[Message],
+    window: int | None,
+) -> list[Entry]:
+    """The messages the model sees, as (message, native content) pairs.
+
+    One system message leads (the transcript's latest, so a ``set_prompt`` event takes
+    effect), then the prior transcript's non-system messages, then this episode's. With a
+    ``window``, the prior messages are dropped and only the episode's first observation and its
+    ``window`` most recent turns (a reply plus the observation(s) answering it) are kept.
+    """
+    system: Entry | None = None
+    body: list[Entry] = []
+    for message, content in zip(transcript, native, strict=True):
+        if message.role == "system":
+            system = (message, None)
+        else:
+            body.append((message, content))
+    head: list[Entry] = [system] if system is not None else []
+    if window is None:
+        return head + [(m, None) for m in prior if m.role != "system"] + body
+    first, rest = body[:1], body[1:]
+    turns: list[list[Entry]] = []
+    for entry in rest:
+        if entry[0].role == "assistant" or not turns:
+            turns.append([entry])
+        else:
+            turns[-1].append(entry)
+    kept = [entry for turn in turns[-window:] for entry in turn]
+    return head + first + kept
+
+
+def to_langchain(entries: Sequence[Entry]) -> list[BaseMessage]:
+    """LangChain messages for ``entries`` (see :func:`select_context`)."""
+    out: list[BaseMessage] = []
+    pending: deque[str] = deque()
+    for message, content in entries:
+        if message.role == "system":
+            out.append(SystemMessage(content=message.content))
+        elif message.role == "user":
+            out.append(HumanMessage(content=message.content))
+        elif message.role == "assistant":
+            valid, invalid = [], []
+            pending.clear()
+            for call in message.tool_calls or []:
+                call_id = str(call.get("id") or f"call_{message.step}_{len(pending)}")
+                pending.append(call_id)
+                args = call.get("arguments")
+                if isinstance(args, dict):
+                    valid.append({"id": call_id, "name": call["name"], "args": args})
+                else:
+                    raw = args if isinstance(args, str) else json.dumps(args)
+                    invalid.append(
+                        {"id": call_id, "name": call["name"], "args": raw, "error": None}
+                    )
+            out.append(
+                AIMessage(
+                    content=content if content is not None else message.content,
+                    tool_calls=valid,
+                    invalid_tool_calls=invalid,
+                )
+            )
+        else:
+            call_id = pending.popleft() if pending else f"call_{message.step}_orphan"
+            out.append(ToolMessage(content=message.content, tool_call_id=call_id))
+    return out
+
+
+def observation_messages(
+    reply: Reply | None, observation: str, step: int, protocol: str
+) -> list[Message]:
+    """The transcript messages carrying an env observation after ``reply``.
+
+    In the tools protocol every tool call of the reply is answered by a tool message (the
+    providers require an answer per call); a reply without calls is answered by a user message.
+    In the tags protocol the observation is a user message.
+    """
+    if protocol == "tools" and reply is not None and reply.tool_calls:
+        return [Message(role="tool", content=observation, step=step) for _ in reply.tool_calls]
+    return [Message(role="user", content=observation, step=step)]

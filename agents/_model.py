@@ -1,0 +1,177 @@
+"""A chat model with telic's call discipline: cache, rate limits and retries.
+
+:class:`Model` wraps any LangChain chat model. Every call goes, in order, through the LLM-call
+cache (if one is attached), the provider's concurrency and rate limiter (held per attempt, not
+while backing off) and the retry layer. :func:`agents.make_model` builds one from a spec string;
+:meth:`Model.wrap` adapts a chat model you built yourself.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.runnables import Runnable
+
+from agents._cache import CacheKey, LLMCache
+from agents._limits import limiter_for
+from agents._retry import MalformedResponseError, RetryPolicy
+
+#: Options that configure the transport, not the sampling; they stay out of the cache key.
+TRANSPORT_OPTIONS = frozenset(
+    {
+        "api_key",
+        "base_url",
+        "timeout",
+        "max_retries",
+        "default_headers",
+        "default_query",
+        "http_client",
+        "http_async_client",
+        "organization",
+        "n_ctx",
+        "n_threads",
+        "model_path",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ModelReply:
+    """One answered model call."""
+
+    message: AIMessage
+    """The model's message."""
+    cached: bool = False
+    """Whether the LLM-call cache answered it."""
+    retries: list[dict[str, Any]] = field(default_factory=list)
+    """Retries made before the answer: ``{"attempt", "error", "kind", "wait_s"}``."""
+
+
+@dataclass
+class Model:
+    """A chat model plus the spec it was made from and how its calls are made.
+
+    Attributes:
+        spec: The model spec string (``openai:gpt-4o-mini``, ``scripted:oracle``, ...).
+        chat: The LangChain chat model.
+        options: Sampling options (part of the cache key).
+        retry: The retry policy.
+        cache: The LLM-call cache, or ``None``.
+    """
+
+    spec: str
+    chat: BaseChatModel
+    options: Mapping[str, Any] = field(default_factory=dict)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    cache: LLMCache | None = None
+    _bound: dict[str, Runnable] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def provider(self) -> str:
+        """The provider part of the spec (``openai``, ``scripted``, ...)."""
+        return self.spec.split(":", 1)[0]
+
+    @classmethod
+    def wrap(
+        cls,
+        chat: BaseChatModel,
+        spec: str,
+        *,
+        retry: RetryPolicy | None = None,
+        cache: LLMCache | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Model:
+        """Adapt a LangChain chat model built elsewhere (limits apply by ``spec``'s provider)."""
+        return cls(spec, chat, dict(options or {}), retry or RetryPolicy(), cache)
+
+    def _runnable(self, tools: Sequence[Mapping[str, Any]] | None) -> Runnable:
+        if not tools:
+            return self.chat
+        key = json.dumps(list(tools), sort_keys=True, default=str)
+        with self._lock:
+            bound = self._bound.get(key)
+            if bound is None:
+                bound = self.chat.bind_tools([dict(t) for t in tools])
+                self._bound[key] = bound
+            return bound
+
+    def _key(
+        self,
+        messages: Sequence[BaseMessage],
+        tools: Sequence[Mapping[str, Any]] | None,
+        sample_index: int,
+    ) -> CacheKey | None:
+        if self.cache is None or self.cache.mode == "off":
+            return None
+        options = {k: v for k, v in self.options.items() if k not in TRANSPORT_OPTIONS}
+        return CacheKey.of(self.spec, messages, tools, options, sample_index)
+
+    @staticmethod
+    def _check(result: Any) -> AIMessage:
+        if not isinstance(result, AIMessage):
+            raise MalformedResponseError(
+                f"the model returned {type(result).__name__}, not an AIMessage"
+            )
+        return result
+
+    def call(
+        self,
+        messages: Sequence[BaseMessage],
+        *,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        sample_index: int = 0,
+    ) -> ModelReply:
+        """Call the model (blocking).
+
+        Raises:
+            ProviderError: when the call fails for good.
+            CacheMissError: in replay mode, when the call was never recorded.
+        """
+        key = self._key(messages, tools, sample_index)
+        if key is not None and self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return ModelReply(hit, cached=True)
+        runnable = self._runnable(tools)
+        limiter = limiter_for(self.provider)
+
+        def attempt() -> AIMessage:
+            with limiter.slot():
+                return self._check(runnable.invoke(list(messages)))
+
+        message, retries = self.retry.call(attempt)
+        if key is not None and self.cache is not None:
+            self.cache.put(key, message)
+        return ModelReply(message, cached=False, retries=retries)
+
+    async def acall(
+        self,
+        messages: Sequence[BaseMessage],
+        *,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        sample_index: int = 0,
+    ) -> ModelReply:
+        """Call the model (async); see :meth:`call`."""
+        key = self._key(messages, tools, sample_index)
+        if key is not None and self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return ModelReply(hit, cached=True)
+        runnable = self._runnable(tools)
+        limiter = limiter_for(self.provider)
+
+        async def attempt() -> AIMessage:
+            async with limiter.aslot():
+                return self._check(await runnable.ainvoke(list(messages)))
+
+        message, retries = await self.retry.acall(attempt)
+        if key is not None and self.cache is not None:
+            self.cache.put(key, message)
+        return ModelReply(message, cached=False, retries=retries)

@@ -1,0 +1,220 @@
+"""Model specs: from ``provider:model`` strings to :class:`agents.Model` objects.
+
+Providers:
+
+* ``openai:<model>``: ``ChatOpenAI``; key from ``api_key=`` or ``OPENAI_API_KEY``.
+* ``anthropic:<model>``: ``ChatAnthropic``; key from ``api_key=`` or ``ANTHROPIC_API_KEY``.
+* ``openai-compatible:<model>``: ``ChatOpenAI`` against ``base_url=`` or ``OPENAI_BASE_URL``
+  (vLLM, llama.cpp server, Ollama, ...); the key is optional.
+* ``local:smollm2``: the embedded SmolLM2-135M model (extra ``telic[local]``).
+* ``scripted:<policy>``: a registered scripted policy; options are its parameters + ``seed``.
+
+Provider SDKs and LangChain adapters are imported inside the factories, so importing
+``agents`` stays light. The LangChain clients get ``max_retries=0``: telic's retry layer
+retries instead, and records every retry.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from agents._cache import LLMCache
+from agents._errors import MissingAPIKeyError, MissingExtraError, ModelSpecError, did_you_mean
+from agents._limits import configure_limits
+from agents._model import Model
+from agents._retry import RetryPolicy
+
+PROVIDERS: tuple[str, ...] = ("openai", "anthropic", "openai-compatible", "local", "scripted")
+LOCAL_MODELS: tuple[str, ...] = ("smollm2",)
+#: Placeholder key for OpenAI-compatible servers that do not check keys.
+PLACEHOLDER_KEY = "not-needed"
+_TELIC_OPTIONS = ("max_attempts", "base_wait_s", "max_wait_s", "retry", "cache",
+                  "max_concurrency", "rpm")  # fmt: skip
+
+
+def parse_spec(spec: str) -> tuple[str, str]:
+    """Split ``provider:model`` and check the provider.
+
+    Raises:
+        ModelSpecError: for a malformed spec or an unknown provider (with a suggestion).
+    """
+    if not isinstance(spec, str) or ":" not in spec:
+        guess = ""
+        if isinstance(spec, str) and spec.startswith(("gpt", "o1", "o3", "o4")):
+            guess = f" Did you mean 'openai:{spec}'?"
+        elif isinstance(spec, str) and spec.startswith("claude"):
+            guess = f" Did you mean 'anthropic:{spec}'?"
+        raise ModelSpecError(
+            f"model specs look like 'provider:model' (e.g. 'openai:gpt-4o-mini' or "
+            f"'scripted:oracle'), got {spec!r}.{guess}"
+        )
+    provider, name = spec.split(":", 1)
+    if provider not in PROVIDERS:
+        raise ModelSpecError(
+            f"unknown model provider {provider!r} in {spec!r}.{did_you_mean(provider, PROVIDERS)} "
+            f"Known providers: {', '.join(PROVIDERS)}."
+        )
+    if not name.strip():
+        raise ModelSpecError(f"model spec {spec!r} names no model after '{provider}:'")
+    return provider, name
+
+
+def _key(options: dict[str, Any], variable: str, spec: str) -> str:
+    key = options.pop("api_key", None) or os.environ.get(variable)
+    if not key:
+        raise MissingAPIKeyError(variable, spec)
+    return str(key)
+
+
+def _openai(name: str, spec: str, options: dict[str, Any], *, compatible: bool) -> Any:
+    if compatible:
+        base_url = options.pop("base_url", None) or os.environ.get("OPENAI_BASE_URL")
+        if not base_url:
+            raise ModelSpecError(
+                f"{spec!r} needs the server's address: pass base_url='http://host:port/v1' to "
+                "make_model or set OPENAI_BASE_URL"
+            )
+        key = options.pop("api_key", None) or os.environ.get("OPENAI_API_KEY") or PLACEHOLDER_KEY
+        options["base_url"] = base_url
+    else:
+        key = _key(options, "OPENAI_API_KEY", spec)
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError as exc:  # a core dependency, but say how to fix a broken install
+        raise MissingExtraError(f"{spec} needs langchain-openai: pip install telic") from exc
+    return ChatOpenAI(model=name, api_key=SecretStr(key), max_retries=0, **options)
+
+
+def _anthropic(name: str, spec: str, options: dict[str, Any]) -> Any:
+    key = _key(options, "ANTHROPIC_API_KEY", spec)
+    # Anthropic's API has no seed parameter and rejects unknown fields; a scenario's shared
+    # seed option therefore has no effect here.
+    options.pop("seed", None)
+    try:
+        from langchain_anthropic import ChatAnthropic
+    except ImportError as exc:
+        raise MissingExtraError(f"{spec} needs langchain-anthropic: pip install telic") from exc
+    kwargs = {"model": name, "api_key": SecretStr(key), "max_retries": 0, **options}
+    return ChatAnthropic(**kwargs)
+
+
+def _local(name: str, spec: str, options: dict[str, Any]) -> Any:
+    if name not in LOCAL_MODELS:
+        raise ModelSpecError(
+            f"unknown local model {name!r}.{did_you_mean(name, LOCAL_MODELS)} "
+            f"Local models: {', '.join(LOCAL_MODELS)}."
+        )
+    from agents._local import INSTALL_HINT, SAMPLING_OPTIONS, LocalChatModel, smollm2_path
+
+    try:
+        import llama_cpp  # noqa: F401  (checked here so the error comes at make_model time)
+    except ImportError as exc:
+        raise MissingExtraError(f"{spec} needs llama-cpp-python; {INSTALL_HINT}") from exc
+    path = smollm2_path()
+    n_ctx = int(options.pop("n_ctx", 8192))
+    n_threads = options.pop("n_threads", None)
+    options.pop("timeout", None)  # in-process: nothing to time out
+    unknown = sorted(set(options) - SAMPLING_OPTIONS)
+    if unknown:
+        raise ModelSpecError(
+            f"{spec} does not take option(s) {unknown}; it takes n_ctx, n_threads and "
+            f"{', '.join(sorted(SAMPLING_OPTIONS))}"
+        )
+    options.setdefault("max_tokens", 256)
+    return LocalChatModel(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, sampling=options)
+
+
+def _scripted(name: str, spec: str, options: dict[str, Any]) -> Any:
+    from agents._scripted import ScriptedChatModel
+    from envs import UnknownPolicyError
+
+    seed = options.pop("seed", 0)
+    for transport in ("timeout", "temperature", "max_tokens"):
+        options.pop(transport, None)  # shared scenario options that mean nothing here
+    try:
+        return ScriptedChatModel(policy=name, params=options, seed=int(seed or 0))
+    except UnknownPolicyError as exc:
+        raise ModelSpecError(f"{spec!r}: {exc}") from exc
+
+
+_FACTORIES: dict[str, Callable[[str, str, dict[str, Any]], Any]] = {
+    "openai": lambda n, s, o: _openai(n, s, o, compatible=False),
+    "openai-compatible": lambda n, s, o: _openai(n, s, o, compatible=True),
+    "anthropic": _anthropic,
+    "local": _local,
+    "scripted": _scripted,
+}
+
+
+_SHARED_CACHES: dict[tuple[str, str], LLMCache] = {}
+
+
+def _cache_option(value: Any) -> LLMCache | None:
+    """An LLMCache from the ``cache`` option: an LLMCache, ``{"mode", "path"}`` or a path.
+
+    Caches built from a mode and path are shared per process (one SQLite connection each).
+    """
+    if value is None or isinstance(value, LLMCache):
+        return value
+    if isinstance(value, str | os.PathLike):
+        value = {"path": value}
+    if not isinstance(value, Mapping) or "path" not in value:
+        raise TypeError(
+            "cache must be an agents.LLMCache, a path, or {'mode': ..., 'path': ...}, "
+            f"got {value!r}"
+        )
+    mode = str(value.get("mode", "read_write"))
+    if mode == "off":
+        return None
+    key = (str(Path(value["path"]).resolve()), mode)
+    if key not in _SHARED_CACHES:
+        _SHARED_CACHES[key] = LLMCache(value["path"], mode=mode)  # type: ignore[arg-type]
+    return _SHARED_CACHES[key]
+
+
+def make_model(spec: str, **options: Any) -> Model:
+    """Build a model from its spec string.
+
+    Args:
+        spec: ``provider:model`` (see the module docstring).
+        **options: Passed to the chat model (``temperature``, ``max_tokens``, ``seed``,
+            ``timeout``, ``base_url``, ``api_key``, ...), except telic's own:
+            ``max_attempts``, ``base_wait_s``, ``max_wait_s`` or ``retry`` (a
+            :class:`~agents.RetryPolicy`) for retries; ``cache`` (an :class:`~agents.LLMCache`,
+            a path, or ``{"mode": ..., "path": ...}``);
+            ``max_concurrency`` and ``rpm`` (set the provider's limits, see
+            :func:`~agents.configure_limits`).
+
+    Raises:
+        ModelSpecError: unknown provider or model, or a malformed spec.
+        MissingAPIKeyError: the provider's key variable is unset.
+        MissingExtraError: an optional dependency is missing (with the install command).
+
+    >>> make_model("scripted:nonexistent")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    agents._errors.ModelSpecError: ...
+    """
+    provider, name = parse_spec(spec)
+    options = dict(options)
+    telic = {k: options.pop(k) for k in _TELIC_OPTIONS if k in options}
+    retry = telic.get("retry")
+    if retry is None:
+        retry = RetryPolicy(
+            **{k: telic[k] for k in ("max_attempts", "base_wait_s", "max_wait_s") if k in telic}
+        )
+    elif not isinstance(retry, RetryPolicy):
+        raise TypeError(f"retry must be an agents.RetryPolicy, got {type(retry).__name__}")
+    cache = _cache_option(telic.get("cache"))
+    if "max_concurrency" in telic or "rpm" in telic:
+        configure_limits(
+            provider, max_concurrency=telic.get("max_concurrency"), rpm=telic.get("rpm")
+        )
+    sampling = dict(options)  # recorded before the factories consume key and address options
+    chat = _FACTORIES[provider](name, spec, options)
+    sampling.pop("api_key", None)
+    return Model(spec=spec, chat=chat, options=sampling, retry=retry, cache=cache)

@@ -1,0 +1,135 @@
+"""Scripted policies as LangChain chat models (``scripted:<policy>``).
+
+:class:`ScriptedChatModel` reads the conversation like a model would: it takes the observation
+texts (user and tool messages, oldest first), asks the registered policy of that name which
+handles the task, and answers with the policy's tag text, or with one tool call when tools are
+bound. Its randomness is a generator seeded from (the ``seed`` option, the number of
+observations, a stable hash of the observations), so a run replays exactly and two runs with
+the same seed give identical records. Token usage is estimated as characters // 4 so the usage
+paths of the runtime are exercised offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import Field, PrivateAttr
+
+from envs import Policy, PolicyAction, make_policies, resolve_policy
+
+
+def message_text(message: BaseMessage) -> str:
+    """The text of a message whose content may be a string or a list of blocks."""
+    content = message.content
+    if isinstance(content, str):
+        return content
+    parts = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append(block)
+        elif isinstance(block, Mapping) and block.get("type") == "text":
+            parts.append(str(block.get("text", "")))
+    return "".join(parts)
+
+
+def observations_of(messages: Sequence[BaseMessage]) -> list[str]:
+    """The observation texts of a conversation: its user and tool messages, in order."""
+    return [message_text(m) for m in messages if m.type in ("human", "tool")]
+
+
+def policy_rng(seed: int, observations: Sequence[str]) -> np.random.Generator:
+    """The generator a scripted policy gets for this conversation (stable across processes)."""
+    digest = hashlib.sha256("\x1e".join(observations).encode("utf-8")).digest()
+    return np.random.default_rng([int(seed), len(observations), int.from_bytes(digest[:8], "big")])
+
+
+def scripted_move(
+    policies: Sequence[Policy], observations: Sequence[str], seed: int
+) -> PolicyAction:
+    """The move of the policy (among ``policies``) that handles this conversation."""
+    policy = resolve_policy(policies, observations)
+    return policy.act(observations, policy_rng(seed, observations))
+
+
+def tool_call_of(move: PolicyAction, index: int) -> dict[str, Any]:
+    """A LangChain tool call for ``move`` with a deterministic id."""
+    return {"name": move.name, "args": dict(move.args), "id": f"call_{index}", "type": "tool_call"}
+
+
+class ScriptedChatModel(BaseChatModel):
+    """A LangChain chat model that plays a registered scripted policy (see the module doc)."""
+
+    policy: str
+    """Registered policy name (``oracle``, ``random``, ...)."""
+    params: dict[str, Any] = Field(default_factory=dict)
+    """The policy's parameters."""
+    seed: int = 0
+    """Seed of the policy's randomness."""
+    _policies: list[Policy] = PrivateAttr(default_factory=list)
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._policies = make_policies(self.policy, **self.params)
+
+    @property
+    def _llm_type(self) -> str:
+        return "telic-scripted"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"policy": self.policy, "params": self.params, "seed": self.seed}
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable | Any],
+        *,
+        tool_choice: str | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools: the reply then carries one tool call instead of tag text."""
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        observations = observations_of(messages)
+        move = scripted_move(self._policies, observations, self.seed)
+        tools = kwargs.get("tools")
+        if tools:
+            call = tool_call_of(move, len(observations))
+            message = AIMessage(content="", tool_calls=[call])
+            produced = json.dumps({"name": move.name, "arguments": call["args"]})
+        else:
+            message = AIMessage(content=move.text)
+            produced = move.text
+        prompt_chars = sum(len(message_text(m)) for m in messages)
+        usage = {
+            "input_tokens": prompt_chars // 4,
+            "output_tokens": len(produced) // 4,
+            "total_tokens": prompt_chars // 4 + len(produced) // 4,
+        }
+        message.usage_metadata = usage  # type: ignore[assignment]
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        # Pure computation: no need for the default thread-pool hop.
+        return self._generate(messages, stop=stop, **kwargs)

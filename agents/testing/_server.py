@@ -1,0 +1,266 @@
+"""A fake LLM provider: a real HTTP server on 127.0.0.1 for tests and benchmarks.
+
+It speaks enough of the OpenAI chat-completions API (``POST /v1/chat/completions``) and of the
+Anthropic messages API (``POST /v1/messages``) for the real SDKs (through ``ChatOpenAI`` and
+``ChatAnthropic``) to play full episodes against it, tool calls included. A pluggable responder
+decides each answer; by default a scripted policy answers the conversation's observations, with
+the same seed derivation as ``scripted:<policy>`` models, so both play identical episodes.
+
+Faults are queued with :meth:`FakeProviderServer.inject` and consumed one per request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+
+from agents._scripted import policy_rng
+from agents.testing._wire import (
+    FakeReply,
+    FakeRequest,
+    anthropic_observations,
+    anthropic_response,
+    error_body,
+    openai_observations,
+    openai_response,
+    tool_names,
+)
+from envs import make_policies, resolve_policy
+
+FaultKind = Literal[
+    "rate_limit", "overloaded", "server_error", "timeout", "truncated", "bad_tool_args", "empty"
+]
+FAULT_KINDS: tuple[str, ...] = (
+    "rate_limit", "overloaded", "server_error", "timeout", "truncated", "bad_tool_args", "empty",
+)  # fmt: skip
+Responder = Callable[[FakeRequest], FakeReply]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One injected failure, consumed by the next request.
+
+    Kinds: ``rate_limit`` (429), ``overloaded`` (503), ``server_error`` (500), ``timeout``
+    (answers only after ``delay_s``, past the client's timeout), ``truncated`` (a 200 whose
+    JSON body is cut in half), ``bad_tool_args`` (a tool call whose arguments are not valid:
+    broken JSON for OpenAI, an unknown argument for Anthropic), ``empty`` (no text, no call).
+    """
+
+    kind: FaultKind
+    """Which failure."""
+    retry_after: float | str | None = None
+    """``Retry-After`` header of a 429/503: seconds, or an HTTP date string."""
+    delay_s: float = 1.0
+    """How long a ``timeout`` fault sleeps before answering."""
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {self.kind!r}; faults: {', '.join(FAULT_KINDS)}")
+
+
+class PolicyResponder:
+    """Answers with a registered scripted policy (what ``scripted:<policy>`` would say)."""
+
+    def __init__(self, policy: str = "oracle", *, seed: int = 0, **params: Any) -> None:
+        self.policy = policy
+        self.seed = seed
+        self._policies = make_policies(policy, **params)
+
+    def __call__(self, request: FakeRequest) -> FakeReply:
+        observations = request.observations
+        policy = resolve_policy(self._policies, observations)
+        move = policy.act(observations, policy_rng(self.seed, observations))
+        if request.tools:
+            return FakeReply(tool_calls=((move.name, dict(move.args)),))
+        return FakeReply(text=move.text)
+
+
+class FakeProviderServer:
+    """The fake provider (see the module docstring). Use it as a context manager.
+
+    Args:
+        responder: Decides each answer; default ``PolicyResponder(policy, seed=seed)``.
+        policy: Scripted policy of the default responder.
+        seed: Seed of the default responder.
+        latency_s: Fixed delay added to every call (for benchmarks).
+        keep_bodies: Keep every request body in :attr:`bodies`.
+    """
+
+    def __init__(
+        self,
+        responder: Responder | None = None,
+        *,
+        policy: str = "oracle",
+        seed: int = 0,
+        latency_s: float = 0.0,
+        keep_bodies: bool = True,
+    ) -> None:
+        self._responder = responder
+        self._policy = policy
+        self._seed = seed
+        self.latency_s = latency_s
+        self.keep_bodies = keep_bodies
+        self.requests = 0
+        """Requests received (faulty ones included)."""
+        self.bodies: list[dict[str, Any]] = []
+        """Request bodies received, in order (when ``keep_bodies``)."""
+        self.faults_served: list[str] = []
+        """Kinds of the faults served so far."""
+        self.errors: list[str] = []
+        """Responder exceptions (answered with a 500)."""
+        self._faults: deque[Fault] = deque()
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> FakeProviderServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Bind a free port on 127.0.0.1 and serve in a background thread."""
+        if self._httpd is not None:
+            return
+        if self._responder is None:
+            self._responder = PolicyResponder(self._policy, seed=self._seed)
+        handler = type("FakeHandler", (_Handler,), {"fake": self})
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        httpd.daemon_threads = True
+        httpd.block_on_close = False  # a sleeping "timeout" fault must not delay stop()
+        self._httpd = httpd
+        self._thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._httpd is None:
+            return
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._httpd = None
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        if self._httpd is None:
+            raise RuntimeError("the server is not running; use it as a context manager")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def openai_base_url(self) -> str:
+        """``base_url`` for OpenAI clients (ends in ``/v1``)."""
+        return f"{self.url}/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        """``base_url`` for Anthropic clients."""
+        return self.url
+
+    # ------------------------------------------------------------------ faults
+    def inject(self, *faults: Fault | str) -> None:
+        """Queue faults; each of the next requests consumes one."""
+        with self._lock:
+            for fault in faults:
+                self._faults.append(Fault(fault) if isinstance(fault, str) else fault)  # type: ignore[arg-type]
+
+    @property
+    def pending_faults(self) -> int:
+        """Faults queued and not yet served."""
+        with self._lock:
+            return len(self._faults)
+
+    def _next(self, body: dict[str, Any]) -> tuple[int, Fault | None]:
+        with self._lock:
+            index = self.requests
+            self.requests += 1
+            if self.keep_bodies:
+                self.bodies.append(body)
+            fault = self._faults.popleft() if self._faults else None
+            if fault is not None:
+                self.faults_served.append(fault.kind)
+            return index, fault
+
+    def answer(self, api: str, body: dict[str, Any]) -> tuple[int, dict[str, str], bytes, float]:
+        """Status, headers, body bytes and delay for one request (the handler writes them)."""
+        index, fault = self._next(body)
+        delay = self.latency_s
+        if fault is not None and fault.kind in ("rate_limit", "overloaded", "server_error"):
+            status = {"rate_limit": 429, "overloaded": 503, "server_error": 500}[fault.kind]
+            headers = {} if fault.retry_after is None else {"retry-after": str(fault.retry_after)}
+            payload = error_body(api, status, f"injected fault: {fault.kind}")
+            return status, headers, json.dumps(payload).encode(), delay
+        observations = (openai_observations if api == "openai" else anthropic_observations)(body)
+        request = FakeRequest(api, str(body.get("model", "")), observations, tool_names(body),
+                              body, index)  # fmt: skip
+        try:
+            reply = self._responder(request) if self._responder else FakeReply()
+        except Exception as exc:  # the responder's bug is the test's failure, not a crash
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+            payload = error_body(api, 500, f"responder failed: {exc}")
+            return 500, {}, json.dumps(payload).encode(), delay
+        if fault is not None and fault.kind == "empty":
+            reply = FakeReply()
+        elif fault is not None and fault.kind == "bad_tool_args":
+            name = reply.tool_calls[0][0] if reply.tool_calls else "help"
+            bad: Any = '{"block": ' if api == "openai" else {"no_such_argument": True}
+            reply = FakeReply(tool_calls=((name, bad),))
+        make = openai_response if api == "openai" else anthropic_response
+        data = json.dumps(make(body, reply, index)).encode()
+        if fault is not None and fault.kind == "truncated":
+            data = data[: len(data) // 2]
+        if fault is not None and fault.kind == "timeout":
+            delay += fault.delay_s
+        return 200, {}, data, delay
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeProviderServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        return
+
+    def _send(self, status: int, headers: dict[str, str], data: bytes) -> None:
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        path = self.path.split("?", 1)[0].rstrip("/")
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b"{}"
+        api = {"/v1/chat/completions": "openai", "/chat/completions": "openai",
+               "/v1/messages": "anthropic"}.get(path)  # fmt: skip
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            if api is None:
+                self._send(404, {}, json.dumps(error_body("openai", 404, path)).encode())
+                return
+            try:
+                body = json.loads(raw or b"{}")
+            except json.JSONDecodeError:
+                self._send(400, {}, json.dumps(error_body(api, 400, "bad JSON")).encode())
+                return
+            status, headers, data, delay = self.fake.answer(api, body)
+            if delay > 0:
+                time.sleep(delay)
+            self._send(status, headers, data)
