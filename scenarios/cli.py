@@ -31,13 +31,17 @@ hypotheses_app = typer.Typer(
 app.add_typer(hypotheses_app, name="hypotheses")
 
 ScenarioArg = Annotated[
-    Path, typer.Argument(help="Scenario YAML file (see docs/scenarios.md).", show_default=False)
+    Path,
+    typer.Argument(
+        metavar="SCENARIO", help="Scenario YAML file (see docs/scenarios.md).", show_default=False
+    ),
 ]
 ModelOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--model",
         "-m",
+        metavar="SPEC",
         help="Model spec replacing the scenario's models (repeat for several).",
         show_default=False,
     ),
@@ -50,28 +54,40 @@ def run(
     model: ModelOpt = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="Output folder (default: runs/<scenario name>).", show_default=False),
+        typer.Option(
+            metavar="DIR", help="Output folder (default: runs/<scenario name>).", show_default=False
+        ),
     ] = None,
     resume: Annotated[
-        bool, typer.Option(help="Continue a run of the same scenario in --out.")
+        bool, typer.Option("--resume", help="Continue a run of the same scenario in --out.")
     ] = False,
     retry_errors: Annotated[
-        bool, typer.Option(help="With --resume, play again the episodes that ended in an error.")
+        bool,
+        typer.Option(
+            "--retry-errors", help="With --resume, play again the episodes that ended in an error."
+        ),
     ] = False,
     concurrency: Annotated[
         int | None,
-        typer.Option(min=1, help="Episodes in flight at once (default: the scenario's)."),
+        typer.Option(
+            min=1, metavar="N", help="Episodes in flight at once (default: the scenario's)."
+        ),
     ] = None,
     backend: Annotated[
-        str, typer.Option(help="Where episodes run: local (asyncio) or ray.")
+        str, typer.Option(metavar="local|ray", help="Where episodes run: local (asyncio) or ray.")
     ] = "local",
     ray_address: Annotated[
         str | None,
-        typer.Option(help="Address of a Ray cluster (default: start a local instance)."),
+        typer.Option(
+            metavar="ADDR", help="Address of a Ray cluster (default: start a local instance)."
+        ),
     ] = None,
     cache: Annotated[
         str | None,
-        typer.Option(help="LLM-call cache mode: off, read_write or replay (default: scenario's)."),
+        typer.Option(
+            metavar="MODE",
+            help="LLM-call cache mode: off, read_write or replay (default: the scenario's).",
+        ),
     ] = None,
     progress: Annotated[
         bool | None,
@@ -102,7 +118,9 @@ def run(
 
 @app.command("report")
 def report_cmd(
-    out: Annotated[Path, typer.Argument(help="Output folder of a run.", show_default=False)],
+    out: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Output folder of a run.", show_default=False)
+    ],
 ) -> None:
     """Recompute summary.json, report.md, report.html and plots from episodes.jsonl."""
     _exit(commands.report_command(out))
@@ -116,9 +134,14 @@ def validate(scenario: ScenarioArg, model: ModelOpt = None) -> None:
 
 @app.command()
 def show(
-    out: Annotated[Path, typer.Argument(help="Output folder of a run.", show_default=False)],
+    out: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Output folder of a run.", show_default=False)
+    ],
     episode_id: Annotated[
-        str, typer.Argument(help="Episode id, or a unique prefix of one.", show_default=False)
+        str,
+        typer.Argument(
+            metavar="EPISODE_ID", help="Episode id, or a unique prefix of one.", show_default=False
+        ),
     ],
 ) -> None:
     """Print one episode's transcript."""
@@ -140,14 +163,20 @@ def policies() -> None:
 @hypotheses_app.command("infer")
 def hypotheses_infer(
     user_file: Annotated[
-        Path, typer.Argument(help="File with the user's example texts.", show_default=False)
+        Path,
+        typer.Argument(
+            metavar="USER_FILE", help="File with the user's example texts.", show_default=False
+        ),
     ],
     model: Annotated[
         str | None,
-        typer.Option("--model", "-m", help="Model spec for inference (default: offline)."),
+        typer.Option(
+            "--model", "-m", metavar="SPEC", help="Model spec for inference (default: offline)."
+        ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Write the hypotheses here (default: stdout).")
+        Path | None,
+        typer.Option(metavar="FILE", help="Write the hypotheses here (default: stdout)."),
     ] = None,
 ) -> None:
     """Infer hypotheses about a user from their example texts."""

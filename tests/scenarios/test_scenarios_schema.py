@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import scenario_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import scenario_data
 from scenarios import Scenario, ScenarioError, SeedRange, load_scenario, parse_scenario
 
 BUNDLED = sorted((Path(__file__).parents[2] / "scenarios").glob("*.yaml"))
@@ -111,7 +111,9 @@ def test_personalization_is_permissive_and_nullable() -> None:
     assert parse(dump(personalization=None)).personalization is None
     text = dump() + "personalization: null\n"
     assert parse(text).personalization is None
-    s = parse(dump(personalization={"conditions": ["none", "inferred"], "users": "synthetic", "k": 5}))
+    s = parse(
+        dump(personalization={"conditions": ["none", "inferred"], "users": "synthetic", "k": 5})
+    )
     assert s.personalization is not None
     assert s.personalization.conditions == ["none", "inferred"]
     assert s.personalization.model_dump()["k"] == 5
