@@ -51,10 +51,7 @@ def play(
     for step in range(max_steps):
         chosen = envs.resolve_policy(policies, conversation)
         move = chosen.act(conversation, np.random.default_rng([seed, step]))
-        if protocol == "tools":
-            action = envs.encode_tool_call(move.name, move.args)
-        else:
-            action = move.text
+        action = envs.encode_tool_call(move.name, move.args) if protocol == "tools" else move.text
         obs, reward, terminated, truncated, info = env.step(action)
         conversation.append(obs)
         episode.observations.append(obs)

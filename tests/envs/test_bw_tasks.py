@@ -36,7 +36,7 @@ SPECIFIC = {
 
 def _make(env_id: str, seed: int = 0, **kwargs):  # type: ignore[no-untyped-def]
     env = gym.make(env_id, **kwargs)
-    obs, info = env.reset(seed=seed)
+    obs, _info = env.reset(seed=seed)
     return env, obs
 
 
@@ -125,7 +125,7 @@ def test_information_gathering_ends_at_first_two_block_tower() -> None:
     env, _ = _make("telic/InformationGathering-v0", seed=1, n_blocks=4)
     heights = env.unwrapped.true_heights
     env.step("<pick up c>")
-    obs, reward, terminated, truncated, info = env.step("<stack c on b>")
+    _obs, reward, terminated, truncated, info = env.step("<stack c on b>")
     assert terminated and not truncated and info["completed"]
     assert info["tower"] == ["b", "c"]
     assert reward == pytest.approx(heights["b"] + heights["c"])

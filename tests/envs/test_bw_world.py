@@ -100,7 +100,7 @@ def test_precondition_errors(setup, action, message) -> None:  # type: ignore[no
     env = _pe()
     _do(env, *setup)
     before = env.unwrapped.state_description()
-    obs, reward, terminated, truncated, info = env.step(action)
+    obs, reward, terminated, _truncated, info = env.step(action)
     assert info["invalid_action"] and message in info["invalid_reason"]
     assert obs.startswith("Error: ") and message in obs
     assert obs.endswith(before)  # the state is unchanged and shown again
