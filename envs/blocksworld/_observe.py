@@ -82,6 +82,8 @@ class EpisodeView:
     """The newest observation."""
     actions: tuple[str, ...] = ()
     """Names of the actions the first observation lists."""
+    exact: bool = False
+    """Whether the task says measurements are exact (noise 0)."""
 
     def estimate(self, block: str) -> float | None:
         """Mean of the readings of ``block`` (``None`` if never measured)."""
@@ -208,4 +210,5 @@ def parse_episode(observations: Sequence[str]) -> EpisodeView | None:
         accepted=accepted,
         last=episode[-1],
         actions=listed_actions(first),
+        exact=R.EXACT_HINT in first,
     )

@@ -64,7 +64,7 @@ NOISE_HINT = (
     "block again gives you a better idea of its true height, and there is no limit on the "
     "number of measurements."
 )
-EXACT_HINT = "The true heights are known. There are no measurements in this task."
+EXACT_HINT = "In this episode every measurement is exact."
 
 ACTION_SPECS: dict[str, ActionSpec] = {
     spec.name: spec

@@ -125,8 +125,13 @@ class CapabilityPolicy(BlocksworldPolicy):
             return _action(("done", {}), f"The towers {text} are built.")
         return _action(move, f"I am building {text}.")
 
+    @staticmethod
+    def _readings(view: EpisodeView, cap: Capability) -> int:
+        # One exact reading says everything; the noise-free IG cap (n + 10) allows no more.
+        return 1 if view.exact else cap.measurements_per_block
+
     def _measured(self, view: EpisodeView, cap: Capability, blocks: Sequence[str]) -> Move | None:
-        return self._measure_first(view, blocks, cap.measurements_per_block)
+        return self._measure_first(view, blocks, self._readings(view, cap))
 
     # -------------------------------------------------------------- tasks
     def _information_gathering(self, view: EpisodeView, rng: np.random.Generator) -> PolicyAction:
@@ -134,7 +139,7 @@ class CapabilityPolicy(BlocksworldPolicy):
         move = self._measured(view, cap, view.blocks)
         if move is not None:
             return _action(move, f"I measure every block {cap.measurements_per_block} times.")
-        bottom, top = top_two(self._estimates(view, cap.measurements_per_block))
+        bottom, top = top_two(self._estimates(view, self._readings(view, cap)))
         return _action(pair_step(view.state, bottom, top), f"{bottom} and {top} look tallest.")
 
     def _build_two_block_tower(self, view: EpisodeView, rng: np.random.Generator) -> PolicyAction:
@@ -147,7 +152,7 @@ class CapabilityPolicy(BlocksworldPolicy):
         move = self._measured(view, cap, [target])
         if move is not None:
             return _action(move, f"I measure {target} {cap.measurements_per_block} times.")
-        mean = float(np.mean(view.readings[target][: cap.measurements_per_block]))
+        mean = float(np.mean(view.readings[target][: self._readings(view, cap)]))
         return _action(("height", {"value": mean}), "My estimate is the mean reading.")
 
     def _cognitive_effort(self, view: EpisodeView, rng: np.random.Generator) -> PolicyAction:
@@ -167,7 +172,7 @@ class CapabilityPolicy(BlocksworldPolicy):
         move = self._measured(view, cap, view.blocks)
         if move is not None:
             return _action(move, f"I measure every block {cap.measurements_per_block} times.")
-        heights = self._estimates(view, cap.measurements_per_block)
+        heights = self._estimates(view, self._readings(view, cap))
         choice = choose_configuration(view.blocks, heights, cap, self._episode_rng(view, "pick"))
         return self._build(view, choice, cap)
 
@@ -205,7 +210,7 @@ class OraclePolicy(CapabilityPolicy):
     """The optimal strategy of the spec, in every task.
 
     Measures every relevant block exactly ``measurements_per_block`` times (in MeasureHeight
-    only the target) and averages; enumerates every configuration and scores it exactly;
+    only the target; once when the task says measurements are exact, noise 0) and averages; enumerates every configuration and scores it exactly;
     picks the best (the first in sorted order on ties); builds it from whatever state it
     finds (so it recovers from perturbations); IG and BuildTwoBlockTower stack the block with
     the second-highest estimate on the highest; then ``<done>`` where the task needs it.

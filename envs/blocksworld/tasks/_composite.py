@@ -29,7 +29,7 @@ def _blocks_line(env: BlocksworldEnv) -> str:
 def _measure_hint(env: BlocksworldEnv) -> str:
     if env.noise > 0:
         return R.NOISE_HINT
-    return "You do not know the true heights, but in this episode every measurement is exact."
+    return "You do not know the true heights. " + R.EXACT_HINT
 
 
 class InformationGathering(BlocksworldEnv):

@@ -78,7 +78,7 @@ class MeasureHeight(BlocksworldEnv):
             f"There are {self.n_blocks} blocks: {', '.join(self.blocks)}.",
             f"{R.TARGET_PREFIX}{self.target_block}'. Submit your estimate of its true height "
             "with <height Ncm>; that ends the task.",
-            R.NOISE_HINT if self.noise > 0 else "In this episode every measurement is exact.",
+            R.NOISE_HINT if self.noise > 0 else R.EXACT_HINT,
         ]
 
     def _task_act(self, action: ParsedAction) -> Outcome:
