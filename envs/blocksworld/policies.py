@@ -210,10 +210,11 @@ class OraclePolicy(CapabilityPolicy):
     """The optimal strategy of the spec, in every task.
 
     Measures every relevant block exactly ``measurements_per_block`` times (in MeasureHeight
-    only the target; once when the task says measurements are exact, noise 0) and averages; enumerates every configuration and scores it exactly;
-    picks the best (the first in sorted order on ties); builds it from whatever state it
-    finds (so it recovers from perturbations); IG and BuildTwoBlockTower stack the block with
-    the second-highest estimate on the highest; then ``<done>`` where the task needs it.
+    only the target; once when the task says measurements are exact, noise 0) and averages;
+    enumerates every configuration and scores it exactly; picks the best (the first in sorted
+    order on ties); builds it from whatever state it finds (so it recovers from
+    perturbations); IG and BuildTwoBlockTower stack the block with the second-highest
+    estimate on the highest; then ``<done>`` where the task needs it.
 
     Args:
         measurements_per_block: readings per block before deciding (default 10).
