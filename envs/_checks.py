@@ -212,10 +212,16 @@ def check_tool_schemas(make: Factory, protocols: Sequence[str], seeds: Sequence[
 def check_invalid_actions(
     make: Factory, protocols: Sequence[str], seeds: Sequence[int]
 ) -> list[str]:
+    """Garbage never raises; the flags agree with the counter; garbage is flagged invalid
+    unless the tag protocol has a free-text action (one whose parameter is ``text``), which
+    may legitimately accept any reply."""
     problems = []
     for protocol in protocols:
         env = make(protocol)
         env.reset(seed=seeds[0])
+        free_text = protocol == "tags" and any(
+            p.kind == "text" for spec in env.action_specs() for p in spec.params
+        )
         garbage = list(GARBAGE_ACTIONS)
         for spec in env.available_actions():
             garbage.append(encode_tool_call(spec.name, {"bogus_argument": 1}))
@@ -236,10 +242,18 @@ def check_invalid_actions(
                 )
                 env.reset(seed=seeds[0])
                 continue
-            if not info.get("invalid_action") or env.invalid_actions != before + 1:
+            flagged = bool(info.get("invalid_action"))
+            if flagged != (env.invalid_actions == before + 1) or (
+                flagged == (info.get("action") is not None)
+            ):
                 problems.append(
-                    f"protocol={protocol!r}: step({action[:60]!r}) was not flagged as invalid "
-                    "(info['invalid_action'] must be True and invalid_actions must grow)"
+                    f"protocol={protocol!r}: after step({action[:60]!r}) info['invalid_action'],"
+                    " info['action'] and invalid_actions disagree; let TextEnv.step set them"
+                )
+            elif not flagged and not free_text:
+                problems.append(
+                    f"protocol={protocol!r}: step({action[:60]!r}) was accepted; malformed "
+                    "actions must be flagged (info['invalid_action'] True, invalid_actions + 1)"
                 )
             if terminated or truncated:
                 env.reset(seed=seeds[0])

@@ -103,7 +103,8 @@ def check_text_env(
 
     Raises:
         TextEnvCheckError: listing every failed check with what to fix.
-        ValueError: for an unknown protocol or check name.
+        ValueError: for an unknown protocol or check name, or bad env kwargs.
+        envs.UnknownEnvError: for an unregistered ID (with a suggestion).
     """
     seeds = tuple(seeds)
     protocols = tuple(protocols)
@@ -119,6 +120,7 @@ def check_text_env(
     if bad:
         raise ValueError(f"unknown check(s) {bad}; the checks are {list(CHECKS)}")
     name, make = _factory(env_or_id, kwargs)
+    make(protocols[0])  # unknown IDs and bad kwargs raise here, as the programmer errors they are
     failures = []
     for check in selected:
         if check == "tool_schemas" and "tools" not in protocols:
