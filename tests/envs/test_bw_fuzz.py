@@ -104,9 +104,11 @@ def test_plausible_tool_arguments_are_accepted_or_explained(name: str, arguments
 @given(st.one_of(st.text(max_size=200), json_values.map(json.dumps)))
 def test_tool_parser_raises_only_action_error(text: str) -> None:
     try:
-        parse_tool_action(text, SPECS)
-    except ActionError:
-        pass
+        parsed = parse_tool_action(text, SPECS)
+    except ActionError as exc:
+        assert str(exc)  # a message for the model
+    else:
+        assert parsed.name in ACTION_SPECS
 
 
 def _env(env_id: str, protocol: str):  # type: ignore[no-untyped-def]
@@ -140,6 +142,7 @@ def test_env_step_never_raises_on_any_string(env_id: str, protocol: str, actions
     for action in actions:
         obs, reward, terminated, truncated, info = env.step(action)
         assert isinstance(obs, str) and env.observation_space.contains(obs)
+        assert reward == 0.0 or terminated or truncated
         assert info["invalid_action"] == (info["action"] is None)
         if terminated or truncated:
             env.reset(seed=1)
