@@ -101,7 +101,9 @@ class EpisodeOverError(RuntimeError):
 class TextEnv(gym.Env[str, str]):
     """Base class of telic's natural-language environments (see the module docstring)."""
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 1}
+    # Gymnasium declares ``metadata`` as an instance attribute; ruff (RUF012) wants mutable
+    # class attributes marked ClassVar, so mypy's override complaint is silenced here.
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 1}  # type: ignore[misc]
     #: Short task name reported as ``info["task"]``; subclasses override.
     task_name: ClassVar[str] = "text_task"
 

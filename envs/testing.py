@@ -121,7 +121,7 @@ def check_text_env(
         raise ValueError(f"unknown check(s) {bad}; the checks are {list(CHECKS)}")
     name, make = _factory(env_or_id, kwargs)
     make(protocols[0])  # unknown IDs and bad kwargs raise here, as the programmer errors they are
-    failures = []
+    failures: list[CheckFailure] = []
     for check in selected:
         if check == "tool_schemas" and "tools" not in protocols:
             continue
