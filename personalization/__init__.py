@@ -1,7 +1,189 @@
-"""telic personalization package."""
+"""HyPerAlign: hypothesis-driven personalization (Garbacea & Tan 2025, specs/hyperalign.md).
+
+Infer natural-language hypotheses about a user from a few of their texts, with any chat model
+(:func:`infer_hypotheses`, evidence quotes checked) or offline from measured stylometry
+(:func:`infer_offline`); render them into one prompt block that conditions a generator or an
+agent (:func:`render_block`, :func:`generate_as_user` with the paper's controls); evaluate with
+pairwise LLM judges in both orders (:func:`evaluate_pairwise`), offline authorship verification
+(:class:`AuthorshipScorer`) and hypothesis quality (:func:`hypothesis_quality`). Corpora: the
+bundled synthetic users, CCAT50, CMCC and users' own JSONL files. See docs/personalization.md.
+"""
 
 __telic_package__ = True
 
 from telic._layout import verify_layout
 
 verify_layout()
+
+from envs.personalized import (  # noqa: E402
+    AuthorshipScore,
+    AuthorshipScorer,
+    attribution_accuracy,
+    char_ngrams,
+)
+from personalization._analysis import (  # noqa: E402
+    DeliberativeJudgement,
+    deliberative_summary,
+    judge_deliberative,
+    judge_deliberative_records,
+    judge_writing_records,
+    writing_items_from_records,
+)
+from personalization._cli import (  # noqa: E402
+    format_hypothesis_set,
+    infer_hypotheses_cli,
+    load_hypotheses,
+    save_hypotheses,
+    sets_by_user,
+)
+from personalization._data import (  # noqa: E402
+    first_sentence,
+    load_ccat50,
+    load_cmcc,
+    load_deliberative_users,
+    load_jsonl_users,
+    load_synthetic_users,
+    save_jsonl_users,
+)
+from personalization._evidence import (  # noqa: E402
+    check_evidence,
+    find_quote,
+    grounding_rate,
+    normalize_text,
+    quote_grounding_rate,
+)
+from personalization._infer import (  # noqa: E402
+    ainfer_hypotheses,
+    build_inference_messages,
+    hypotheses_from_outputs,
+    infer_hypotheses,
+)
+from personalization._judge import (  # noqa: E402
+    PairwiseItem,
+    PairwiseJudgement,
+    PairwiseReport,
+    aevaluate_pairwise,
+    ajudge_pairwise,
+    evaluate_pairwise,
+    judge_pairwise,
+    judgement_from_verdicts,
+    report_from_judgements,
+)
+from personalization._offline import (  # noqa: E402
+    infer_offline,
+    reference_stats,
+    stylometric_discrimination,
+)
+from personalization._parse import ParsedHypothesis, parse_choice, parse_hypotheses  # noqa: E402
+from personalization._quality import (  # noqa: E402
+    HypothesisQuality,
+    hypothesis_quality,
+    quality_summary,
+)
+from personalization._render import (  # noqa: E402
+    CONTROLS,
+    agenerate_as_user,
+    build_generation_messages,
+    generate_as_user,
+    generic_hypotheses,
+    render_block,
+    user_attributes,
+)
+from personalization._select import (  # noqa: E402
+    DiscriminationResult,
+    Pair,
+    hypothesis_discrimination,
+    make_pairs,
+    select_by_discrimination,
+)
+from personalization._stats import WinRate, bootstrap_ci, judge_agreement, win_rate  # noqa: E402
+from personalization._stylometry import FEATURE_NAMES, mean_features, text_features  # noqa: E402
+from personalization._types import (  # noqa: E402
+    CATEGORIES,
+    Example,
+    Hypothesis,
+    HypothesisSet,
+    PersonalizationError,
+    Provenance,
+    UnknownNameError,
+    UserProfile,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "CONTROLS",
+    "FEATURE_NAMES",
+    "AuthorshipScore",
+    "AuthorshipScorer",
+    "DeliberativeJudgement",
+    "DiscriminationResult",
+    "Example",
+    "Hypothesis",
+    "HypothesisQuality",
+    "HypothesisSet",
+    "Pair",
+    "PairwiseItem",
+    "PairwiseJudgement",
+    "PairwiseReport",
+    "ParsedHypothesis",
+    "PersonalizationError",
+    "Provenance",
+    "UnknownNameError",
+    "UserProfile",
+    "WinRate",
+    "aevaluate_pairwise",
+    "agenerate_as_user",
+    "ainfer_hypotheses",
+    "ajudge_pairwise",
+    "attribution_accuracy",
+    "bootstrap_ci",
+    "build_generation_messages",
+    "build_inference_messages",
+    "char_ngrams",
+    "check_evidence",
+    "deliberative_summary",
+    "evaluate_pairwise",
+    "find_quote",
+    "first_sentence",
+    "format_hypothesis_set",
+    "generate_as_user",
+    "generic_hypotheses",
+    "grounding_rate",
+    "hypotheses_from_outputs",
+    "hypothesis_discrimination",
+    "hypothesis_quality",
+    "infer_hypotheses",
+    "infer_hypotheses_cli",
+    "infer_offline",
+    "judge_agreement",
+    "judge_deliberative",
+    "judge_deliberative_records",
+    "judge_pairwise",
+    "judge_writing_records",
+    "judgement_from_verdicts",
+    "load_ccat50",
+    "load_cmcc",
+    "load_deliberative_users",
+    "load_hypotheses",
+    "load_jsonl_users",
+    "load_synthetic_users",
+    "make_pairs",
+    "mean_features",
+    "normalize_text",
+    "parse_choice",
+    "parse_hypotheses",
+    "quality_summary",
+    "quote_grounding_rate",
+    "reference_stats",
+    "render_block",
+    "report_from_judgements",
+    "save_hypotheses",
+    "save_jsonl_users",
+    "select_by_discrimination",
+    "sets_by_user",
+    "stylometric_discrimination",
+    "text_features",
+    "user_attributes",
+    "win_rate",
+    "writing_items_from_records",
+]
