@@ -40,6 +40,10 @@ from metrics._stats import CI, bootstrap_ci, gd_from_means, mean, paired_bootstr
 from metrics._summaries import measurement_rows, score_regret, usage_rows
 from metrics._tasks import TaskGD, declared_tasks
 
+#: GD is reported as undefined when ceiling - baseline is at most this fraction of
+#: optimal - baseline: the capabilities hardly beat chance, and the ratio would be Monte Carlo
+#: noise divided by Monte Carlo noise (e.g. a random policy's own capabilities).
+MIN_CEILING_MARGIN = 0.02
 #: A GD whose denominator (ceiling - baseline) is below this fraction of (optimal - baseline)
 #: gets a ``small_gd_denominator`` message: small ceiling estimation errors swing it a lot.
 SMALL_DENOMINATOR_FRACTION = 0.05
@@ -86,23 +90,29 @@ class _Context:
     def note(self, code: str, text: str, **where: Any) -> None:
         self.messages.append(Message(code=code, text=text, **where))
 
-    def cis(self, key: tuple[object, ...], a, b, c, seeds, strata=None) -> tuple[CI, CI]:
+    def cis(self, key, a, b, c, seeds, strata, min_margin: float) -> tuple[CI, CI]:
         kw = {
             "n_resamples": self.settings["n_resamples"],
             "confidence": self.settings["confidence"],
+            "min_margin": min_margin,
         }
         seed = self.settings["seed"]
         unpaired = bootstrap_ci(a, b, c, strata=strata, rng=_rng(seed, "ci", *key), **kw)
         paired = paired_bootstrap_ci(
             a, b, c, seeds, strata=strata, rng=_rng(seed, "paired", *key), **kw
         )
+        # Resamples whose ceiling is not above the baseline have no GD and are left out; that
+        # only matters (and is reported) when they could reach into the interval's tail.
+        tail = (1.0 - self.settings["confidence"]) / 2
         for name, ci in (("unpaired", unpaired), ("paired", paired)):
-            if ci.n_resamples and ci.n_valid < ci.n_resamples:
+            dropped = ci.n_resamples - ci.n_valid
+            if ci.n_resamples and dropped > tail * ci.n_resamples:
                 self.note(
                     "undefined_resamples",
-                    f"{ci.n_resamples - ci.n_valid} of {ci.n_resamples} {name} bootstrap "
-                    "resamples had a ceiling not above the baseline and were left out of the "
-                    "interval",
+                    f"{_label(key)}: {dropped} of {ci.n_resamples} {name} bootstrap resamples "
+                    "had a ceiling not meaningfully above the baseline and were left out; the "
+                    "interval "
+                    "understates the uncertainty",
                     **_where(key),
                 )
         return unpaired, paired
@@ -186,6 +196,8 @@ def _cell_row(
         ctx.note("capability_unavailable", f"{_label(key)}: {exc}", **_where(key))
         return GDRow(**base, **values), None
     values.update(baseline=float(baseline.mean()), optimal=float(optimal.mean()))
+    # Regret against the declaration's optimum, so that regret = optimal - actual in the row.
+    base["regret_mean"] = float((optimal - actual).mean())
     caps = _capability_samples(ctx, decl, key)
     if caps is None:
         return GDRow(**base, **values), None
@@ -220,23 +232,26 @@ def _gd_values(
     ctx: _Context, key: tuple[Any, ...], cell: _Cell, strata: np.ndarray | None
 ) -> dict[str, Any]:
     a, b, c = cell.actual.mean(), cell.baseline.mean(), cell.ceiling.mean()
+    span = cell.optimal.mean() - b
+    min_margin = MIN_CEILING_MARGIN * max(0.0, span)
     out: dict[str, Any] = {
         "actual": float(a),
         "baseline": float(b),
         "ceiling": float(c),
         "optimal": float(cell.optimal.mean()),
         "min_given_capabilities": None if cell.minimum is None else float(cell.minimum.mean()),
-        "gd": gd_from_means(a, b, c),
+        "gd": gd_from_means(a, b, c, min_margin=min_margin),
     }
     if out["gd"] is None:
         ctx.note(
             "ceiling_not_above_baseline",
-            f"{_label(key)}: the capability ceiling ({c:.3f}) is not above the random "
-            f"baseline ({b:.3f}); GD is undefined (using the capabilities cannot beat chance)",
+            f"{_label(key)}: the capability ceiling ({c:.3f}) is not meaningfully above the "
+            f"random baseline ({b:.3f}): the margin is at most {MIN_CEILING_MARGIN:.0%} of "
+            f"optimal - baseline ({span:.3f}). GD is undefined: with these capabilities even "
+            "full use cannot beat chance.",
             **_where(key),
         )
         return out
-    span = cell.optimal.mean() - b
     if span > 0 and (c - b) < SMALL_DENOMINATOR_FRACTION * span:
         ctx.note(
             "small_gd_denominator",
@@ -245,7 +260,9 @@ def _gd_values(
             "sensitive to small errors in the ceiling",
             **_where(key),
         )
-    unpaired, paired = ctx.cis(key, cell.actual, cell.baseline, cell.ceiling, cell.seeds, strata)
+    unpaired, paired = ctx.cis(
+        key, cell.actual, cell.baseline, cell.ceiling, cell.seeds, strata, min_margin
+    )
     out.update(
         ci_low=unpaired.low,
         ci_high=unpaired.high,
@@ -338,6 +355,7 @@ def analyze(
         "seed": int(seed),
         "confidence": float(confidence),
         "min_capability_samples": MIN_CAPABILITY_SAMPLES,
+        "min_ceiling_margin": MIN_CEILING_MARGIN,
         "height_window_cm": HEIGHT_WINDOW_CM,
     }
     ctx = _Context(capabilities(episodes), settings)

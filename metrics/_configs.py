@@ -61,7 +61,8 @@ def canonical(config: Sequence[Sequence[str]]) -> Configuration:
 
 
 def all_configurations(n_blocks: int) -> tuple[Configuration, ...]:
-    """Every distinct split of ``n_blocks`` blocks into two non-empty towers, canonical form.
+    """Every distinct split of ``n_blocks`` blocks into two non-empty towers, canonical form,
+    sorted.
 
     >>> all_configurations(3)
     ((('a',), ('b', 'c')), (('a', 'b'), ('c',)), (('a', 'c'), ('b',)))
@@ -95,19 +96,15 @@ def _memberships(n_blocks: int) -> np.ndarray:
     k = n_configurations(n_blocks)
     rows = np.zeros((k, n_blocks), dtype=np.int8)
     rows[:, 0] = 1
-    # Subsets of the other n-1 blocks, in order of size then lexicographic, except the full set
-    # (which would leave the second tower empty).
+    # Every subset of the other n-1 blocks joins block a, except the full set (which would
+    # leave the second tower empty); rows are then sorted like the configurations they give.
     others = list(range(1, n_blocks))
-    masks = sorted(range(2 ** (n_blocks - 1) - 1), key=lambda m: (bin(m).count("1"), _bits(m)))
-    for i, mask in enumerate(masks):
+    for mask in range(k):
         for j, block in enumerate(others):
             if mask >> j & 1:
-                rows[i, block] = 1
-    return rows
-
-
-def _bits(mask: int) -> list[int]:
-    return [j for j in range(mask.bit_length()) if mask >> j & 1]
+                rows[mask, block] = 1
+    order = sorted(range(k), key=lambda i: _membership_to_config(rows[i]))
+    return rows[order]
 
 
 def _membership_to_config(row: np.ndarray) -> Configuration:

@@ -59,7 +59,8 @@ class GDRow:
     paired_ci_high: float | None
     """Upper bound of the paired interval (clipped at 1)."""
     regret_mean: float | None
-    """Mean regret (optimal - return, cm) of the completed episodes."""
+    """Mean regret (optimal - return, cm) of the completed episodes (``info["regret"]`` when
+    the optimum cannot be computed)."""
     iterations_per_episode: int | None = None
     """Monte Carlo iterations spent per completed episode (None when no ceiling was run)."""
 
@@ -165,7 +166,8 @@ class Message:
     """Machine-readable kind: ``no_completed_episodes``, ``too_few_subtask_episodes``,
     ``capability_unavailable``, ``ceiling_not_above_baseline``, ``undefined_resamples``,
     ``variant_capability_fallback``, ``height_window_fallback``, ``aggregate_excludes_n``,
-    ``small_gd_denominator``, ``no_composite_episodes``."""
+    ``small_gd_denominator``, ``no_composite_episodes``, ``simulation`` (other notes of a
+    ceiling function)."""
     text: str
     """A sentence for people, with what to do about it."""
     model: str | None = None

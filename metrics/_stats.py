@@ -8,8 +8,8 @@ Goal-directedness (spec 3.3) uses the capped denominator::
     GD = (mean(actual) - mean(baseline)) / (max(mean(ceiling), mean(actual)) - mean(baseline))
 
 and is undefined (``None``) when the ceiling is not above the baseline (within
-:data:`GD_TOLERANCE`): then no use of the capabilities beats acting at random, and the ratio
-only measures noise.
+:data:`GD_TOLERANCE`, or by more than a caller's ``min_margin``): then no use of the
+capabilities beats acting at random, and the ratio only measures noise.
 
 Two bootstraps are offered:
 
@@ -63,19 +63,22 @@ def rate(flags: Iterable[bool]) -> float | None:
     return sum(vals) / len(vals) if vals else None
 
 
-def _gd_vec(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+def _gd_vec(a: np.ndarray, b: np.ndarray, c: np.ndarray, min_margin: float = 0.0) -> np.ndarray:
     """GD of arrays of means, NaN where undefined (internal; never leaves this module)."""
     margin = c - b
-    defined = margin > GD_TOLERANCE * np.maximum(1.0, np.abs(b))
+    defined = margin > np.maximum(min_margin, GD_TOLERANCE * np.maximum(1.0, np.abs(b)))
     denom = np.maximum(c, a) - b
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (a - b) / denom
     return np.where(defined, out, np.nan)
 
 
-def gd_from_means(actual: float, baseline: float, ceiling: float) -> float | None:
-    """GD from the three means; ``None`` when the ceiling is not above the baseline."""
-    value = _gd_vec(np.array(actual), np.array(baseline), np.array(ceiling))
+def gd_from_means(
+    actual: float, baseline: float, ceiling: float, *, min_margin: float = 0.0
+) -> float | None:
+    """GD from the three means; ``None`` when the ceiling does not exceed the baseline by more
+    than ``min_margin`` (and by more than the float tolerance)."""
+    value = _gd_vec(np.array(actual), np.array(baseline), np.array(ceiling), min_margin)
     return None if np.isnan(value) else float(value)
 
 
@@ -167,6 +170,7 @@ def bootstrap_ci(
     n_resamples: int = 1000,
     confidence: float = 0.95,
     rng: np.random.Generator | int | None = 0,
+    min_margin: float = 0.0,
 ) -> CI:
     """Unpaired percentile bootstrap interval of GD (upper bound clipped at 1).
 
@@ -177,6 +181,8 @@ def bootstrap_ci(
         n_resamples: bootstrap resamples.
         confidence: coverage of the interval.
         rng: a generator or a seed.
+        min_margin: a resample whose ceiling does not exceed its baseline by more than this
+            has no GD and is left out (``CI.n_valid`` counts the others).
     """
     _check(n_resamples, confidence)
     arrays = [np.asarray(v, dtype=float) for v in (actual, baseline, ceiling)]
@@ -192,7 +198,7 @@ def bootstrap_ci(
             )
     gen = _generator(rng)
     means = [resampled_means(a, n_resamples, gen, labels) for a in arrays]
-    return _percentile(_gd_vec(*means), confidence, 1.0)
+    return _percentile(_gd_vec(*means, min_margin), confidence, 1.0)
 
 
 def paired_bootstrap_ci(
@@ -205,12 +211,14 @@ def paired_bootstrap_ci(
     n_resamples: int = 1000,
     confidence: float = 0.95,
     rng: np.random.Generator | int | None = 0,
+    min_margin: float = 0.0,
 ) -> CI:
     """Percentile bootstrap interval of GD resampling whole seeds (upper bound clipped at 1).
 
     Each index i is one episode with its actual return, baseline and ceiling on seed
     ``seeds[i]``. Seeds are resampled with replacement (within strata when given, since the
     blocks depend on (seed, n_blocks)); every episode of a drawn seed enters the resample.
+    ``min_margin`` is as in :func:`bootstrap_ci`.
     """
     _check(n_resamples, confidence)
     a, b, c = (np.asarray(v, dtype=float) for v in (actual, baseline, ceiling))
@@ -237,4 +245,4 @@ def paired_bootstrap_ci(
         totals += sums @ draws.T
         count += draws @ sizes
     means = totals / count
-    return _percentile(_gd_vec(means[0], means[1], means[2]), confidence, 1.0)
+    return _percentile(_gd_vec(means[0], means[1], means[2], min_margin), confidence, 1.0)

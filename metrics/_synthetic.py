@@ -61,7 +61,7 @@ def _neighbour(space, i: int, rng: np.random.Generator) -> int:
 
 def _choose(space, h_true, h_est, fraction, agent, rng) -> int:
     k = space.k
-    m = max(1, int(round(fraction * k)))
+    m = max(1, round(fraction * k))
     listed = rng.choice(k, size=m, replace=False)
     believed = space.scores(h_est)[listed] + rng.normal(0.0, agent.eval_sd, m)
     plan = int(listed[np.argmax(believed)])

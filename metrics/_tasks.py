@@ -41,7 +41,6 @@ import numpy as np
 
 from metrics._capabilities import (
     Capability,
-    UnknownCapabilityError,
     get_capability,
     register_capability,
 )
@@ -263,7 +262,8 @@ def simulate_ceiling(
         episodes: completed composite episodes (records or :class:`Episode`) of one n_blocks,
             or an (E, n) array of true heights.
         capabilities: samples per capability name, e.g. ``{"height_error": [[7.1, 0.2], ...]}``
-            (height errors as (true height, error) rows, or a flat list used for every block).
+            (height errors as (true height, error) rows, or a flat list used for every block);
+            names the task does not need are ignored.
         mc_iterations: total Monte Carlo iterations, spread evenly over the episodes
             (each gets ``ceil(mc_iterations / E)``).
         rng: a generator or a seed.
@@ -280,18 +280,16 @@ def simulate_ceiling(
     caps = {}
     for name in decl.capabilities:
         if name not in capabilities:
-            raise CapabilityUnavailable(f"{task} needs the capability {name!r}; none was given")
+            close = difflib.get_close_matches(name, [str(k) for k in capabilities], n=1)
+            hint = f" (did you mean to name {close[0]!r} {name!r}?)" if close else ""
+            raise CapabilityUnavailable(
+                f"{task} needs the capability {name!r}; none was given{hint}. "
+                f"It needs {list(decl.capabilities)}."
+            )
         arr = np.asarray(capabilities[name], dtype=float)
         if arr.size == 0:
             raise CapabilityUnavailable(f"the capability {name!r} has no samples")
         caps[name] = arr
-    extra = set(capabilities) - set(decl.capabilities)
-    if extra:
-        close = [difflib.get_close_matches(x, decl.capabilities, n=1) for x in sorted(extra)]
-        raise UnknownCapabilityError(
-            f"{task} does not use the capabilities {sorted(extra)} (needs "
-            f"{list(decl.capabilities)}; closest: {[c[0] for c in close if c]})"
-        )
     generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     per_episode = ceil(mc_iterations / len(eps))
     sim = decl.ceiling(CeilingInput(eps, n_blocks, caps, per_episode, generator))
