@@ -234,15 +234,20 @@ def env_node(state: EpisodeState, runtime: Runtime[EpisodeContext]) -> dict[str,
     for event in ctx.events:
         if event.kind != "perturb" or event.at_step != step:
             continue
+        name = type(ctx.env.unwrapped).__name__
         force = getattr(ctx.env.unwrapped, "force_perturbation", None)
-        if callable(force):
-            force()
+        note = None
+        if not callable(force):
+            note = f"{name} has no force_perturbation()"
+        else:
+            try:
+                force()
+            except (RuntimeError, NotImplementedError, ValueError) as exc:
+                note = f"{name}.force_perturbation() failed: {exc}"
+        if note is None:
             log.append(_logged(event, True))
         else:
-            note = (
-                f"{type(ctx.env.unwrapped).__name__} has no force_perturbation(); the perturb "
-                f"event at step {step} was skipped"
-            )
+            note += f"; the perturb event at step {step} was skipped"
             log.append(_logged(event, False, note))
             errors.append({"step": step, "kind": "event", "message": note})
     observation, _reward, terminated, truncated, info = ctx.env.step(action)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +84,37 @@ def _openai(name: str, spec: str, options: dict[str, Any], *, compatible: bool) 
         options["base_url"] = base_url
     else:
         key = _key(options, "OPENAI_API_KEY", spec)
+    chat_class = _openai_class()
+    return chat_class(model=name, api_key=SecretStr(key), max_retries=0, **options)
+
+
+@cache
+def _openai_class() -> Any:
+    """``ChatOpenAI`` that also keeps ``reasoning_content``/``reasoning`` message fields.
+
+    OpenAI-compatible servers (vLLM, DeepSeek-style APIs) return a thinking model's reasoning in
+    these non-standard fields, which ``ChatOpenAI`` drops; we copy them into
+    ``additional_kwargs`` so the transcript can keep them in ``Message.reasoning``.
+    """
     try:
         from langchain_openai import ChatOpenAI
     except ImportError as exc:  # a core dependency, but say how to fix a broken install
-        raise MissingExtraError(f"{spec} needs langchain-openai: pip install telic") from exc
-    return ChatOpenAI(model=name, api_key=SecretStr(key), max_retries=0, **options)
+        raise MissingExtraError("openai models need langchain-openai: pip install telic") from exc
+
+    class ReasoningChatOpenAI(ChatOpenAI):
+        def _create_chat_result(self, response: Any, generation_info: Any = None) -> Any:
+            result = super()._create_chat_result(response, generation_info)
+            data = response if isinstance(response, dict) else response.model_dump()
+            for generation, choice in zip(result.generations, data.get("choices") or [],
+                                          strict=False):  # fmt: skip
+                message = (choice or {}).get("message") or {}
+                for key in ("reasoning_content", "reasoning"):
+                    value = message.get(key)
+                    if isinstance(value, str) and value:
+                        generation.message.additional_kwargs[key] = value
+            return result
+
+    return ReasoningChatOpenAI
 
 
 def _anthropic(name: str, spec: str, options: dict[str, Any]) -> Any:

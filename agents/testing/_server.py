@@ -139,7 +139,10 @@ class FakeProviderServer:
         httpd.daemon_threads = True
         httpd.block_on_close = False  # a sleeping "timeout" fault must not delay stop()
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        # A short poll interval keeps stop() fast (shutdown waits for the next poll).
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -232,6 +235,10 @@ class FakeProviderServer:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeProviderServer
     protocol_version = "HTTP/1.1"
+    # One write per response and no Nagle delay: otherwise keep-alive clients wait ~40 ms for
+    # a delayed ACK between the header and body segments.
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
@@ -244,6 +251,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(data)
+        self.wfile.flush()
 
     def do_POST(self) -> None:
         path = self.path.split("?", 1)[0].rstrip("/")

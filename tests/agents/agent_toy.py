@@ -1,4 +1,4 @@
-"""A tiny text env and two scripted policies for the agent-runtime tests.
+"""Test helpers: a tiny text env, scripted policies and chat-model doubles.
 
 ``telictest/Counter-v0``: the first observation states a target; ``<inc>`` adds one to a
 counter, ``<add N>`` adds N, ``<done>`` ends the episode. Completed when the counter equals the
@@ -14,8 +14,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import PrivateAttr
 
 import envs
+from agents._scripted import ScriptedChatModel
 from envs import ActionError, ActionSpec, Outcome, Param, ParsedAction, PolicyAction, TextEnv
 
 ENV_ID = "telictest/Counter-v0"
@@ -129,3 +136,65 @@ def register() -> None:
     envs.register_env(ENV_ID, "agent_toy:CounterEnv", "Count to a target (tests).")
     envs.register_policy("toy_oracle", CounterOracle, doc="Counter env oracle (tests).")
     envs.register_policy("toy_random", CounterRandom, doc="Counter env random (tests).")
+    envs.register_policy("toy_writer", Writer, doc="Single-text envs: submits a text (tests).")
+
+
+class CannedChatModel(BaseChatModel):
+    """Answers with a fixed list of messages (the last one repeats) and records every call."""
+
+    replies: list[AIMessage]
+    _calls: list[tuple[list[BaseMessage], Any]] = PrivateAttr(default_factory=list)
+
+    @property
+    def _llm_type(self) -> str:
+        return "canned"
+
+    @property
+    def calls(self) -> list[tuple[list[BaseMessage], Any]]:
+        """``(messages, tools)`` of every call."""
+        return self._calls
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable:
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        index = min(len(self._calls), len(self.replies) - 1)
+        self._calls.append((list(messages), kw.get("tools")))
+        return ChatResult(generations=[ChatGeneration(message=self.replies[index].model_copy())])
+
+
+class SpyScripted(ScriptedChatModel):
+    """A scripted model that records the messages of every call."""
+
+    _seen: list[list[BaseMessage]] = PrivateAttr(default_factory=list)
+
+    @property
+    def seen(self) -> list[list[BaseMessage]]:
+        return self._seen
+
+    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
+                  **kwargs: Any) -> ChatResult:  # fmt: skip
+        self._seen.append(list(messages))
+        return super()._generate(messages, stop=stop, **kwargs)
+
+
+def comparable(record: Any) -> dict[str, Any]:
+    """A record's JSON without what legitimately varies between identical runs."""
+    data = record.to_json_dict()
+    data.pop("wall_time_s")
+    return data
+
+
+class Writer:
+    """Submits a fixed text in the personalized single-text envs (either protocol)."""
+
+    def handles(self, observations: Sequence[str]) -> bool:
+        return bool(observations) and ("Write" in observations[0] or "write" in observations[0])
+
+    def act(self, observations: Sequence[str], rng: np.random.Generator) -> PolicyAction:
+        found = re.search(r"calling the (\w+) tool", observations[0])
+        name = found.group(1) if found else "submit_text"
+        text = "Thanks for asking. Here is a short, careful reply."
+        return PolicyAction(name, {"text": text}, text)
