@@ -28,7 +28,7 @@ import numpy as np
 from envs._actions import ActionError, ActionSpec, ParsedAction
 from envs._text import Outcome, TextEnv
 from envs.blocksworld import _render as R
-from envs.blocksworld._configs import block_names, n_configurations
+from envs.blocksworld._configs import block_names
 from envs.blocksworld._world import WORLD_ACTIONS, BlocksWorld, draw_heights, noisy_reading
 
 
@@ -281,13 +281,3 @@ class BlocksworldEnv(TextEnv):
             text = self.world.apply(executed)
         terminated = self._after_world_action()
         return Outcome(self._compose(prefix + text), terminated)
-
-    def _random_expected_configuration_return(self) -> float:
-        from envs.blocksworld._configs import score_statistics
-
-        return round(score_statistics(self.true_heights)[1], 6)
-
-    @property
-    def n_configurations(self) -> int:
-        """K(n) for this episode's blocks."""
-        return n_configurations(self.n_blocks)

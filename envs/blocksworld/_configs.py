@@ -79,6 +79,24 @@ def _check_enumerable(n: int) -> None:
         )
 
 
+@lru_cache(maxsize=32)
+def _enumeration(n: int) -> tuple[tuple[Configuration, ...], np.ndarray]:
+    """The configurations of blocks ``a, b, ...`` in sorted order, with their membership rows."""
+    names = block_names(n)
+    matrix = _membership(n)
+    configs = [
+        (
+            tuple(name for name, inside in zip(names, row, strict=True) if inside),
+            tuple(name for name, inside in zip(names, row, strict=True) if not inside),
+        )
+        for row in matrix
+    ]
+    order = sorted(range(len(configs)), key=configs.__getitem__)
+    ordered = matrix[order]
+    ordered.setflags(write=False)
+    return tuple(configs[i] for i in order), ordered
+
+
 def all_configurations(blocks: Sequence[str] | int) -> list[Configuration]:
     """Every distinct configuration of ``blocks`` (a list of names, or a count), canonical,
     sorted.
@@ -88,14 +106,26 @@ def all_configurations(blocks: Sequence[str] | int) -> list[Configuration]:
     """
     names = block_names(blocks) if isinstance(blocks, int) else tuple(sorted(blocks))
     _check_enumerable(len(names))
-    matrix = _membership(len(names))
-    configs = []
-    for row in matrix:
-        tower1 = tuple(name for name, inside in zip(names, row, strict=True) if inside)
-        tower2 = tuple(name for name, inside in zip(names, row, strict=True) if not inside)
-        configs.append((tower1, tower2))
-    configs.sort()
-    return configs
+    configs, _ = _enumeration(len(names))
+    standard = block_names(len(names))
+    if names == standard:
+        return list(configs)
+    # renaming in sorted order keeps every tower and the list sorted
+    rename = dict(zip(standard, names, strict=True))
+    return [
+        (tuple(rename[b] for b in first), tuple(rename[b] for b in second))
+        for first, second in configs
+    ]
+
+
+def _lower_scores(heights: Mapping[str, float]) -> np.ndarray:
+    """Scores of every configuration, in the order of :func:`all_configurations`."""
+    names = sorted(heights)
+    _check_enumerable(len(names))
+    h = np.array([heights[b] for b in names], dtype=float)
+    _, matrix = _enumeration(len(names))
+    first = matrix @ h
+    return np.round(np.minimum(first, h.sum() - first), 6)
 
 
 def tower_height(tower: Iterable[str], heights: Mapping[str, float]) -> float:
@@ -111,20 +141,13 @@ def configuration_score(config: Sequence[Sequence[str]], heights: Mapping[str, f
 
 def all_scores(heights: Mapping[str, float]) -> tuple[list[Configuration], np.ndarray]:
     """Every configuration of the blocks in ``heights`` with its score (same order)."""
-    configs = all_configurations(list(heights))
-    scores = np.array([configuration_score(c, heights) for c in configs])
-    return configs, scores
+    return all_configurations(list(heights)), _lower_scores(heights)
 
 
 def score_statistics(heights: Mapping[str, float]) -> tuple[float, float]:
-    """``(best score, mean score)`` over every configuration, computed without listing them."""
-    names = sorted(heights)
-    _check_enumerable(len(names))
-    h = np.array([heights[b] for b in names])
-    matrix = _membership(len(names))
-    first = matrix @ h
-    lower = np.minimum(first, h.sum() - first)
-    return round(float(lower.max()), 6), float(lower.mean())
+    """``(best score, mean score)`` over every configuration."""
+    lower = _lower_scores(heights)
+    return float(lower.max()), float(lower.mean())
 
 
 def best_configuration(heights: Mapping[str, float]) -> Configuration:
@@ -137,7 +160,9 @@ def partition_distance(intended: Sequence[Sequence[str]], realised: Sequence[Seq
     """Spec 2.10, reproduced exactly: ``min(|A1 Δ B1|, |A2 Δ B1|)``.
 
     Only the realised first tower ``B1`` is compared, under both pairings, so the distance
-    counts the blocks in the wrong tower (it is slightly asymmetric, as in the paper).
+    counts the blocks in the wrong tower. The spec calls it slightly asymmetric; when both
+    configurations use every block it equals ``min(x, n - x)`` with ``x = |A1 Δ B1|``, so it
+    does not depend on which realised tower comes first.
     """
     a1, a2 = (set(tower) for tower in intended)
     b1 = set(realised[0])

@@ -18,12 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from envs.blocksworld._configs import (
-    Configuration,
-    all_configurations,
-    canonical_configuration,
-    configuration_score,
-)
+from envs.blocksworld._configs import Configuration, all_scores, canonical_configuration
 from envs.blocksworld._observe import WorldState
 
 Move = tuple[str, dict[str, Any]]
@@ -121,12 +116,16 @@ def choose_configuration(
     rng: np.random.Generator,
 ) -> Configuration:
     """Enumerate (all or a subset), score (with arithmetic noise), pick (with pick errors)."""
-    configs = all_configurations(list(blocks))
-    subset = considered_subset(configs, capability, rng)
-    scores = [configuration_score(c, heights) for c in subset]
+    configs, all_values = all_scores({b: heights[b] for b in blocks})
+    count = capability.n_considered(len(configs))
+    if count >= len(configs):
+        indices = np.arange(len(configs))
+    else:
+        indices = np.sort(rng.choice(len(configs), size=count, replace=False))
+    scores = all_values[indices]
     if capability.arithmetic_sd > 0:
-        scores = [s + float(rng.normal(0.0, capability.arithmetic_sd)) for s in scores]
-    choice = subset[int(np.argmax(scores))]
+        scores = scores + rng.normal(0.0, capability.arithmetic_sd, size=len(indices))
+    choice = configs[int(indices[int(np.argmax(scores))])]
     return mistaken_pick(choice, configs, capability.pick_error, rng)
 
 

@@ -91,3 +91,28 @@ def test_partition_distance_formula_on_every_pair() -> None:
             a1, a2, b1 = set(a[0]), set(a[1]), set(b[0])
             assert partition_distance(a, b) == min(len(a1 ^ b1), len(a2 ^ b1))
         assert partition_distance(a, a) == 0
+
+
+def test_partition_distance_is_min_of_x_and_n_minus_x() -> None:
+    # for two towers using every block, |A2 ^ B1| = n - |A1 ^ B1|, so the order of the
+    # realised towers does not matter (the spec's "slight asymmetry" cannot show up here)
+    for a in all_configurations(5):
+        for b in all_configurations(5):
+            x = len(set(a[0]) ^ set(b[0]))
+            assert partition_distance(a, b) == min(x, 5 - x)
+            assert partition_distance(a, b) == partition_distance(a, (b[1], b[0]))
+
+
+def test_renamed_blocks_keep_sorted_order() -> None:
+    renamed = all_configurations(["b", "x", "m", "q"])
+    assert renamed == sorted(renamed)
+    assert all(first[0] == "b" for first, _ in renamed) and len(renamed) == 7
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    from envs.blocksworld import _configs
+
+    result = doctest.testmod(_configs)
+    assert result.attempted >= 3 and result.failed == 0
