@@ -223,6 +223,12 @@ class BlocksworldEnv(TextEnv):
         parts.append(R.action_lines(self._specs, self.protocol, self._done_note()))
         return "\n\n".join(parts)
 
+    def _ref(self, name: str, tag: str = "") -> str:
+        """How prose names an action: ``<done>`` in the tag protocol, ``the done tool`` else."""
+        if self.protocol == "tools":
+            return f"the {name} tool"
+        return tag or f"<{name}>"
+
     def _state(self) -> str:
         return R.state_text(self.world.towers(), self.world.held)
 

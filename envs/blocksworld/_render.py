@@ -107,13 +107,13 @@ ACTION_SPECS: dict[str, ActionSpec] = {
         ActionSpec(
             "height",
             "height {value}",
-            "Submit your answer, a height in cm, for example <height 7.25cm>. This is final.",
+            "Submit your answer, a height in cm. This is final.",
             (Param("value", "number", "the height in cm"),),
         ),
         ActionSpec(
             "towers",
             "towers {configuration}",
-            "Submit a split of the blocks into two towers, for example <towers ['a', 'b']; ['c']>.",
+            "Submit a split of all the blocks into two towers, each block in exactly one tower.",
             (Param("configuration", "configuration", "the two towers"),),
         ),
         ActionSpec("help", "help", "Show the task, the available actions and the state again."),
@@ -134,6 +134,11 @@ DISPLAY = {
     "done": "<done>",
 }
 
+_TAG_EXAMPLES = {
+    "height": " For example <height 7.25cm>.",
+    "towers": " For example <towers ['a', 'b']; ['c']>.",
+}
+
 
 def action_lines(specs: Sequence[ActionSpec], protocol: str, done_note: str = "") -> str:
     """The interface description: one line per action, in the protocol's notation."""
@@ -148,7 +153,10 @@ def action_lines(specs: Sequence[ActionSpec], protocol: str, done_note: str = ""
             "Available actions (you may think first, but end your reply with exactly one "
             "action inside < >):"
         )
-        lines = [f"- {DISPLAY[spec.name]}: {spec.description}" for spec in specs]
+        lines = [
+            f"- {DISPLAY[spec.name]}: {spec.description}{_TAG_EXAMPLES.get(spec.name, '')}"
+            for spec in specs
+        ]
     if done_note:
         lines.append(done_note)
     return head + "\n" + "\n".join(lines)

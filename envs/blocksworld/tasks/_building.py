@@ -60,8 +60,10 @@ class ExecutePlan(BlocksworldEnv):
     (default 0.2), ``noise`` (unused), ``continued``, ``protocol``, ``render_mode``.
 
     ## Version History
-    * v0: initial version (project decisions as in :class:`PlanAndExecute`; the step cap is
-      ``20n + 10``, the later of the released code's two versions).
+    * v0: initial version. Project decisions as in :class:`PlanAndExecute` (a perturbation
+      picks a *different* possible action and says so; our own distraction corpus; every
+      observation after an action ends with the state description). The step cap is
+      ``20n + 10``, the later of the released code's two versions.
     """
 
     task_name: ClassVar[str] = "execute_plan"
@@ -89,7 +91,8 @@ class ExecutePlan(BlocksworldEnv):
         return [
             f"{R.INTENDED_PREFIX}{R.configuration_text(self._intended)}",
             "Build these two towers (the order of blocks inside a tower does not matter) and "
-            "say <done> when they stand on the table and your hand is empty.",
+            f"finish with {self._ref('done')} when they stand on the table and your hand is "
+            "empty.",
         ]
 
     def _task_act(self, action: ParsedAction) -> Outcome:
@@ -139,7 +142,8 @@ class BuildTwoBlockTower(BlocksworldEnv):
     ``render_mode``.
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version. Every observation after an action ends with the state
+      description; heights are kept at 0.01 cm.
     """
 
     task_name: ClassVar[str] = "build_two_block_tower"

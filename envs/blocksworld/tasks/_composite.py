@@ -237,7 +237,8 @@ class PlanAndExecute(_TwoTowerTask):
         return [
             R.NP_HINT,
             R.heights_text(R.HEIGHTS_PREFIX, self.true_heights),
-            "Say <done> when exactly two towers stand on the table and your hand is empty.",
+            f"Finish with {self._ref('done')} when exactly two towers stand on the table and "
+            "your hand is empty.",
         ]
 
     def _task_act(self, action: ParsedAction) -> Outcome:
@@ -271,8 +272,10 @@ class Combined(_TwoTowerTask):
     ``distraction_prob`` (default 0.2), ``continued``, ``protocol``, ``render_mode``.
 
     ## Version History
-    * v0: initial version (project decisions as in :class:`PlanAndExecute`; measurements can
-      be perturbed too, as in the released code).
+    * v0: initial version. Project decisions as in :class:`PlanAndExecute` (a perturbation
+      picks a *different* possible action and says so; our own distraction corpus; every
+      observation after an action ends with the state description, so an agent can recover
+      from perturbations). Measurements can be perturbed too, as in the released code.
     """
 
     task_name: ClassVar[str] = "combined"
@@ -290,7 +293,8 @@ class Combined(_TwoTowerTask):
             R.NP_HINT,
             _measure_hint(self),
             _blocks_line(self),
-            "Say <done> when exactly two towers stand on the table and your hand is empty.",
+            f"Finish with {self._ref('done')} when exactly two towers stand on the table and "
+            "your hand is empty.",
         ]
 
     def _task_act(self, action: ParsedAction) -> Outcome:

@@ -52,7 +52,7 @@ def check_two_towers(env: BlocksworldEnv) -> Configuration:
     world = env.world
     if world.held is not None:
         raise ActionError(
-            f"you are still holding {world.held}; put it down or stack it before <done>"
+            f"you are still holding {world.held}; put it down or stack it before finishing"
         )
     towers = world.towers()
     if len(towers) == 1:

@@ -77,13 +77,13 @@ class MeasureHeight(BlocksworldEnv):
         return [
             f"There are {self.n_blocks} blocks: {', '.join(self.blocks)}.",
             f"{R.TARGET_PREFIX}{self.target_block}'. Submit your estimate of its true height "
-            "with <height Ncm>; that ends the task.",
+            f"with {self._ref('height', '<height Ncm>')}; that ends the task.",
             R.NOISE_HINT if self.noise > 0 else R.EXACT_HINT,
         ]
 
     def _task_act(self, action: ParsedAction) -> Outcome:
         self._estimate = float(action.args["value"])
-        return Outcome(f"You answered {self._estimate:.2f}cm. The task is over.", True)
+        return Outcome(self._compose(f"You answered {self._estimate:.2f}cm. Task over."), True)
 
     def _task_summary(self) -> dict[str, Any]:
         true = self.true_heights[self.target_block]
@@ -158,7 +158,8 @@ class GenerateConfigurations(BlocksworldEnv):
         return [
             f"There are {self.n_blocks} blocks: {', '.join(self.blocks)}.",
             "Give one new configuration per reply. The order of the towers and of the blocks "
-            "inside a tower does not matter. Say <done> when you can think of no more.",
+            f"inside a tower does not matter. Finish with {self._ref('done')} when you can think "
+            "of no more.",
         ]
 
     def _task_act(self, action: ParsedAction) -> Outcome:
@@ -174,7 +175,8 @@ class GenerateConfigurations(BlocksworldEnv):
         text = (
             f"Accepted {R.configuration_text(config)}.\n"
             + R.accepted_text(self._accepted)
-            + "\nGive another configuration, or <done> if there are no more."
+            + f"\nGive another configuration, or finish with {self._ref('done')} if there are "
+            "no more."
         )
         return Outcome(self._compose(text), False)
 
@@ -244,12 +246,12 @@ class EvaluateConfiguration(BlocksworldEnv):
         return [
             R.heights_text(R.HEIGHTS_PREFIX, self.true_heights),
             f"{R.GIVEN_CONFIG_PREFIX}{R.configuration_text(self._config)}",
-            "Answer with <height Ncm>; the answer is final.",
+            f"Answer with {self._ref('height', '<height Ncm>')}; the answer is final.",
         ]
 
     def _task_act(self, action: ParsedAction) -> Outcome:
         self._answer = float(action.args["value"])
-        return Outcome(f"You answered {self._answer:.2f}cm. The task is over.", True)
+        return Outcome(self._compose(f"You answered {self._answer:.2f}cm. Task over."), True)
 
     def _task_summary(self) -> dict[str, Any]:
         true = configuration_score(self._config, self.true_heights)
