@@ -17,7 +17,7 @@ from envs._actions import ActionError, parse_configuration
 from envs.blocksworld import _render as R
 from envs.blocksworld._configs import Configuration, canonical_configuration
 
-_FIRST = re.compile(rf"^\s*(?:{re.escape(R.CONTINUED)}\s*)?{re.escape(R.TASK_PREFIX)}(.*)$", re.M)
+_TASK_LINE = re.compile(rf"^{re.escape(R.TASK_PREFIX)}(.*)$", re.M)
 _READING = re.compile(r"A noisy reading of the height of ([a-z]) is (-?\d+(?:\.\d+)?)cm\.")
 _PAIR = re.compile(r"\b([a-z]): (-?\d+(?:\.\d+)?)cm")
 _ON_TOP = re.compile(r"\b([a-z]) is on top of ([a-z])\b")
@@ -97,8 +97,11 @@ def is_first_observation(text: str) -> bool:
 
 
 def task_of(text: str) -> str | None:
-    """The task whose goal sentence opens ``text``, if any."""
-    match = _FIRST.match(text)
+    """The task of a first observation: the goal on its ``TASK:`` line (text a runtime may
+    put before it is ignored); ``None`` for other texts, ``<help>`` answers included."""
+    if R.HELP_PREFIX in text:
+        return None
+    match = _TASK_LINE.search(text)
     if not match:
         return None
     goal = match.group(1).strip()

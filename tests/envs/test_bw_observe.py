@@ -103,3 +103,10 @@ def test_generate_accepted_list_is_read_back() -> None:
 def test_no_task_means_no_view() -> None:
     assert parse_episode([]) is None
     assert parse_episode(["TASK: something we never wrote"]) is None
+
+
+def test_text_before_the_task_line_is_tolerated() -> None:
+    obs, _ = gym.make("telic/PlanAndExecute-v0").reset(seed=0)
+    view = parse_episode(["Some preamble a runtime added.\n\n" + obs])
+    assert view is not None and view.task == "plan_and_execute"
+    assert view.heights is not None and len(view.heights) == 3
