@@ -1,9 +1,11 @@
 """Calling any LangChain chat model and reading its reply as plain text.
 
 Every model call of the personalization package goes through :func:`call` / :func:`acall`, so
-anything implementing LangChain's ``BaseChatModel`` interface works: provider models, telic's
-scripted models, or a test fake. Replies whose content is a list of blocks (Anthropic) are
-flattened to their text blocks.
+anything implementing LangChain's ``BaseChatModel`` interface works (provider models, telic's
+scripted models, a test fake), and so does the ``agents.Model`` wrapper that
+``agents.make_model`` returns, whose ``call``/``acall`` add telic's cache, rate limits and
+retries (recognised by duck typing; this package does not import ``agents``). Replies whose
+content is a list of blocks (Anthropic) are flattened to their text blocks.
 """
 
 from __future__ import annotations
@@ -35,19 +37,28 @@ def reply_text(reply: Any) -> str:
     return str(content)
 
 
+def _is_wrapped(model: Any) -> bool:
+    """Whether ``model`` is an ``agents.Model`` (``call``/``acall`` returning a reply object)."""
+    return hasattr(model, "chat") and callable(getattr(model, "call", None))
+
+
 def call(model: Any, prompt: Sequence[BaseMessage]) -> str:
-    """``model.invoke(prompt)`` as text."""
+    """``model.invoke(prompt)`` (or ``agents.Model.call``) as text."""
+    if _is_wrapped(model):
+        return reply_text(model.call(list(prompt)).message)
     return reply_text(model.invoke(list(prompt)))
 
 
 async def acall(model: Any, prompt: Sequence[BaseMessage]) -> str:
-    """``await model.ainvoke(prompt)`` as text."""
+    """``await model.ainvoke(prompt)`` (or ``agents.Model.acall``) as text."""
+    if _is_wrapped(model):
+        return reply_text((await model.acall(list(prompt))).message)
     return reply_text(await model.ainvoke(list(prompt)))
 
 
 def model_name(model: Any) -> str:
     """A readable name of ``model`` for provenance (its ``model_name``/``model`` or class)."""
-    for attr in ("model_spec", "model_name", "model"):
+    for attr in ("spec", "model_spec", "model_name", "model"):
         value = getattr(model, attr, None)
         if isinstance(value, str) and value:
             return value
