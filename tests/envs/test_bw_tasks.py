@@ -355,3 +355,29 @@ def test_render_ansi_returns_last_observation() -> None:
     env = gym.make("telic/CognitiveEffort-v0", render_mode="ansi")
     obs, _ = env.reset(seed=0)
     assert env.render() == obs
+
+
+@pytest.mark.parametrize(
+    ("env_id", "keys"),
+    [
+        ("telic/PlanAndExecute-v0", ["final_configuration"]),
+        ("telic/ExecutePlan-v0", ["final_configuration", "partition_distance"]),
+        ("telic/CognitiveEffort-v0", ["final_configuration"]),
+        ("telic/PickConfiguration-v0", ["submitted_configuration", "partition_distance"]),
+        ("telic/InformationGathering-v0", ["tower"]),
+    ],
+)
+def test_outcome_keys_are_none_when_not_completed(env_id: str, keys: list[str]) -> None:
+    env, _ = _make(
+        env_id, n_blocks=3, **({} if "Pick" in env_id or "Cog" in env_id else {"perturb_prob": 0.0})
+    )
+    if "PlanAndExecute" in env_id or "ExecutePlan" in env_id:
+        env.step("<pick up b>")
+        env.step("<stack b on a>")  # two towers stand, but <done> is never said
+    while True:
+        _, _, terminated, truncated, info = env.step("<help>")
+        if terminated or truncated:
+            break
+    assert truncated and info["completed"] is False
+    assert info["return"] is None and info["regret"] is None
+    assert all(info[key] is None for key in keys)

@@ -23,7 +23,6 @@ from envs.blocksworld._configs import (
 from envs.blocksworld._world import noisy_reading
 from envs.blocksworld.tasks._shared import (
     ENUMERATION_WHY,
-    built_configuration,
     check_two_towers,
     first_two_block_tower,
     two_block_summary,
@@ -100,7 +99,7 @@ class ExecutePlan(BlocksworldEnv):
         return Outcome(self._compose("You have finished: two towers stand on the table."), True)
 
     def _task_summary(self) -> dict[str, Any]:
-        final = self._final if self._final is not None else built_configuration(self)
+        final = self._final
         summary = two_tower_summary(self, final, self._final is not None, self._intended)
         summary["optimal_return"] = configuration_score(self._intended, self.true_heights)
         if summary["return"] is not None:

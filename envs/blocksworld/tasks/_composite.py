@@ -11,7 +11,6 @@ from envs.blocksworld._base import BlocksworldEnv
 from envs.blocksworld._configs import Configuration, best_configuration
 from envs.blocksworld.tasks._shared import (
     ENUMERATION_WHY,
-    built_configuration,
     check_submission,
     check_two_towers,
     first_two_block_tower,
@@ -125,9 +124,7 @@ class _TwoTowerTask(BlocksworldEnv):
         self._optimal = best_configuration(self.true_heights)
 
     def _task_summary(self) -> dict[str, Any]:
-        final = self._final if self._completed else built_configuration(self)
-        summary = two_tower_summary(self, final, self._completed, self._optimal)
-        return summary
+        return two_tower_summary(self, self._final, self._completed, self._optimal)
 
     def _done(self) -> Outcome:
         self._final = check_two_towers(self)

@@ -64,18 +64,11 @@ def check_two_towers(env: BlocksworldEnv) -> Configuration:
     return canonical_configuration(towers)
 
 
-def built_configuration(env: BlocksworldEnv) -> Configuration | None:
-    """The configuration on the table if it is exactly two towers and the hand is empty."""
-    towers = env.world.towers()
-    if env.world.held is None and len(towers) == 2:
-        return canonical_configuration(towers)
-    return None
-
-
 def two_tower_summary(
     env: BlocksworldEnv, final: Configuration | None, completed: bool, optimal: Configuration
 ) -> dict[str, Any]:
-    """Summary of the tasks scored by the lower tower of a two-tower configuration."""
+    """Summary of the tasks scored by the lower tower of a two-tower configuration
+    (``final_configuration`` is ``None`` unless the task was completed)."""
     best, mean = score_statistics(env.true_heights)
     achieved = configuration_score(final, env.true_heights) if completed and final else None
     return {
@@ -84,7 +77,7 @@ def two_tower_summary(
         "optimal_return": best,
         "regret": None if achieved is None else round(best - achieved, 6),
         "random_return": round(mean, 6),
-        "final_configuration": configuration_to_lists(final),
+        "final_configuration": configuration_to_lists(final) if achieved is not None else None,
         "optimal_configuration": configuration_to_lists(optimal),
     }
 
