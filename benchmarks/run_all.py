@@ -1,0 +1,81 @@
+"""Run every benchmark and rewrite BENCHMARKS.md with their latest numbers.
+
+    python -m benchmarks.run_all            # all of them (several minutes on 2 cores)
+    python -m benchmarks.run_all envs agents
+
+Each benchmark is a module ``benchmarks.bench_<name>`` that measures against a baseline in the
+same run and prints a markdown section; this script runs each in its own process (so one
+cannot warm the caches of another), collects the sections and writes them under a header that
+records the machine they ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = {
+    "envs": "Environment steps per second (issue: Blocksworld environments)",
+    "agents": "Agent-graph overhead per step (issue: agent runtime)",
+    "metrics": "Goal-directedness on the full paper grid (issue: metrics)",
+    "runner": "Runner concurrency against a latency-simulating server (issue: scenarios)",
+}
+
+
+def run(name: str) -> tuple[str, float, int]:
+    """Run one benchmark module; returns its markdown, the seconds it took and its exit code."""
+    start = time.perf_counter()
+    env = dict(os.environ, LANGCHAIN_TRACING_V2="false", PYTHONHASHSEED="0")
+    proc = subprocess.run(
+        [sys.executable, "-m", f"benchmarks.bench_{name}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    body = proc.stdout.strip()
+    if proc.returncode != 0:
+        tail = proc.stderr.strip()[-2000:]
+        body += f"\n\n**Failed** (exit {proc.returncode}):\n\n```\n{tail}\n```"
+    return body, time.perf_counter() - start, proc.returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="benchmarks to run")
+    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="file to write")
+    args = parser.parse_args(argv)
+    names = args.names or list(BENCHMARKS)
+    sections = []
+    failed = 0
+    for name in names:
+        print(f"running benchmarks.bench_{name} ...", file=sys.stderr, flush=True)
+        body, seconds, code = run(name)
+        failed += code != 0
+        sections.append(
+            f"## {BENCHMARKS[name]}\n\n`python -m benchmarks.bench_{name}` "
+            f"(took {seconds:.0f} s)\n\n{body}\n"
+        )
+    header = (
+        "# Benchmarks\n\n"
+        "Latest numbers of `make bench` (`python -m benchmarks.run_all`). Machines here are "
+        "shared and noisy, so every number is read against a baseline measured in the same run; "
+        "compare ratios, not absolute speeds.\n\n"
+        f"- date: {_dt.date.today().isoformat()}\n"
+        f"- machine: {os.cpu_count()} cores, {platform.machine()}, "
+        f"Python {platform.python_version()}, {platform.system()}\n\n"
+    )
+    Path(args.out).write_text(header + "\n".join(sections))
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
