@@ -32,6 +32,7 @@ from personalization._analysis import (  # noqa: E402
 from personalization._cli import (  # noqa: E402
     format_hypothesis_set,
     infer_hypotheses_cli,
+    infer_hypotheses_for_file,
     load_hypotheses,
     save_hypotheses,
     sets_by_user,
@@ -154,6 +155,7 @@ __all__ = [
     "hypothesis_quality",
     "infer_hypotheses",
     "infer_hypotheses_cli",
+    "infer_hypotheses_for_file",
     "infer_offline",
     "judge_agreement",
     "judge_deliberative",

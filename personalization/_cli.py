@@ -84,31 +84,26 @@ def _load_users(user_file: str) -> dict[str, UserProfile]:
     return load_jsonl_users(user_file)
 
 
-def infer_hypotheses_cli(
+def infer_hypotheses_for_file(
     user_file: str | Path,
     model_spec: str = "offline",
-    out: str | Path | None = None,
     *,
     user: str | None = None,
     n: int = 8,
     k: int | None = None,
     make_model: Callable[[str], Any] | None = None,
-    echo: Callable[[str], None] | None = print,
 ) -> list[HypothesisSet]:
-    """Infer hypotheses for the users of a file, print them and save them.
+    """Infer hypotheses for the users of a file (the API behind the command).
 
     Args:
         user_file: a users JSONL file, or ``synthetic`` / ``synthetic:<id>`` for the bundled
             corpus.
         model_spec: ``offline`` (the stylometric inferer, default; no API key) or a model spec
             such as ``openai:gpt-4o-mini`` (needs ``make_model``).
-        out: where to save (default: ``<user_file>.hypotheses.json`` next to the file, or
-            ``hypotheses.json`` for the bundled corpus).
         user: only this user of the file.
         n: hypotheses per user.
         k: examples shown to the model (default all).
         make_model: turns ``model_spec`` into a chat model (``agents.make_model``).
-        echo: where to print (``None`` for silence).
 
     Returns:
         The hypothesis sets, in file order.
@@ -127,7 +122,7 @@ def infer_hypotheses_cli(
         if make_model is None:
             raise PersonalizationError(
                 f"model {model_spec!r} needs a model factory: pass make_model=agents.make_model "
-                "(or use --model offline)"
+                "(or use the offline inferer, model 'offline')"
             )
         model = make_model(model_spec)
     sets: list[HypothesisSet] = []
@@ -136,15 +131,38 @@ def infer_hypotheses_cli(
             sets.append(infer_offline(profile, n=n))
         else:
             sets.append(infer_hypotheses(model, profile, n=n, k=k, model_label=model_spec))
-    if out is None:
-        text = str(user_file)
-        out = "hypotheses.json" if text.startswith("synthetic") else text + ".hypotheses.json"
-    path = save_hypotheses(sets, out)
+    return sets
+
+
+def infer_hypotheses_cli(
+    user_file: str | Path,
+    model_spec: str | None = None,
+    out: str | Path | None = None,
+    *,
+    model: str | None = None,
+    user: str | None = None,
+    n: int = 8,
+    k: int | None = None,
+    make_model: Callable[[str], Any] | None = None,
+    echo: Callable[[str], None] | None = print,
+) -> int:
+    """``telic hypotheses infer USER_FILE [--model SPEC] [--out FILE]``: print and save.
+
+    Infers with :func:`infer_hypotheses_for_file`, prints a readable listing per user and, when
+    ``out`` is given, saves the sets as JSON (:func:`save_hypotheses`). ``model`` is accepted as
+    an alias of ``model_spec``; both ``None`` means ``offline``. Errors are raised (typed) for
+    the caller to report. Returns the exit code, 0.
+    """
+    spec = model or model_spec or "offline"
+    sets = infer_hypotheses_for_file(user_file, spec, user=user, n=n, k=k, make_model=make_model)
     if echo is not None:
         for hset in sets:
             echo(format_hypothesis_set(hset))
-        echo(f"Saved {len(sets)} hypothesis set(s) to {path}")
-    return sets
+    if out is not None:
+        path = save_hypotheses(sets, out)
+        if echo is not None:
+            echo(f"Saved {len(sets)} hypothesis set(s) to {path}")
+    return 0
 
 
 def sets_by_user(sets: Sequence[HypothesisSet]) -> dict[str, HypothesisSet]:

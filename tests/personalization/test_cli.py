@@ -1,4 +1,4 @@
-"""``infer_hypotheses_cli`` and saving/loading hypothesis sets."""
+"""The ``telic hypotheses infer`` body and saving/loading hypothesis sets."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from personalization import (
     PersonalizationError,
     UnknownNameError,
     infer_hypotheses_cli,
+    infer_hypotheses_for_file,
     load_hypotheses,
 )
 
@@ -19,26 +20,29 @@ from personalization import (
 def test_offline_on_a_user_file_prints_and_saves(fixtures: Path, tmp_path: Path) -> None:
     lines: list[str] = []
     out = tmp_path / "h.json"
-    sets = infer_hypotheses_cli(fixtures / "users.jsonl", out=out, n=4, echo=lines.append)
+    code = infer_hypotheses_cli(fixtures / "users.jsonl", out=out, n=4, echo=lines.append)
+    assert code == 0
+    sets = load_hypotheses(out)
     assert [s.user_id for s in sets] == ["pat", "lou"]
     assert all(s.provenance.method == "offline_stylometry" for s in sets)
-    assert load_hypotheses(out) == sets
+    assert sets == infer_hypotheses_for_file(fixtures / "users.jsonl", n=4)
     text = "\n".join(lines)
     assert "User pat:" in text and "evidence:" in text and str(out) in text
     assert json.loads(out.read_text())["format_version"] == 1
 
 
-def test_bundled_user_and_default_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_out_it_only_prints(fixtures: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    sets = infer_hypotheses_cli("synthetic:edie", echo=None)
-    assert [s.user_id for s in sets] == ["edie"] and (tmp_path / "hypotheses.json").is_file()
+    lines: list[str] = []
+    assert infer_hypotheses_cli("synthetic:edie", model=None, out=None, echo=lines.append) == 0
+    assert lines[0].startswith("User edie:") and not list(tmp_path.iterdir())
     with pytest.raises(UnknownNameError, match="Did you mean 'edie'"):
         infer_hypotheses_cli("synthetic:edi", echo=None)
 
 
 def test_model_spec_needs_a_factory_and_uses_it(fixtures: Path, tmp_path: Path) -> None:
     with pytest.raises(PersonalizationError, match=r"make_model=agents\.make_model"):
-        infer_hypotheses_cli(fixtures / "users.jsonl", "openai:gpt-4o-mini", tmp_path / "x.json")
+        infer_hypotheses_cli(fixtures / "users.jsonl", model="openai:gpt-4o-mini", echo=None)
     reply = '1. [writing_style] Terse. Evidence: "Water early."'
     made: list[str] = []
 
@@ -46,19 +50,22 @@ def test_model_spec_needs_a_factory_and_uses_it(fixtures: Path, tmp_path: Path) 
         made.append(spec)
         return fixed(reply)
 
-    sets = infer_hypotheses_cli(
-        fixtures / "users.jsonl",
-        "openai:gpt-4o-mini",
-        tmp_path / "x.json",
-        user="pat",
-        make_model=factory,
-        echo=None,
+    sets = infer_hypotheses_for_file(
+        fixtures / "users.jsonl", "openai:gpt-4o-mini", user="pat", make_model=factory
     )
     assert made == ["openai:gpt-4o-mini"]
     assert sets[0].statements() == ["Terse."]
     assert sets[0].provenance.model == "openai:gpt-4o-mini"
+    out = tmp_path / "x.json"
+    assert (
+        infer_hypotheses_cli(
+            fixtures / "users.jsonl", "openai:x", out, user="pat", make_model=factory, echo=None
+        )
+        == 0
+    )
+    assert load_hypotheses(out)[0].statements() == ["Terse."]
     with pytest.raises(UnknownNameError, match="Did you mean 'pat'"):
-        infer_hypotheses_cli(fixtures / "users.jsonl", user="pa", echo=None, out=tmp_path / "y")
+        infer_hypotheses_for_file(fixtures / "users.jsonl", user="pa")
 
 
 def test_load_errors(tmp_path: Path) -> None:
