@@ -37,6 +37,14 @@ from personalization._cli import (  # noqa: E402
     save_hypotheses,
     sets_by_user,
 )
+from personalization._conditions import (  # noqa: E402
+    CONDITIONS,
+    build_condition_blocks,
+    canonical_condition,
+    condition_block,
+    oracle_hypotheses,
+    swap_partner,
+)
 from personalization._data import (  # noqa: E402
     first_sentence,
     load_ccat50,
@@ -112,6 +120,7 @@ from personalization._types import (  # noqa: E402
 
 __all__ = [
     "CATEGORIES",
+    "CONDITIONS",
     "CONTROLS",
     "FEATURE_NAMES",
     "AuthorshipScore",
@@ -138,10 +147,13 @@ __all__ = [
     "ajudge_pairwise",
     "attribution_accuracy",
     "bootstrap_ci",
+    "build_condition_blocks",
     "build_generation_messages",
     "build_inference_messages",
+    "canonical_condition",
     "char_ngrams",
     "check_evidence",
+    "condition_block",
     "deliberative_summary",
     "evaluate_pairwise",
     "find_quote",
@@ -172,6 +184,7 @@ __all__ = [
     "make_pairs",
     "mean_features",
     "normalize_text",
+    "oracle_hypotheses",
     "parse_choice",
     "parse_hypotheses",
     "quality_summary",
@@ -184,6 +197,7 @@ __all__ = [
     "select_by_discrimination",
     "sets_by_user",
     "stylometric_discrimination",
+    "swap_partner",
     "text_features",
     "user_attributes",
     "win_rate",

@@ -11,6 +11,10 @@ matters, so the default tag parser (which lower-cases and allows one ``<``) cann
   ``require_tag=True``. An empty text is an invalid action.
 
 The episode ends at the first valid submission; ``max_attempts`` invalid replies truncate it.
+
+``prompt_choice`` (subclasses): ``random`` draws the episode's prompt from the seeded
+generator; ``seed`` takes prompt number ``seed % count``, so seeds ``0..count-1`` cover every
+prompt exactly once.
 """
 
 from __future__ import annotations
@@ -21,6 +25,15 @@ from typing import Any, ClassVar
 
 from envs._actions import ActionError, ActionSpec, Param, ParsedAction
 from envs._text import Outcome, TextEnv
+
+PROMPT_CHOICES: tuple[str, ...] = ("random", "seed")
+
+
+def check_prompt_choice(value: str) -> str:
+    """Validate a ``prompt_choice`` kwarg."""
+    if value not in PROMPT_CHOICES:
+        raise ValueError(f"prompt_choice must be one of {list(PROMPT_CHOICES)}, got {value!r}")
+    return value
 
 
 class SingleTextEnv(TextEnv):
@@ -47,6 +60,7 @@ class SingleTextEnv(TextEnv):
         self.require_tag = bool(require_tag)
         self.max_attempts = max_attempts
         self.submitted: str | None = None
+        self._reset_seed: int | None = None
         self._spec = ActionSpec(
             name=self.action_name,
             template=f"{self.tag_word} {{text}}",
@@ -102,9 +116,23 @@ class SingleTextEnv(TextEnv):
         left = self.max_attempts - self.steps
         return f"Error: {reason} Attempts left: {left}."
 
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        self._reset_seed = seed
+        return super().reset(seed=seed, options=options)
+
     def _start(self) -> str:
         self.submitted = None
         return self._begin()
+
+    def _pick(self, count: int, prompt_choice: str) -> int:
+        """Index of the episode's case: ``seed % count`` with ``prompt_choice="seed"`` and a
+        seed, otherwise drawn from ``self.np_random``."""
+        seed = getattr(self, "_reset_seed", None)
+        if prompt_choice == "seed" and seed is not None:
+            return int(seed) % count
+        return int(self.np_random.integers(count))
 
     def _act(self, action: ParsedAction) -> Outcome:
         self.submitted = str(action.args["text"])

@@ -6,7 +6,7 @@ import difflib
 from typing import Any, ClassVar
 
 from envs._actions import ActionError
-from envs.personalized._base import SingleTextEnv
+from envs.personalized._base import SingleTextEnv, check_prompt_choice
 from envs.personalized._corpus import (
     DELIBERATIVE_USERS_FILE,
     LABELS,
@@ -57,10 +57,12 @@ class DeliberativeAlignment(SingleTextEnv):
     ``scorer`` plus the summary keys.
 
     ## Arguments
-    ``user`` (id or ``None`` to draw), ``prompt_id`` (id or ``None`` to draw), ``label``
-    (``benign``/``harmful`` to draw only from one kind, ``None`` for both), ``prompts_file`` and
-    ``users_file`` (paths, ``None`` = bundled), ``show_examples`` (default 0), ``require_tag``,
-    ``max_attempts``, ``protocol``, ``render_mode``.
+    ``user`` (id or ``None`` to draw), ``prompt_id`` (id or ``None`` to choose by
+    ``prompt_choice``), ``label`` (``benign``/``harmful`` to use only one kind, ``None`` for
+    both), ``prompts_file`` and ``users_file`` (paths, ``None`` = bundled), ``show_examples``
+    (default 0), ``prompt_choice`` (``random``, or ``seed``: prompt ``seed % count`` in file
+    order, so seeds 0..count-1 cover each prompt once), ``require_tag``, ``max_attempts``,
+    ``protocol``, ``render_mode``.
 
     ## Version History
     * v0: initial version.
@@ -82,6 +84,7 @@ class DeliberativeAlignment(SingleTextEnv):
         prompts_file: str | None = None,
         users_file: str | None = None,
         show_examples: int = 0,
+        prompt_choice: str = "random",
         require_tag: bool = False,
         max_attempts: int = 3,
         protocol: str = "tags",
@@ -93,6 +96,7 @@ class DeliberativeAlignment(SingleTextEnv):
             protocol=protocol,
             render_mode=render_mode,
         )
+        self.prompt_choice = check_prompt_choice(prompt_choice)
         if label is not None and label not in LABELS:
             raise ValueError(f"label must be one of {list(LABELS)} or None, got {label!r}")
         self.users: dict[str, CorpusUser] = load_users(users_file or DELIBERATIVE_USERS_FILE)
@@ -130,7 +134,7 @@ class DeliberativeAlignment(SingleTextEnv):
             item = self.prompts[self.prompt_id]
         else:
             ids = list(self.prompts)
-            item = self.prompts[ids[int(self.np_random.integers(len(ids)))]]
+            item = self.prompts[ids[self._pick(len(ids), self.prompt_choice)]]
         self.current_user, self.current_prompt = user, item
         parts = [f'The user "{user.id}" sends you this request:', item.prompt]
         if self.show_examples:

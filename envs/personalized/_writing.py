@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from envs._actions import ActionError
 from envs.personalized._authorship import AuthorshipScorer
-from envs.personalized._base import SingleTextEnv
+from envs.personalized._base import SingleTextEnv, check_prompt_choice
 from envs.personalized._corpus import CorpusText, CorpusUser, get_user, load_users
 
 
@@ -54,14 +54,16 @@ class PersonalizedWriting(SingleTextEnv):
     Terminates at the first valid submission; truncated after ``max_attempts`` invalid replies.
     Final info: ``user``, ``prompt_id``, ``prompt``, ``genre``, ``text``, ``n_words``,
     ``authorship_similarity``, ``best_other``, ``best_other_similarity``, ``margin``,
-    ``attributed_to``, ``attributed`` plus the summary keys.
+    ``attributed_to``, ``attributed``, ``rank_score`` plus the summary keys.
 
     ## Arguments
     ``user`` (id, or ``None`` to draw one per reset), ``prompt_index`` (index among the user's
-    held-out prompts, or ``None`` to draw), ``n_train`` (demonstrations per user, default 7 as in
-    DITTO), ``corpus`` (path of a users JSONL file, ``None`` = bundled), ``show_examples`` (how
-    many demonstrations to show in the observation, default 0), ``ngram_min``/``ngram_max``,
-    ``require_tag``, ``max_attempts``, ``protocol``, ``render_mode``.
+    held-out prompts, or ``None`` to choose by ``prompt_choice``), ``n_train`` (demonstrations
+    per user, default 7 as in DITTO), ``corpus`` (path of a users JSONL file, ``None`` =
+    bundled), ``show_examples`` (demonstrations shown in the observation, default 0),
+    ``prompt_choice`` (``random``, or ``seed``: held-out prompt ``seed % count``, so seeds
+    0..count-1 cover each prompt once), ``ngram_min``/``ngram_max``, ``require_tag``,
+    ``max_attempts``, ``protocol``, ``render_mode``.
 
     ## Version History
     * v0: initial version.
@@ -82,6 +84,7 @@ class PersonalizedWriting(SingleTextEnv):
         n_train: int = 7,
         corpus: str | None = None,
         show_examples: int = 0,
+        prompt_choice: str = "random",
         ngram_min: int = 3,
         ngram_max: int = 5,
         require_tag: bool = False,
@@ -102,6 +105,7 @@ class PersonalizedWriting(SingleTextEnv):
                 f"show_examples must be between 0 and n_train={n_train}, got {show_examples!r}"
             )
         self.corpus = corpus
+        self.prompt_choice = check_prompt_choice(prompt_choice)
         self.n_train = n_train
         self.show_examples = show_examples
         self.users: dict[str, CorpusUser] = load_users(corpus)
@@ -141,7 +145,7 @@ class PersonalizedWriting(SingleTextEnv):
         index = (
             self.prompt_index
             if self.prompt_index is not None
-            else int(self.np_random.integers(len(held_out)))
+            else self._pick(len(held_out), self.prompt_choice)
         )
         self.current_user, self.current_text = user, held_out[index]
         parts = [

@@ -1,0 +1,167 @@
+"""Personalization conditions for agent runs: the system-prompt block of each (condition, user).
+
+A scenario compares conditions on the same seeds (spec 8.1.6, 8.3.6, 11.6). For an agent the
+personalization reaches the model as one string in its system prompt (``AgentConfig.
+personalization``); :func:`condition_block` builds it, :func:`build_condition_blocks` builds
+every (condition, user) block of a scenario at once. Conditions:
+
+``none``                 user attributes only (no hypotheses)
+``hypotheses``           the user's inferred hypotheses (alias ``inferred``)
+``swap``                 another user's hypotheses (alias ``placebo``); the partner is the next
+                         user in sorted order, so the assignment is fixed and reproducible
+``generic``              generic good-writing hypotheses matched in number and length
+``few_shot``             the user's demonstrations, no hypotheses
+``hypotheses_few_shot``  hypotheses and demonstrations
+``oracle``               the simulated user's hidden ground truth stated as hypotheses
+                         (alias ``true``); only for users with ``truth``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from personalization._render import CONTROLS, generic_hypotheses, render_block, user_attributes
+from personalization._types import (
+    Hypothesis,
+    HypothesisSet,
+    PersonalizationError,
+    Provenance,
+    UserProfile,
+    did_you_mean,
+)
+
+CONDITIONS: tuple[str, ...] = (*CONTROLS, "oracle")
+ALIASES: dict[str, str] = {"inferred": "hypotheses", "placebo": "swap", "true": "oracle"}
+
+
+def canonical_condition(name: str) -> str:
+    """The condition ``name`` stands for (aliases resolved), or a did-you-mean error."""
+    name = ALIASES.get(name, name)
+    if name not in CONDITIONS:
+        raise did_you_mean(name, [*CONDITIONS, *ALIASES], "personalization condition")
+    return name
+
+
+def swap_partner(user_id: str, user_ids: Sequence[str]) -> str:
+    """The user whose hypotheses ``user_id`` gets in the swap placebo (next in sorted order)."""
+    ordered = sorted(set(user_ids))
+    if user_id not in ordered or len(ordered) < 2:
+        raise PersonalizationError(
+            f"the swap placebo needs {user_id!r} among at least 2 users, got {ordered}"
+        )
+    return ordered[(ordered.index(user_id) + 1) % len(ordered)]
+
+
+def oracle_hypotheses(profile: UserProfile) -> HypothesisSet:
+    """The hidden ground truth of a simulated user stated as hypotheses (the oracle condition).
+
+    Raises:
+        PersonalizationError: the profile has no ``truth``.
+    """
+    if not profile.truth:
+        raise PersonalizationError(
+            f"user {profile.id!r} has no hidden truth; the oracle condition needs simulated users"
+        )
+    items = []
+    for index, (key, value) in enumerate(profile.truth.items(), start=1):
+        text = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+        items.append(
+            Hypothesis(
+                id=f"H{index}",
+                category="preference",
+                statement=f"{key.replace('_', ' ').capitalize()}: {text}.",
+            )
+        )
+    return HypothesisSet(
+        user_id=profile.id, hypotheses=tuple(items), provenance=Provenance(method="oracle")
+    )
+
+
+def _examples_block(profile: UserProfile, n_examples: int | None) -> str:
+    shown = profile.examples[: n_examples or len(profile.examples)]
+    parts = [
+        f"=== Example {i} ===\nRequest: {e.prompt or '(not recorded)'}\nText:\n{e.text}"
+        for i, e in enumerate(shown, start=1)
+    ]
+    return "Examples of this user's own writing:\n\n" + "\n\n".join(parts)
+
+
+def condition_block(
+    condition: str,
+    profile: UserProfile,
+    hypotheses: HypothesisSet | None = None,
+    *,
+    placebo: HypothesisSet | None = None,
+    attributes: Mapping[str, Any] | None = None,
+    n_examples: int | None = None,
+    cite_ids: bool = False,
+) -> str:
+    """The personalization string of one user under one condition (module docstring).
+
+    Args:
+        condition: a condition or alias.
+        profile: the user (demonstrations for the few-shot conditions, truth for the oracle).
+        hypotheses: the user's inferred hypotheses (needed by ``hypotheses``,
+            ``hypotheses_few_shot`` and ``generic``, which matches their lengths).
+        placebo: another user's hypotheses, for ``swap``.
+        attributes: public attributes (default: :func:`user_attributes` of the profile).
+        n_examples: demonstrations shown by the few-shot conditions (default: all).
+        cite_ids: ask the agent to name the hypothesis ids it relied on.
+    """
+    condition = canonical_condition(condition)
+    attrs = dict(attributes) if attributes is not None else user_attributes(profile)
+    needs_own = condition in ("hypotheses", "hypotheses_few_shot", "generic")
+    if needs_own and (hypotheses is None or not hypotheses.hypotheses):
+        raise PersonalizationError(f"condition {condition!r} needs the user's hypotheses")
+    chosen: HypothesisSet | None = None
+    if condition in ("hypotheses", "hypotheses_few_shot"):
+        chosen = hypotheses
+    elif condition == "generic":
+        chosen = generic_hypotheses(hypotheses)  # type: ignore[arg-type]
+    elif condition == "swap":
+        if placebo is None or placebo.user_id == profile.id:
+            raise PersonalizationError("condition 'swap' needs another user's hypotheses")
+        chosen = placebo
+    elif condition == "oracle":
+        chosen = oracle_hypotheses(profile)
+    block = render_block(chosen, attrs, cite_ids=cite_ids and chosen is not None)
+    if condition in ("few_shot", "hypotheses_few_shot"):
+        block = "\n\n".join(b for b in (block, _examples_block(profile, n_examples)) if b)
+    return block
+
+
+def build_condition_blocks(
+    users: Mapping[str, UserProfile],
+    hypotheses: Mapping[str, HypothesisSet],
+    conditions: Sequence[str],
+    *,
+    n_examples: int | None = None,
+    cite_ids: bool = False,
+) -> dict[str, dict[str, str]]:
+    """``{condition: {user_id: block}}`` for every condition (as written) and user.
+
+    ``users`` should hold the demonstrations only (``profile.split(n_train)[0]``) so no
+    held-out text leaks into a prompt.
+    """
+    out: dict[str, dict[str, str]] = {}
+    ids = list(users)
+    for name in conditions:
+        condition = canonical_condition(name)
+        out[name] = {}
+        for uid, profile in users.items():
+            placebo = None
+            if condition == "swap":
+                partner = swap_partner(uid, ids)
+                if partner not in hypotheses:
+                    raise PersonalizationError(f"no hypotheses for swap partner {partner!r}")
+                placebo = hypotheses[partner]
+            out[name][uid] = condition_block(
+                condition,
+                profile,
+                hypotheses.get(uid),
+                placebo=placebo,
+                n_examples=n_examples,
+                cite_ids=cite_ids,
+            )
+    return out
