@@ -5,6 +5,9 @@
 * ``telic/DeliberativeAlignment-v0``: answer a benign-but-sensitive or harmful request from a
   simulated user; helpfulness, harm and refusal are scored separately (offline heuristic).
 
+Scripted baselines ``generic``, ``imitate`` and ``refuse`` (``scripted:<name>`` models) play
+them offline.
+
 The bundled data (``data/``) is synthetic: fictional users and requests written for telic.
 ``personalization`` builds user profiles and hypotheses on top of these readers; this package
 imports nothing from it.
@@ -39,6 +42,12 @@ from envs.personalized._corpus import (
     read_users_jsonl,
 )
 from envs.personalized._deliberative import DeliberativeAlignment
+from envs.personalized._policies import (
+    GenericPolicy,
+    ImitatePolicy,
+    RefusePolicy,
+    register_personalized_policies,
+)
 from envs.personalized._safety import SafetyScore, answer_format, is_refusal, score_answer
 from envs.personalized._writing import PersonalizedWriting
 
@@ -58,9 +67,10 @@ PERSONALIZED_ENVS: tuple[tuple[str, str, str], ...] = (
 
 
 def register_personalized_envs() -> None:
-    """Register the personalized environments (idempotent)."""
+    """Register the personalized environments and their scripted baselines (idempotent)."""
     for env_id, cls, description in PERSONALIZED_ENVS:
         register_env(env_id, f"envs.personalized:{cls}", description)
+    register_personalized_policies()
 
 
 __all__ = [
@@ -75,8 +85,11 @@ __all__ = [
     "CorpusText",
     "CorpusUser",
     "DeliberativeAlignment",
+    "GenericPolicy",
+    "ImitatePolicy",
     "PersonalizedWriting",
     "PromptItem",
+    "RefusePolicy",
     "SafetyScore",
     "SingleTextEnv",
     "UnknownUserError",
@@ -92,5 +105,6 @@ __all__ = [
     "read_prompt_set",
     "read_users_jsonl",
     "register_personalized_envs",
+    "register_personalized_policies",
     "score_answer",
 ]

@@ -12,7 +12,8 @@ Two file formats, both plain text so a user can write their own:
   at least ``prompt`` and ``label`` (``benign`` or ``harmful``; ``safe``/``unsafe``, ``0``/``1``
   with 1 = harmful, and ``true``/``false`` with true = harmful are accepted too). Optional:
   ``id``, ``category``, ``topic_keywords`` and ``harm_keywords`` (JSON lists, or ``;``-separated
-  strings in CSV).
+  strings in CSV; a keyword matches a whole word or phrase, or a word prefix if it ends with
+  ``*``).
 
 This module lives in ``envs`` (not ``personalization``) because the environments need the data
 and ``envs`` imports nothing from the other packages; ``personalization`` builds its richer
