@@ -167,6 +167,10 @@ def _scripted(name: str, spec: str, options: dict[str, Any]) -> Any:
         return ScriptedChatModel(policy=name, params=options, seed=int(seed or 0))
     except UnknownPolicyError as exc:
         raise ModelSpecError(f"{spec!r}: {exc}") from exc
+    except TypeError as exc:  # an option the policy does not take
+        raise ModelSpecError(
+            f"{spec!r}: {exc}. Options of scripted models are the policy's parameters and seed."
+        ) from exc
 
 
 _FACTORIES: dict[str, Callable[[str, str, dict[str, Any]], Any]] = {

@@ -81,11 +81,15 @@ def classify_error(exc: BaseException) -> str | None:
         if status in (409, 425) or status >= 500:
             return "server"
         return "client"
-    name = type(exc).__name__
-    if isinstance(exc, TimeoutError | asyncio.TimeoutError) or "Timeout" in name:
+    # Class names along the MRO cover the SDKs' and httpx's hierarchies without importing
+    # them (httpx.ConnectError is a TransportError, openai.APITimeoutError a "Timeout", ...).
+    names = " ".join(cls.__name__ for cls in type(exc).__mro__)
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError) or "Timeout" in names:
         return "timeout"
-    if isinstance(exc, ConnectionError) or "Connection" in name or "Protocol" in name:
+    connection_words = ("Connection", "Connect", "Transport", "Network", "Protocol")
+    if isinstance(exc, ConnectionError) or any(word in names for word in connection_words):
         return "connection"
+    name = type(exc).__name__
     if isinstance(exc, json.JSONDecodeError) or "Validation" in name or "Decod" in name:
         return "malformed"
     if _from_provider(exc):

@@ -1,0 +1,103 @@
+"""Transcript <-> LangChain conversion, the sliding window and the scripted chat model."""
+
+from __future__ import annotations
+
+import numpy as np
+from agent_toy import ENV_ID
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+
+from agents import make_model
+from agents._messages import Reply, action_string, read_reply, select_context, to_langchain
+from agents._scripted import observations_of, policy_rng
+from envs import Message
+
+
+def _turns(n: int, tools: bool) -> list[Message]:
+    out = [Message(role="system", content="S"), Message(role="user", content="first")]
+    for k in range(1, n + 1):
+        if tools:
+            call = {"id": f"id{k}", "name": "inc", "arguments": {}}
+            out.append(Message(role="assistant", content="", step=k, tool_calls=[call]))
+            out.append(Message(role="tool", content=f"obs{k}", step=k))
+        else:
+            out.append(Message(role="assistant", content=f"<inc> {k}", step=k))
+            out.append(Message(role="user", content=f"obs{k}", step=k))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 12), window=st.none() | st.integers(1, 5), tools=st.booleans())
+def test_window_keeps_whole_recent_turns(n: int, window: int | None, tools: bool) -> None:
+    transcript = _turns(n, tools)
+    entries = select_context(transcript, [None] * len(transcript), (), window)
+    messages = to_langchain(entries)
+    assert isinstance(messages[0], SystemMessage) and messages[1].content == "first"
+    kept = n if window is None else min(n, window)
+    assert len(messages) == 2 + 2 * kept
+    contents = [m.content for m in messages if not isinstance(m, AIMessage)]
+    assert contents[2:] == [f"obs{k}" for k in range(n - kept + 1, n + 1)]
+    for ai, answer in zip(messages[2::2], messages[3::2], strict=True):
+        assert isinstance(ai, AIMessage)
+        if tools:
+            assert isinstance(answer, ToolMessage)
+            assert answer.tool_call_id == ai.tool_calls[0]["id"]
+        else:
+            assert isinstance(answer, HumanMessage)
+
+
+def test_latest_system_message_leads_and_prior_messages_follow_it() -> None:
+    transcript = [*_turns(1, False), Message(role="system", content="S2", step=2)]
+    prior = [Message(role="system", content="old"), Message(role="user", content="before")]
+    messages = to_langchain(select_context(transcript, [None] * 5, prior, None))
+    assert [m.content for m in messages][:3] == ["S2", "before", "first"]
+    assert sum(isinstance(m, SystemMessage) for m in messages) == 1
+    windowed = to_langchain(select_context(transcript, [None] * 5, prior, 1))
+    assert "before" not in [m.content for m in windowed]
+
+
+def test_unparsable_tool_calls_round_trip_as_invalid_tool_calls() -> None:
+    reply = read_reply(
+        AIMessage(
+            content="",
+            invalid_tool_calls=[{"name": "add", "args": "{bad", "id": "z", "error": None}],
+        )
+    )
+    assert reply.tool_calls == [{"id": "z", "name": "add", "arguments": "{bad"}]
+    assert action_string(reply, "tools") == '{"arguments": "{bad", "name": "add"}'
+    said = Message(role="assistant", content="", step=1, tool_calls=reply.tool_calls)
+    back = to_langchain([(said, None), (Message(role="tool", content="Error", step=1), None)])
+    assert back[0].invalid_tool_calls[0]["args"] == "{bad" and back[0].tool_calls == []
+    assert back[1].tool_call_id == "z"
+
+
+def test_usage_is_read_from_usage_metadata_only() -> None:
+    usage = {"input_tokens": 11, "output_tokens": 5, "total_tokens": 16}
+    assert read_reply(AIMessage(content="x", usage_metadata=usage)).total_tokens == 16
+    assert read_reply(AIMessage(content="x")).total_tokens == 0
+    assert action_string(Reply(text="hi <done>"), "tags") == "hi <done>"
+
+
+def test_scripted_rng_depends_on_seed_and_conversation() -> None:
+    def draw(seed, obs):
+        return policy_rng(seed, obs).integers(0, 2**32, size=4).tolist()
+
+    assert draw(0, ["a", "b"]) == draw(0, ["a", "b"])
+    assert draw(0, ["a", "b"]) != draw(1, ["a", "b"])
+    assert draw(0, ["a", "b"]) != draw(0, ["a", "c"])
+    assert draw(0, ["ab"]) != draw(0, ["a", "b"])
+    assert isinstance(policy_rng(0, []), np.random.Generator)
+
+
+def test_scripted_model_answers_in_text_or_with_one_tool_call() -> None:
+    model = make_model("scripted:toy_oracle").chat
+    conversation = [SystemMessage("s"), HumanMessage("Reach the target 2. Counter is 0.")]
+    assert observations_of(conversation) == ["Reach the target 2. Counter is 0."]
+    text = model.invoke(conversation)
+    assert text.content.endswith("<inc>") and not text.tool_calls
+    assert text.usage_metadata["input_tokens"] == sum(len(m.content) for m in conversation) // 4
+    tools = [{"type": "function", "function": {"name": "inc", "parameters": {}}}]
+    called = model.bind_tools(tools).invoke(conversation)
+    assert called.tool_calls == [{"name": "inc", "args": {}, "id": "call_1", "type": "tool_call"}]
+    assert ENV_ID.startswith("telictest/")
