@@ -10,6 +10,7 @@ feature, for the evidence of an offline hypothesis.
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from collections.abc import Callable, Sequence
@@ -119,6 +120,16 @@ def sign_off_lines(text: str) -> list[str]:
 
 def text_features(text: str) -> dict[str, float]:
     """Every feature of one text (see the module docstring)."""
+    return dict(_cached_features(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_features(text: str) -> tuple[tuple[str, float], ...]:
+    # texts are measured again and again (every user is the reference of every other)
+    return tuple(_measure(text).items())
+
+
+def _measure(text: str) -> dict[str, float]:
     tokens = words(text)
     n = len(tokens)
     sents = sentences(text)

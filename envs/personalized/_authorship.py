@@ -129,7 +129,11 @@ class AuthorshipScorer:
     def similarities(self, text: str) -> dict[str, float]:
         """Cosine similarity of ``text`` to every author profile."""
         vector = _normalise(char_ngrams(text, self.n_min, self.n_max))
-        return {author: cosine(vector, profile) for author, profile in self.profiles.items()}
+        # both sides are unit vectors, so the cosine is the dot product over the text's n-grams
+        return {
+            author: sum(v * profile.get(k, 0.0) for k, v in vector.items())
+            for author, profile in self.profiles.items()
+        }
 
     def attribute(self, text: str) -> str:
         """The author whose profile is most similar to ``text`` (first in order on ties)."""
