@@ -16,10 +16,10 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 from personalization._evidence import check_evidence
+from personalization._feature_texts import FEATURE_TEXTS
 from personalization._stylometry import FEATURE_NAMES, example_quote, mean_features, text_features
 from personalization._types import (
     Hypothesis,
@@ -28,183 +28,6 @@ from personalization._types import (
     Provenance,
     UserProfile,
 )
-
-
-@dataclass(frozen=True)
-class FeatureText:
-    """How one feature is stated as a hypothesis."""
-
-    category: str
-    """Hypothesis category."""
-    floor: float
-    """Smallest standard deviation used for z (in the feature's unit)."""
-    fmt: str
-    """Format of the numbers (``.1f``, ``.0%``, ...)."""
-    high: str
-    """Statement when the user is above the reference (``{user}``, ``{ref}`` placeholders)."""
-    low: str
-    """Statement when the user is below the reference."""
-
-
-_VS = "against {ref} for a typical reference writer"
-FEATURE_TEXTS: dict[str, FeatureText] = {
-    "sentence_words": FeatureText(
-        "writing_style",
-        1.0,
-        ".1f",
-        f"Writes long, elaborate sentences ({{user}} words per sentence on average, {_VS}).",
-        f"Writes short, clipped sentences ({{user}} words per sentence on average, {_VS}).",
-    ),
-    "word_length": FeatureText(
-        "writing_style",
-        0.1,
-        ".2f",
-        f"Prefers long, formal words ({{user}} letters per word, {_VS}).",
-        f"Prefers short, plain words ({{user}} letters per word, {_VS}).",
-    ),
-    "type_token_ratio": FeatureText(
-        "writing_style",
-        0.02,
-        ".2f",
-        f"Uses a varied vocabulary and rarely repeats words (type-token ratio {{user}}, {_VS}).",
-        f"Repeats the same words often (type-token ratio {{user}}, {_VS}).",
-    ),
-    "exclamations": FeatureText(
-        "personality",
-        0.3,
-        ".1f",
-        f"Writes with high energy and enthusiasm, using exclamation marks often ({{user}} per "
-        f"100 words, {_VS}).",
-        f"Keeps an even, restrained tone: exclamation marks are rare ({{user}} per 100 words, "
-        f"{_VS}).",
-    ),
-    "questions": FeatureText(
-        "communication_strategy",
-        0.2,
-        ".1f",
-        f"Engages the reader with questions, often rhetorical ({{user}} question marks per 100 "
-        f"words, {_VS}).",
-        f"Rarely asks questions ({{user}} question marks per 100 words, {_VS}).",
-    ),
-    "semicolons": FeatureText(
-        "writing_style",
-        0.1,
-        ".2f",
-        f"Joins related clauses with semicolons ({{user}} per 100 words, {_VS}).",
-        f"Avoids semicolons ({{user}} per 100 words, {_VS}).",
-    ),
-    "dashes": FeatureText(
-        "writing_style",
-        0.2,
-        ".1f",
-        f"Uses dashes for asides and emphasis ({{user}} per 100 words, {_VS}).",
-        f"Rarely uses dashes ({{user}} per 100 words, {_VS}).",
-    ),
-    "ellipses": FeatureText(
-        "writing_style",
-        0.1,
-        ".1f",
-        f"Lets sentences trail off with ellipses (...), as in speech ({{user}} per 100 words, "
-        f"{_VS}).",
-        f"Does not use ellipses ({{user}} per 100 words, {_VS}).",
-    ),
-    "parentheses": FeatureText(
-        "writing_style",
-        0.2,
-        ".1f",
-        f"Adds parenthetical asides and details in brackets ({{user}} per 100 words, {_VS}).",
-        f"Rarely uses parentheses ({{user}} per 100 words, {_VS}).",
-    ),
-    "bullet_lines": FeatureText(
-        "writing_style",
-        0.05,
-        ".0%",
-        f"Structures text as bulleted or numbered lists ({{user}} of lines are list items, {_VS}).",
-        f"Writes in running prose rather than lists ({{user}} of lines are list items, {_VS}).",
-    ),
-    "paragraph_words": FeatureText(
-        "writing_style",
-        3.0,
-        ".0f",
-        f"Writes long paragraphs ({{user}} words per paragraph, {_VS}).",
-        f"Writes short paragraphs, often a line or two ({{user}} words per paragraph, {_VS}).",
-    ),
-    "greeting": FeatureText(
-        "communication_strategy",
-        0.1,
-        ".0%",
-        f"Opens with a greeting or salutation ({{user}} of texts, {_VS}).",
-        f"Starts directly, without a greeting ({{user}} of texts open with one, {_VS}).",
-    ),
-    "sign_off": FeatureText(
-        "communication_strategy",
-        0.1,
-        ".0%",
-        f"Closes with a sign-off ({{user}} of texts, {_VS}).",
-        f"Ends without a sign-off ({{user}} of texts have one, {_VS}).",
-    ),
-    "hedges": FeatureText(
-        "communication_strategy",
-        0.3,
-        ".1f",
-        f"Hedges and qualifies claims (perhaps, might, seems, somewhat): {{user}} hedges per "
-        f"100 words, {_VS}.",
-        f"States things directly, with few hedges ({{user}} per 100 words, {_VS}).",
-    ),
-    "first_person_singular": FeatureText(
-        "personality",
-        0.5,
-        ".1f",
-        f"Writes from a personal point of view, often saying I/me/my ({{user}} per 100 words, "
-        f"{_VS}).",
-        f"Keeps themself out of the text: I/me/my are rare ({{user}} per 100 words, {_VS}).",
-    ),
-    "first_person_plural": FeatureText(
-        "communication_strategy",
-        0.3,
-        ".1f",
-        f"Speaks for a group, often saying we/us/our ({{user}} per 100 words, {_VS}).",
-        f"Rarely says we/us/our ({{user}} per 100 words, {_VS}).",
-    ),
-    "second_person": FeatureText(
-        "communication_strategy",
-        0.5,
-        ".1f",
-        f"Addresses the reader directly as 'you' ({{user}} per 100 words, {_VS}).",
-        f"Rarely addresses the reader as 'you' ({{user}} per 100 words, {_VS}).",
-    ),
-    "contractions": FeatureText(
-        "writing_style",
-        0.3,
-        ".1f",
-        f"Writes informally, with many contractions such as don't and it's ({{user}} per 100 "
-        f"words, {_VS}).",
-        f"Avoids contractions, keeping a formal register ({{user}} per 100 words, {_VS}).",
-    ),
-    "caps_words": FeatureText(
-        "personality",
-        0.2,
-        ".1f",
-        f"Uses words in ALL CAPS, for emphasis or as acronyms ({{user}} per 100 words, {_VS}).",
-        f"Does not write words in all capitals ({{user}} per 100 words, {_VS}).",
-    ),
-    "numbers": FeatureText(
-        "communication_strategy",
-        0.5,
-        ".1f",
-        f"Backs statements with specific numbers, times and quantities ({{user}} numbers per "
-        f"100 words, {_VS}).",
-        f"Seldom uses numbers ({{user}} per 100 words, {_VS}).",
-    ),
-    "commas": FeatureText(
-        "writing_style",
-        0.5,
-        ".1f",
-        f"Builds sentences from many comma-separated clauses ({{user}} commas per 100 words, "
-        f"{_VS}).",
-        f"Uses few commas ({{user}} per 100 words, {_VS}).",
-    ),
-}
 
 
 def reference_stats(reference: Sequence[Sequence[str]]) -> dict[str, tuple[float, float]]:
@@ -248,9 +71,13 @@ def feature_z_scores(
 
 
 def _bundled_reference(exclude: str) -> list[UserProfile]:
-    from personalization._data import load_synthetic_users
+    """The other users of the bundled corpus ``exclude`` belongs to (the deliberative users for
+    a deliberative user, otherwise the synthetic authors)."""
+    from personalization._data import load_deliberative_users, load_synthetic_users
 
-    return [p for uid, p in load_synthetic_users().items() if uid != exclude]
+    deliberative = load_deliberative_users()
+    pool = deliberative if exclude in deliberative else load_synthetic_users()
+    return [p for uid, p in pool.items() if uid != exclude]
 
 
 def infer_offline(
@@ -265,7 +92,8 @@ def infer_offline(
 
     Args:
         profile: the user; all examples are measured, or ``example_indices``.
-        reference: other authors (default: the bundled synthetic users other than this one).
+        reference: other authors (default: the other users of the bundled corpus this user
+            belongs to: the deliberative users, or else the synthetic authors).
         n: most hypotheses to state.
         min_abs_z: only features at least this many reference SDs from the mean are stated.
         example_indices: which examples to measure.
@@ -300,7 +128,12 @@ def infer_offline(
         if quote is None or not check_evidence(quote, texts):
             continue
         spec = FEATURE_TEXTS[feature]
-        template = spec.high if direction == "high" else spec.low
+        if direction == "high":
+            template = spec.high
+        elif measured["user"] > spec.rare_below and spec.less:
+            template = spec.less
+        else:
+            template = spec.low
         statement = template.format(
             user=format(measured["user"], spec.fmt),
             ref=format(measured["reference_median"], spec.fmt),

@@ -95,3 +95,16 @@ def test_reference_needs_two_authors() -> None:
         infer_offline(USERS["jax"], [USERS["sam"]])
     with pytest.raises(PersonalizationError, match="example_indices"):
         infer_offline(UserProfile(id="x", examples=[("p", "t")]), example_indices=[3])
+
+
+def test_low_statements_never_contradict_their_numbers() -> None:
+    """A user below the reference who still shows the habit gets a comparative statement."""
+    from personalization import load_deliberative_users
+
+    omar = load_deliberative_users()["omar"]  # 70% list lines; the other users mostly 94%
+    hset = infer_offline(omar)
+    lists = next(h for h in hset.hypotheses if h.feature == "bullet_lines")
+    assert lists.direction == "low" and lists.measurements["user"] > 0.5
+    assert lists.statement.startswith("Uses lists less than usual (70% of lines")
+    assert "deliberative" not in hset.provenance.notes["reference_users"]
+    assert "kim" in hset.provenance.notes["reference_users"]
