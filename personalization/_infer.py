@@ -122,7 +122,8 @@ def hypotheses_from_outputs(
 
     Evidence is checked against the examples at ``example_indices`` (what the model saw).
     Duplicates across outputs are merged; at most ``keep`` (default ``n`` times the number of
-    outputs) hypotheses are kept, in order.
+    outputs) hypotheses are kept, in order (grounded ones beyond that are counted in
+    ``notes["over_limit"]``).
     """
     shown = [profile.examples[i].text for i in example_indices]
     parsed: list[ParsedHypothesis] = []
@@ -135,7 +136,7 @@ def hypotheses_from_outputs(
                 parsed.append(item)
     kept: list[Hypothesis] = []
     rejected: list[dict[str, Any]] = []
-    hallucinated = without = 0
+    hallucinated = without = over_limit = 0
     limit = keep if keep is not None else n * max(1, len(outputs))
     for item in parsed:
         grounded = [q for q in item.evidence if check_evidence(q, shown)]
@@ -147,6 +148,7 @@ def hypotheses_from_outputs(
             rejected.append({"statement": item.statement, "evidence": bad, "reason": reason})
             continue
         if len(kept) >= limit:
+            over_limit += 1
             continue
         kept.append(
             Hypothesis(
@@ -165,7 +167,7 @@ def hypotheses_from_outputs(
         dropped_hallucinated_evidence=hallucinated,
         dropped_without_evidence=without,
         calls=len(outputs),
-        notes={"rejected": rejected, "raw_outputs": list(outputs)},
+        notes={"rejected": rejected, "over_limit": over_limit, "raw_outputs": list(outputs)},
     )
     return HypothesisSet(user_id=profile.id, hypotheses=tuple(kept), provenance=provenance)
 

@@ -94,6 +94,12 @@ def test_oversampling_merges_duplicates_and_keeps_more() -> None:
     assert hset.provenance.calls == 2
 
 
+def test_more_than_n_grounded_hypotheses_are_cut_and_counted() -> None:
+    reply = "\n".join(f'{i}. Habit {i}. Evidence: "Deploy failed."' for i in range(1, 6))
+    hset = infer_hypotheses(fixed(reply), PROFILE, n=3)
+    assert len(hset) == 3 and hset.provenance.notes["over_limit"] == 2
+
+
 def test_unreadable_output_gives_an_empty_set_not_an_error() -> None:
     hset = infer_hypotheses(fixed("I cannot do that."), PROFILE)
     assert len(hset) == 0 and hset.provenance.n_parsed == 0

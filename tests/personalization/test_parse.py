@@ -104,3 +104,16 @@ def test_unclear_choices_are_none() -> None:
     assert parse_choice("A good text is B") is None
     assert parse_choice("Output A has more flair but Output B is closer.") is None
     assert parse_choice("") is None
+
+
+@given(st.text(max_size=400))
+def test_arbitrary_output_never_raises(text: str) -> None:
+    from personalization import UserProfile, hypotheses_from_outputs
+
+    items = parse_hypotheses(text)
+    assert all(i.statement.strip() for i in items)
+    assert parse_choice(text) in ("A", "B", None)
+    profile = UserProfile(id="u", examples=[("p", "Some text. More text!")])
+    hset = hypotheses_from_outputs([text], profile, n=8, example_indices=[0], model="m")
+    prov = hset.provenance
+    assert len(hset) + prov.dropped_without_evidence + prov.notes["over_limit"] == prov.n_parsed
