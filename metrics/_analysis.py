@@ -146,6 +146,17 @@ def _capability_samples(
     for name in decl.capabilities:
         cap = get_capability(name)
         arr = ctx.table.get(model, cap_variant, name, n)
+        if len(arr) < cap.min_samples and cap.per_n and cap.pool_fallback:
+            pooled = ctx.table.pooled(model, cap_variant, name)
+            if len(pooled) >= cap.min_samples:
+                ctx.note(
+                    "capability_pooled_over_n",
+                    f"{_label(key)}: {name!r} has {len(arr)} sample(s) at n_blocks={n} "
+                    f"(needs >= {cap.min_samples}); the {len(pooled)} samples of every n_blocks "
+                    "are used instead",
+                    **_where(key),
+                )
+                arr = pooled
         if len(arr) < cap.min_samples:
             scope = f"n_blocks={n}" if cap.per_n else "any n_blocks"
             missing.append(
@@ -169,7 +180,7 @@ def _cell_row(
 ) -> tuple[GDRow, _Cell | None]:
     model, variant, task, n = key
     done = tuple(e for e in eps if e.completed and e.return_ is not None)
-    base = {
+    base: dict[str, Any] = {
         "model": model,
         "variant": variant,
         "task": task,
@@ -179,7 +190,7 @@ def _cell_row(
         "completion_rate": rate(e.completed for e in eps),
         "regret_mean": mean(score_regret(e) for e in done),
     }
-    empty = dict.fromkeys(_VALUE_FIELDS)
+    empty: dict[str, Any] = dict.fromkeys(_VALUE_FIELDS)
     if not done:
         ctx.note(
             "no_completed_episodes",
@@ -306,14 +317,15 @@ def _aggregate_row(
             f"(no ceiling for {', '.join(left_out)})",
             **_where(key),
         )
-    mins = [c.minimum for c in cells]
+    mins = [c.minimum for c in cells if c.minimum is not None]
     pooled = _Cell(
-        None,
-        *(np.concatenate([getattr(c, f) for c in cells]) for f in ("actual", "baseline")),
-        np.concatenate([c.ceiling for c in cells]),
-        None if any(m is None for m in mins) else np.concatenate(mins),  # type: ignore[arg-type]
-        np.concatenate([c.optimal for c in cells]),
-        np.concatenate([c.seeds for c in cells]),
+        n_blocks=None,
+        actual=np.concatenate([c.actual for c in cells]),
+        baseline=np.concatenate([c.baseline for c in cells]),
+        ceiling=np.concatenate([c.ceiling for c in cells]),
+        minimum=np.concatenate(mins) if len(mins) == len(cells) else None,
+        optimal=np.concatenate([c.optimal for c in cells]),
+        seeds=np.concatenate([c.seeds for c in cells]),
     )
     strata = np.concatenate([np.full(c.actual.size, str(c.n_blocks)) for c in cells])
     base.update(_gd_values(ctx, key, pooled, strata))

@@ -6,6 +6,11 @@ from a list of episodes, per model and prompt variant, and per number of blocks 
 capability is declared ``per_n`` (configuration generation, evaluation, picking and execution;
 height estimation is pooled over n and windowed by true height at simulation time instead).
 
+Picking and execution are also declared ``pool_fallback``: spec 3.2 does not tie them to n, but
+the released code kept them per n and their distances range over 0..n//2, so we use the same-n
+distances when there are enough and otherwise the model's distances pooled over every n (the
+ceiling redraws a distance that does not exist at the cell's n), with a message.
+
 Only completed subtask episodes contribute. A capability with fewer than ``min_samples``
 samples (default :data:`MIN_CAPABILITY_SAMPLES`) counts as not estimated: the ceilings that need
 it are reported as ``None`` with a message.
@@ -51,6 +56,8 @@ class Capability:
     or ``None`` to skip the episode."""
     per_n: bool = True
     """Whether samples are kept per number of blocks (else pooled over n)."""
+    pool_fallback: bool = False
+    """For a ``per_n`` capability: use the samples of every n when the cell's n has too few."""
     min_samples: int = MIN_CAPABILITY_SAMPLES
     """Fewest samples needed to use the capability."""
     doc: str = ""
@@ -134,12 +141,14 @@ BLOCKSWORLD_CAPABILITIES: tuple[Capability, ...] = (
         "pick_distance",
         "pick_configuration",
         score_partition_distance,
+        pool_fallback=True,
         doc="partition distance between the submitted and the optimal configuration",
     ),
     Capability(
         "execute_distance",
         "execute_plan",
         score_partition_distance,
+        pool_fallback=True,
         doc="partition distance between the built and the intended configuration",
     ),
 )
@@ -163,6 +172,13 @@ class CapabilityTable:
         cap = get_capability(name)
         key = (model, variant, name, n_blocks if cap.per_n else None)
         return self.samples.get(key, np.empty(0))
+
+    def pooled(self, model: str, variant: str, name: str) -> np.ndarray:
+        """The samples of one capability over every n_blocks."""
+        parts = [
+            arr for (m, v, c, _), arr in self.samples.items() if (m, v, c) == (model, variant, name)
+        ]
+        return np.concatenate(parts) if parts else np.empty(0)
 
     def has_any(self, model: str, variant: str) -> bool:
         """Whether (model, variant) has samples of any capability."""

@@ -166,8 +166,8 @@ class Message:
     """Machine-readable kind: ``no_completed_episodes``, ``too_few_subtask_episodes``,
     ``capability_unavailable``, ``ceiling_not_above_baseline``, ``undefined_resamples``,
     ``variant_capability_fallback``, ``height_window_fallback``, ``aggregate_excludes_n``,
-    ``small_gd_denominator``, ``no_composite_episodes``, ``simulation`` (other notes of a
-    ceiling function)."""
+    ``small_gd_denominator``, ``no_composite_episodes``, ``capability_pooled_over_n``,
+    ``simulation`` (other notes of a ceiling function)."""
     text: str
     """A sentence for people, with what to do about it."""
     model: str | None = None

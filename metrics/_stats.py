@@ -27,10 +27,11 @@ The upper bound of a GD interval is clipped at 1, as in the paper.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 #: Ceiling minus baseline (cm, relative to the baseline's size) below which GD is undefined.
 GD_TOLERANCE = 1e-9
@@ -83,9 +84,9 @@ def gd_from_means(
 
 
 def goal_directedness(
-    actual: Sequence[float] | float,
-    baseline: Sequence[float] | float,
-    ceiling: Sequence[float] | float,
+    actual: ArrayLike,
+    baseline: ArrayLike,
+    ceiling: ArrayLike,
 ) -> float | None:
     """GD with the capped denominator (spec 3.3) from return samples or their means.
 
@@ -128,7 +129,7 @@ def _percentile(stats: np.ndarray, confidence: float, clip_high: float | None) -
 
 
 def resampled_means(
-    values: np.ndarray,
+    values: ArrayLike,
     n_resamples: int,
     rng: np.random.Generator,
     strata: np.ndarray | None = None,
@@ -147,7 +148,7 @@ def resampled_means(
 
 
 def mean_ci(
-    values: Sequence[float],
+    values: ArrayLike,
     *,
     n_resamples: int = 1000,
     confidence: float = 0.95,
@@ -162,11 +163,11 @@ def mean_ci(
 
 
 def bootstrap_ci(
-    actual: Sequence[float],
-    baseline: Sequence[float],
-    ceiling: Sequence[float],
+    actual: ArrayLike,
+    baseline: ArrayLike,
+    ceiling: ArrayLike,
     *,
-    strata: Sequence[object] | None = None,
+    strata: ArrayLike | None = None,
     n_resamples: int = 1000,
     confidence: float = 0.95,
     rng: np.random.Generator | int | None = 0,
@@ -197,17 +198,17 @@ def bootstrap_ci(
                 f"(got lengths {[a.size for a in arrays]} and {labels.size} labels)"
             )
     gen = _generator(rng)
-    means = [resampled_means(a, n_resamples, gen, labels) for a in arrays]
-    return _percentile(_gd_vec(*means, min_margin), confidence, 1.0)
+    ma, mb, mc = (resampled_means(a, n_resamples, gen, labels) for a in arrays)
+    return _percentile(_gd_vec(ma, mb, mc, min_margin), confidence, 1.0)
 
 
 def paired_bootstrap_ci(
-    actual: Sequence[float],
-    baseline: Sequence[float],
-    ceiling: Sequence[float],
-    seeds: Sequence[object],
+    actual: ArrayLike,
+    baseline: ArrayLike,
+    ceiling: ArrayLike,
+    seeds: ArrayLike,
     *,
-    strata: Sequence[object] | None = None,
+    strata: ArrayLike | None = None,
     n_resamples: int = 1000,
     confidence: float = 0.95,
     rng: np.random.Generator | int | None = 0,

@@ -124,15 +124,17 @@ def measurement_rows(
     rows = []
     relevant = [e for e in episodes if e.task in MEASUREMENT_TASKS and e.completed]
     for (model, variant, task), eps in _group(relevant).items():
-        scored = [(e.n_blocks, score_measurements_per_block(e)) for e in eps]
-        scored = [(n, s) for n, s in scored if s is not None]
-        by_n: dict[object, list[float]] = defaultdict(list)
-        for n, s in scored:
-            by_n[n].append(s)
-        parts: list[tuple[object, list[float]]] = sorted(
-            by_n.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)
-        )
-        parts.append(("all", [s for _, s in scored]))
+        by_n: dict[int | None, list[float]] = defaultdict(list)
+        every: list[float] = []
+        for e in eps:
+            score = score_measurements_per_block(e)
+            if score is not None:
+                by_n[e.n_blocks].append(score)
+                every.append(score)
+        parts: list[tuple[int | str | None, list[float]]] = [
+            (n, by_n[n]) for n in sorted(by_n, key=lambda n: (n is None, n or 0))
+        ]
+        parts.append(("all", every))
         for n, values in parts:
             ci = mean_ci(
                 values,
@@ -146,7 +148,7 @@ def measurement_rows(
                     variant=variant,
                     task=task,
                     setting=MEASUREMENT_TASKS[task],
-                    n_blocks=n if isinstance(n, (int, str)) else "unknown",
+                    n_blocks=n if n is not None else "unknown",
                     n_episodes=len(values),
                     mean_per_block=mean(values),
                     ci_low=ci.low,

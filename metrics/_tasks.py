@@ -33,11 +33,12 @@ environment whose subtask ``guess_digit`` measures how often the model reads a d
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from math import ceil
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from metrics._capabilities import (
     Capability,
@@ -243,14 +244,16 @@ def _as_episodes(
     eps = tuple(normalize_record(e, i) for i, e in enumerate(episodes))
     ns = {e.n_blocks for e in eps}
     if len(ns) > 1:
-        raise RecordError(f"simulate_ceiling takes episodes of one n_blocks, got {sorted(ns)}")
+        raise RecordError(
+            f"simulate_ceiling takes episodes of one n_blocks, got {sorted(map(str, ns))}"
+        )
     return eps, next(iter(ns), None)
 
 
 def simulate_ceiling(
     task: str,
     episodes: Sequence[object] | np.ndarray,
-    capabilities: dict[str, object],
+    capabilities: Mapping[str, ArrayLike],
     *,
     mc_iterations: int = 2000,
     rng: np.random.Generator | int | None = 0,

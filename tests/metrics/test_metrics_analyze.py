@@ -294,3 +294,21 @@ def test_select_and_normalize() -> None:
     assert len(metrics.select(eps, model="m", n_blocks=3, completed=True)) == 11
     ep = metrics.select(eps, task="combined")[0]
     assert ep.return_ == 7.0 and ep.n_blocks == 3 and math.isclose(ep.info["true_heights"]["c"], 7)
+
+
+def test_pick_distances_fall_back_to_other_n() -> None:
+    # pick episodes only at n=4 (distance 1); the n=3 cell borrows them, with a message
+    recs = subtasks("m", 3, range(3), skip=("pick_configuration",))
+    recs += [
+        r for r in subtasks("m", 4, range(3), pick=1) if r["info"]["task"] == "pick_configuration"
+    ]
+    recs += [composite("m", "cognitive_effort", 1, H1, 7.0)]
+    res = analyze(recs, **FAST)
+    assert res.gd_row("m", "cognitive_effort", 3).ceiling == pytest.approx(5.5)
+    assert "capability_pooled_over_n" in _codes(res)
+    # generation has no such fallback: same n only
+    recs = subtasks("m", 3, range(3), skip=("generate_configurations",)) + subtasks(
+        "m", 4, range(3)
+    )
+    recs += [composite("m", "cognitive_effort", 1, H1, 7.0)]
+    assert analyze(recs, **FAST).gd_row("m", "cognitive_effort", 3).ceiling is None

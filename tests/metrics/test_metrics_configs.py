@@ -114,7 +114,7 @@ def test_config_space_bounds() -> None:
 
 def test_agrees_with_the_envs_definitions() -> None:
     """metrics re-implements the configuration helpers; they must match the env's."""
-    from envs.blocksworld import _configs as env_configs
+    import envs.blocksworld as env_configs
 
     for n in (2, 3, 4, 5, 6):
         assert list(all_configurations(n)) == list(env_configs.all_configurations(n))
