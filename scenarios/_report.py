@@ -11,6 +11,9 @@ gives the same files back.
     scenario          {name, hash, description}
     episodes          {recorded, completed, errors, by_stop_reason: {reason: count},
                        by_model: {model: count}, by_task: {task: count}}
+    context           rows per model, variant and task comparing stepped-context sequences
+                      with fresh conversations (episodes, completion, mean return); empty
+                      when the run has no sequences
     analysis          metrics.Analysis.to_dict(): schema_version, settings, gd (rows per
                       model, variant, task, n_blocks and n_blocks="all", with gd, ci_low,
                       ci_high, paired CIs, regret_mean, completion_rate, ...), capabilities,
@@ -132,9 +135,33 @@ def build_summary(
             "by_task": dict(sorted(Counter(str(r.get("task")) for r in records).items())),
         },
         "analysis": data,
+        "context": context_rows(records),
         "messages": [m["text"] for m in data.get("messages", [])] + own_messages,
         "plots": [],
     }
+
+
+def context_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per (model, variant, task): outcomes in stepped-context sequences next to fresh
+    conversations (paper App. E). Empty when the records have no sequence."""
+    if not any(r.get("group") for r in records):
+        return []
+    cells: dict[tuple[str, str, str], dict[str, list[dict[str, Any]]]] = {}
+    for r in records:
+        key = (str(r.get("model")), str(r.get("variant")), str(r.get("task")))
+        side = "stepped" if r.get("group") else "fresh"
+        cells.setdefault(key, {"fresh": [], "stepped": []})[side].append(r)
+    rows = []
+    for (model, variant, task), sides in sorted(cells.items()):
+        row: dict[str, Any] = {"model": model, "variant": variant, "task": task}
+        for side, group in sides.items():
+            done = [r for r in group if r.get("completed")]
+            returns = [float(r["return"]) for r in done if r.get("return") is not None]
+            row[f"{side}_episodes"] = len(group)
+            row[f"{side}_completion"] = len(done) / len(group) if group else None
+            row[f"{side}_mean_return"] = sum(returns) / len(returns) if returns else None
+        rows.append(row)
+    return rows
 
 
 def build_report(out_dir: str | Path) -> ReportPaths:
@@ -207,6 +234,8 @@ def report_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any
     if analysis.get("capabilities"):
         caps = [{k: v for k, v in r.items() if k != "histogram"} for r in analysis["capabilities"]]
         tables.append(("Capabilities (from subtask episodes)", caps))
+    if summary.get("context"):
+        tables.append(("Stepped context vs fresh conversations", summary["context"]))
     tables.append(
         (
             "Episodes by stop reason",

@@ -3,7 +3,8 @@
 Chains (single episodes, or the episodes of a stepped-context sequence in order) are the unit
 of concurrency: at most ``concurrency`` chains are in flight, and the model providers' own
 limits (rate, in-flight requests) apply inside the agents layer. Each finished episode is
-appended to ``episodes.jsonl`` by the single writer in this process before it counts as done.
+appended to ``episodes.jsonl`` by the single writer in this process (:mod:`scenarios._sink`)
+before it counts as done.
 
 An episode that raises is recorded with ``stop_reason`` "error" and the run goes on. Ctrl-C
 (or SIGTERM) stops the run cleanly: records already written stay, and the manifest says the
@@ -25,6 +26,7 @@ from envs import EpisodeRecord, Message
 from scenarios._execute import Executor, error_record, finish_record
 from scenarios._matrix import Chain, EpisodeSpec, Plan
 from scenarios._progress import RunProgress
+from scenarios._sink import RecordSink
 from scenarios._store import (
     MANIFEST_VERSION,
     EpisodeWriter,
@@ -190,28 +192,34 @@ async def _run(
     semaphore = asyncio.Semaphore(limit)
     with RunProgress(stats, enabled=progress) as bar:
 
-        def record(rec: EpisodeRecord) -> None:
-            writer.append(rec.to_json_dict())
+        def written(rec: EpisodeRecord) -> None:
             stats.add(rec)
             bar.update()
             if on_record is not None:
                 on_record(rec)
 
+        sink = RecordSink(writer, written)
+
         async def run_chain(chain: Chain, start: int, prior: list[Message] | None) -> None:
             async with semaphore:
                 for spec in chain.episodes[start:]:
                     rec = await _play(executor, spec, prior)
-                    record(rec)
+                    sink.put(rec)
                     if rec.stop_reason == "error" and spec is not chain.episodes[-1]:
-                        _abort_rest(chain, spec, record)
+                        _abort_rest(chain, spec, sink.put)
                         return
                     prior = [*(prior or []), *rec.transcript]
 
+        sink_task = asyncio.create_task(sink.run())
         try:
             async with asyncio.TaskGroup() as group:
                 for chain, start, prior in todo:
                     group.create_task(run_chain(chain, start, prior))
+            sink.close()
+            await sink_task
         finally:
+            sink_task.cancel()
+            sink.flush()  # finished episodes are kept whatever ended the run
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGTERM)
 

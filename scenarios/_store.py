@@ -128,10 +128,16 @@ class EpisodeWriter:
 
     def append(self, record: dict[str, Any]) -> None:
         """Write one record as one line and make it durable."""
+        self.append_many([record])
+
+    def append_many(self, records: list[dict[str, Any]]) -> None:
+        """Write records, one line each, in one write, and make them durable (one fsync)."""
         if self._file is None:
-            raise RuntimeError("EpisodeWriter.append called before open()")
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-        self._file.write(line.encode("utf-8"))
+            raise RuntimeError("EpisodeWriter.append_many called before open()")
+        data = "".join(
+            json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records
+        )
+        self._file.write(data.encode("utf-8"))
         self._file.flush()
         os.fsync(self._file.fileno())
 
