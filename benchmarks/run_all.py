@@ -26,6 +26,7 @@ BENCHMARKS = {
     "agents": "Agent-graph overhead per step (issue: agent runtime)",
     "metrics": "Goal-directedness on the full paper grid (issue: metrics)",
     "runner": "Runner concurrency against a latency-simulating server (issue: scenarios)",
+    "personalization": "HyPerAlign pipeline costs (issue: HyPerAlign)",
 }
 
 
