@@ -65,9 +65,11 @@ from envs._text import (  # noqa: E402
 )
 from envs.blocksworld import register_blocksworld_envs  # noqa: E402
 from envs.personalized import register_personalized_envs  # noqa: E402
+from envs.users import register_user_envs  # noqa: E402
 
 register_blocksworld_envs()
 register_personalized_envs()
+register_user_envs()
 
 __all__ = [
     "POLICY_ENTRY_POINT_GROUP",

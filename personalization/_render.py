@@ -26,6 +26,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
+from envs.users import format_preference_line
 from personalization._llm import acall, call, messages
 from personalization._types import (
     Example,
@@ -130,6 +131,12 @@ def render_block(
         parts.append(PREAMBLE)
         lines = ["Hypotheses about the user:"]
         lines.extend(f"{h.id}. [{h.category}] {h.statement}" for h in items)
+        claims: dict[str, str] = {}
+        for hyp in items:
+            for key, value in hyp.claim.items():
+                claims.setdefault(key, value)
+        if claims:  # machine-readable copy of the structured claims (scripted policies read it)
+            lines.append(format_preference_line(claims))
         parts.append("\n".join(lines))
         if cite_ids:
             parts.append(CITE_LINE)

@@ -142,6 +142,9 @@ class Hypothesis(BaseModel):
     """For stylometric hypotheses: whether the user is above or below the reference."""
     measurements: dict[str, float] = Field(default_factory=dict)
     """For stylometric hypotheses: ``user``, ``reference_median``, ``reference_spread``, ``z``."""
+    claim: dict[str, str] = Field(default_factory=dict)
+    """For preference hypotheses about a simulated user: the claim in machine-readable form,
+    preference key -> value (``{"measurement_cost": "high"}``); empty for free-text ones."""
 
     @field_validator("statement")
     @classmethod

@@ -1,0 +1,1 @@
+"""Bundled data of the simulated users (``users.json``: the user library)."""
