@@ -5,8 +5,11 @@ texts (user and tool messages, oldest first), asks the registered policy of that
 handles the task, and answers with the policy's tag text, or with one tool call when tools are
 bound. Its randomness is a generator seeded from (the ``seed`` option, the number of
 observations, a stable hash of the observations), so a run replays exactly and two runs with
-the same seed give identical records. Token usage is estimated as characters // 4 so the usage
-paths of the runtime are exercised offline.
+the same seed give identical records. A policy that declares ``reads_system_prompt = True``
+also gets the system prompt's text as the keyword ``system_prompt`` (how the preference-aware
+``personal_oracle`` reads a personalization block); every other policy is called as before.
+Token usage is estimated as characters // 4 so the usage paths of the runtime are exercised
+offline.
 """
 
 from __future__ import annotations
@@ -54,11 +57,18 @@ def policy_rng(seed: int, observations: Sequence[str]) -> np.random.Generator:
 
 
 def scripted_move(
-    policies: Sequence[Policy], observations: Sequence[str], seed: int
+    policies: Sequence[Policy],
+    observations: Sequence[str],
+    seed: int,
+    system_prompt: str | None = None,
 ) -> PolicyAction:
-    """The move of the policy (among ``policies``) that handles this conversation."""
+    """The move of the policy (among ``policies``) that handles this conversation; a policy
+    with ``reads_system_prompt = True`` also gets ``system_prompt``."""
     policy = resolve_policy(policies, observations)
-    return policy.act(observations, policy_rng(seed, observations))
+    rng = policy_rng(seed, observations)
+    if getattr(policy, "reads_system_prompt", False):
+        return policy.act(observations, rng, system_prompt=system_prompt)  # type: ignore[call-arg]
+    return policy.act(observations, rng)
 
 
 def tool_call_of(move: PolicyAction, index: int) -> dict[str, Any]:
@@ -106,7 +116,8 @@ class ScriptedChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         observations = observations_of(messages)
-        move = scripted_move(self._policies, observations, self.seed)
+        system = "\n\n".join(message_text(m) for m in messages if m.type == "system")
+        move = scripted_move(self._policies, observations, self.seed, system or None)
         tools = kwargs.get("tools")
         if tools:
             call = tool_call_of(move, len(observations))

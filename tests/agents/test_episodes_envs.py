@@ -7,8 +7,10 @@ import pytest
 import envs
 from agents import make_model, run_episode
 from envs.blocksworld import BLOCKSWORLD_ENVS
+from envs.users import USER_ENVS
 
 BLOCKSWORLD_IDS = [env_id for env_id, *_ in BLOCKSWORLD_ENVS]
+USER_IDS = [env_id for env_id, *_ in USER_ENVS]
 POLICIES = ["oracle", "random", "random_actions", "noisy", "lazy"]
 PROTOCOLS = ["tags", "tools"]
 
@@ -75,7 +77,7 @@ def test_oracle_is_optimal_without_noise_or_perturbation(env_id: str, protocol: 
 OTHER_IDS = [
     e.id
     for e in envs.registered_envs()
-    if e.id.startswith("telic/") and e.id not in BLOCKSWORLD_IDS
+    if e.id.startswith("telic/") and e.id not in BLOCKSWORLD_IDS and e.id not in USER_IDS
 ]
 
 
@@ -94,7 +96,22 @@ def test_single_text_envs_play_through_the_graph(env_id: str, protocol: str) -> 
     assert record.actions[-1].valid
 
 
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("policy", ["oracle", "personal_oracle"])
+@pytest.mark.parametrize("env_id", USER_IDS)
+def test_blocksworld_policies_play_the_user_envs(env_id: str, policy: str, protocol: str) -> None:
+    record = run_episode(
+        env_id=env_id,
+        env_kwargs={"protocol": protocol},
+        seed=4,
+        model=make_model(f"scripted:{policy}", seed=0),
+    )
+    _check_record(record, env_id, protocol)
+    assert record.completed
+    assert "user_reward" in record.info
+
+
 def test_every_registered_telic_env_is_covered() -> None:
     ids = {e.id for e in envs.registered_envs() if e.id.startswith("telic/")}
-    assert ids == set(BLOCKSWORLD_IDS) | set(OTHER_IDS)
+    assert ids == set(BLOCKSWORLD_IDS) | set(OTHER_IDS) | set(USER_IDS)
     assert len(BLOCKSWORLD_IDS) == 10
