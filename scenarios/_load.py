@@ -108,16 +108,15 @@ def _short(value: Any) -> str:
 
 def _allowed_fields(loc: tuple[Any, ...]) -> list[str]:
     """The field names of the model found at ``loc`` inside :class:`Scenario`."""
-    model: Any = Scenario
+    model: type[BaseModel] = Scenario
     for part in loc:
         if isinstance(part, int) or _is_union_tag(part):
             continue
-        field = model.model_fields.get(part) if isinstance(model, type) else None
-        if field is None:
+        field = model.model_fields.get(part)
+        inner = _model_in(field.annotation) if field is not None else None
+        if inner is None:
             return []
-        model = _model_in(field.annotation)
-        if model is None:
-            return []
+        model = inner
     fields = list(model.model_fields)
     if model is Scenario:
         fields.append("protocol")

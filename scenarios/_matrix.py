@@ -199,7 +199,7 @@ def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None =
     personalization = None
     if scenario.personalization is not None:
         personalization = scenario.personalization.model_dump(mode="json")
-        conditions = list(scenario.personalization.conditions or [None])
+        conditions = list(scenario.personalization.conditions or []) or [None]
     tasks: list[_Tasks] = [(None, [e], scenario.n_blocks) for e in scenario.envs]
     tasks += [(s.name, list(s.tasks), s.n_blocks or scenario.n_blocks) for s in scenario.sequences]
     for _, entries, _ in tasks:

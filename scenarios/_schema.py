@@ -236,7 +236,7 @@ class Scenario(_Frozen):
     """Block counts, for environments that take ``n_blocks`` (others ignore the list)."""
     seeds: Seeds = Field(default_factory=lambda: SeedRange(start=10, count=30))
     """Seeds passed to ``env.reset``: a list, or ``{start, count}`` (default: 30 from 10)."""
-    protocols: list[Protocol] = Field(default_factory=lambda: ["tags"])
+    protocols: list[Protocol] = Field(default_factory=lambda: list[Protocol](["tags"]))
     """Action protocols: ``tags`` (the paper's) and/or ``tools``; ``protocol: tags`` also works."""
     variants: Variants = Field(default_factory=lambda: ["neutral"])
     """Prompt variants: names (``neutral``, ``motivating``, ``demotivating``) or

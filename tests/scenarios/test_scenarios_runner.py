@@ -137,3 +137,13 @@ def test_a_failed_task_ends_its_sequence_with_error_records(tmp_path: Path) -> N
     assert "provider exploded" in failed[0]["errors"][0]["message"]
     assert all("not played" in r["errors"][0]["message"] for r in failed[1:])
     assert sum(1 for spec, _ in executor.calls if spec.seed == 2) == 1
+
+
+def test_progress_bar_reports_episodes_errors_and_tokens(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_plan(plan_of(), tmp_path, FakeExecutor(fail_seeds=[12]), progress=True)
+    err = capsys.readouterr().err
+    assert "episodes" in err and "6/6" in err and "errors 2" in err and "ETA" in err
+    run_plan(plan_of(), tmp_path / "quiet", FakeExecutor(), progress=None)
+    assert capsys.readouterr().err == ""  # not a terminal: no bar
