@@ -9,6 +9,11 @@ the tools in the system prompt and asks for a JSON object ``{"name": ..., "argum
 the reply is scanned for the first JSON object with a ``name``, which becomes the tool call
 (text before it is kept as the reply's content). A reply without one carries no tool call, and
 the env counts it as an invalid action.
+
+A 135M-parameter model rarely writes such JSON unprompted. With ``tool_grammar=True``
+(``make_model("local:smollm2", tool_grammar=True)``) decoding is constrained by a llama.cpp
+grammar built from the tools' JSON schemas, so every reply in the tools protocol is one
+well-formed call of a bound tool; the price is that the reply holds no free-text reasoning.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ SAMPLING_OPTIONS = frozenset(
 _LOADED: dict[tuple[str, int, int | None], Any] = {}
 _LOAD_LOCK = threading.Lock()
 _CALL_LOCKS: dict[int, threading.Lock] = {}
+_GRAMMARS: dict[str, Any] = {}
 
 
 def smollm2_path() -> Path:
@@ -106,6 +112,36 @@ def tools_prompt(tools: Sequence[Mapping[str, Any]]) -> str:
         '{"name": "help", "arguments": {}}. Write nothing after the JSON object.'
     )
     return "\n".join(lines)
+
+
+def tool_call_schema(tools: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The JSON schema of one call of any of ``tools``: ``{"name": ..., "arguments": {...}}``."""
+    options = []
+    for tool in tools:
+        fn = tool.get("function", tool)
+        params = dict(fn.get("parameters") or {"type": "object", "properties": {}})
+        options.append(
+            {
+                "type": "object",
+                "properties": {"name": {"const": fn["name"]}, "arguments": params},
+                "required": ["name", "arguments"],
+                "additionalProperties": False,
+            }
+        )
+    return options[0] if len(options) == 1 else {"anyOf": options}
+
+
+def tool_grammar(tools: Sequence[Mapping[str, Any]]) -> Any:
+    """A llama.cpp grammar that only admits one call of one of ``tools`` (cached)."""
+    from llama_cpp import LlamaGrammar
+
+    schema = json.dumps(tool_call_schema(tools), sort_keys=True)
+    with _LOAD_LOCK:
+        grammar = _GRAMMARS.get(schema)
+        if grammar is None:
+            grammar = LlamaGrammar.from_json_schema(schema, verbose=False)
+            _GRAMMARS[schema] = grammar
+        return grammar
 
 
 def parse_json_tool_call(text: str) -> tuple[str, dict[str, Any] | None]:
@@ -163,6 +199,8 @@ class LocalChatModel(BaseChatModel):
     """CPU threads (llama.cpp's default when ``None``)."""
     sampling: dict[str, Any] = Field(default_factory=dict)
     """Options passed to ``create_chat_completion`` (temperature, max_tokens, seed, ...)."""
+    tool_grammar: bool = False
+    """Constrain replies to one well-formed tool call when tools are bound."""
 
     @property
     def _llm_type(self) -> str:
@@ -194,6 +232,8 @@ class LocalChatModel(BaseChatModel):
         options = dict(self.sampling)
         if stop:
             options["stop"] = stop
+        if tools and self.tool_grammar:
+            options["grammar"] = tool_grammar(tools)
         try:
             with _CALL_LOCKS[id(llama)]:
                 result = llama.create_chat_completion(

@@ -145,15 +145,19 @@ def _local(name: str, spec: str, options: dict[str, Any]) -> Any:
     path = smollm2_path()
     n_ctx = int(options.pop("n_ctx", 8192))
     n_threads = options.pop("n_threads", None)
+    grammar = bool(options.pop("tool_grammar", False))
     options.pop("timeout", None)  # in-process: nothing to time out
     unknown = sorted(set(options) - SAMPLING_OPTIONS)
     if unknown:
         raise ModelSpecError(
-            f"{spec} does not take option(s) {unknown}; it takes n_ctx, n_threads and "
-            f"{', '.join(sorted(SAMPLING_OPTIONS))}"
+            f"{spec} does not take option(s) {unknown}; it takes n_ctx, n_threads, "
+            f"tool_grammar and {', '.join(sorted(SAMPLING_OPTIONS))}"
         )
     options.setdefault("max_tokens", 256)
-    return LocalChatModel(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, sampling=options)
+    return LocalChatModel(
+        model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, sampling=options,
+        tool_grammar=grammar,
+    )  # fmt: skip
 
 
 def _scripted(name: str, spec: str, options: dict[str, Any]) -> Any:

@@ -53,3 +53,13 @@ def test_smollm2_is_loaded_once_and_replays_with_a_seed() -> None:
     b = run_episode(env_id=ENV_ID, seed=3, model=second, config=config)
     assert [m.content for m in a.transcript] == [m.content for m in b.transcript]
     assert len([k for k in _local._LOADED if k[1] == 4096]) == 1
+
+
+def test_tool_grammar_makes_every_reply_a_well_formed_call() -> None:
+    model = make_model("local:smollm2", seed=0, max_tokens=48, n_ctx=4096, tool_grammar=True)
+    record = run_episode(env_id=ENV_ID, env_kwargs={"protocol": "tools"}, seed=10, model=model,
+                         config=CONFIG)  # fmt: skip
+    assert record.steps >= 1 and record.errors == []
+    # Every action of the counter env is always allowed, so well-formed calls are all valid.
+    assert all(a.valid for a in record.actions)
+    assert all(m.tool_calls for m in record.transcript if m.role == "assistant")
