@@ -15,7 +15,8 @@ subtask episodes), :func:`simulate_ceiling` (the Monte Carlo capability ceiling)
 
 A new composite task joins the analysis by declaring its capabilities and ceiling with
 :func:`register_task_gd` (see ``metrics/_tasks.py`` for a worked example); the four Blocksworld
-tasks are declared the same way.
+tasks are declared the same way. :func:`synthetic_records` makes Blocksworld records from simulated
+agents, to try all of this without running an episode.
 """
 
 __telic_package__ = True
@@ -55,6 +56,7 @@ from metrics._configs import (  # noqa: E402
 from metrics._plots import write_plots  # noqa: E402
 from metrics._records import (  # noqa: E402
     Episode,
+    MissingTaskError,
     RecordError,
     UnknownTaskError,
     normalize_record,
@@ -87,6 +89,7 @@ from metrics._summaries import (  # noqa: E402
     score_regret,
     score_return,
 )
+from metrics._synthetic import SyntheticAgent, synthetic_records  # noqa: E402
 from metrics._tasks import (  # noqa: E402
     CeilingResult,
     TaskGD,
@@ -116,8 +119,10 @@ __all__ = [
     "GDRow",
     "MeasurementRow",
     "Message",
+    "MissingTaskError",
     "RecordError",
     "Simulation",
+    "SyntheticAgent",
     "TaskGD",
     "UnknownCapabilityError",
     "UnknownTaskError",
@@ -153,5 +158,6 @@ __all__ = [
     "score_return",
     "select",
     "simulate_ceiling",
+    "synthetic_records",
     "write_plots",
 ]

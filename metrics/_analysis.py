@@ -360,7 +360,8 @@ def analyze(
         raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence}")
-    episodes = normalize_records(records)
+    skipped: list[str] = []
+    episodes = normalize_records(records, skipped=skipped)
     settings = {
         "mc_iterations": int(mc_iterations),
         "n_resamples": int(n_resamples),
@@ -371,6 +372,8 @@ def analyze(
         "height_window_cm": HEIGHT_WINDOW_CM,
     }
     ctx = _Context(capabilities(episodes), settings)
+    for text in skipped:
+        ctx.note("record_without_task", f"{text}; the record is left out of every table")
     tasks = declared_tasks()
     cells: dict[tuple[Any, ...], list[Episode]] = defaultdict(list)
     for ep in episodes:

@@ -19,6 +19,10 @@ class RecordError(ValueError):
     """An episode record the metrics cannot read (the message names the record and the fix)."""
 
 
+class MissingTaskError(RecordError):
+    """A record that names no task (e.g. an episode whose env failed before its first step)."""
+
+
 class UnknownTaskError(KeyError):
     """A task name nobody declared (the message suggests close names)."""
 
@@ -102,7 +106,7 @@ def normalize_record(record: Any, index: int = 0) -> Episode:
         raise RecordError(f"record {ident} has no model spec string ('model'); add it")
     task = record.get("task") or info.get("task")
     if not isinstance(task, str) or not task:
-        raise RecordError(
+        raise MissingTaskError(
             f"record {ident} has no task: set record['task'] or info['task'] (the env's task name)"
         )
     n_raw = record.get("n_blocks")
@@ -134,14 +138,28 @@ def normalize_record(record: Any, index: int = 0) -> Episode:
     )
 
 
-def normalize_records(records: Iterable[Any]) -> list[Episode]:
-    """:func:`normalize_record` over an iterable (a list of dicts or ``EpisodeRecord``)."""
+def normalize_records(records: Iterable[Any], *, skipped: list[str] | None = None) -> list[Episode]:
+    """:func:`normalize_record` over an iterable (a list of dicts or ``EpisodeRecord``).
+
+    Args:
+        records: the records.
+        skipped: when given, records without a task are left out and a note for each is
+            appended here instead of raising :class:`MissingTaskError`.
+    """
     if isinstance(records, (str, bytes, Mapping)):
         raise RecordError(
             "records must be a list of episode records, got a single "
             f"{type(records).__name__}; wrap it in a list or read episodes.jsonl line by line"
         )
-    return [normalize_record(r, i) for i, r in enumerate(records)]
+    out = []
+    for i, r in enumerate(records):
+        try:
+            out.append(normalize_record(r, i))
+        except MissingTaskError as exc:
+            if skipped is None:
+                raise
+            skipped.append(str(exc))
+    return out
 
 
 def check_task_name(task: str, known: Iterable[str]) -> None:

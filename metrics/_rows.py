@@ -167,7 +167,7 @@ class Message:
     ``capability_unavailable``, ``ceiling_not_above_baseline``, ``undefined_resamples``,
     ``variant_capability_fallback``, ``height_window_fallback``, ``aggregate_excludes_n``,
     ``small_gd_denominator``, ``no_composite_episodes``, ``capability_pooled_over_n``,
-    ``simulation`` (other notes of a ceiling function)."""
+    ``record_without_task``, ``simulation`` (other notes of a ceiling function)."""
     text: str
     """A sentence for people, with what to do about it."""
     model: str | None = None

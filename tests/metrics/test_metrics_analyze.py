@@ -147,8 +147,8 @@ def test_accepts_episode_record_objects() -> None:
 
 
 def test_bad_records_raise_named_errors() -> None:
-    with pytest.raises(RecordError, match="has no task"):
-        analyze([{"model": "m", "episode_id": "x1", "info": {}}])
+    with pytest.raises(metrics.MissingTaskError, match="x1 has no task"):
+        metrics.normalize_record({"model": "m", "episode_id": "x1", "info": {}})
     with pytest.raises(RecordError, match="has no model"):
         analyze([{"task": "combined", "info": {}}])
     with pytest.raises(RecordError, match="single dict"):
@@ -312,3 +312,27 @@ def test_pick_distances_fall_back_to_other_n() -> None:
     )
     recs += [composite("m", "cognitive_effort", 1, H1, 7.0)]
     assert analyze(recs, **FAST).gd_row("m", "cognitive_effort", 3).ceiling is None
+
+
+def test_synthetic_records_analyse_cleanly() -> None:
+    agents = {
+        "full": metrics.SyntheticAgent(composite_height_sd=0.3, composite_fraction=1.0),
+        "lazy": metrics.SyntheticAgent(composite_height_sd=1.5, composite_fraction=0.3),
+    }
+    recs = metrics.synthetic_records(agents, n_blocks=(4,), seeds=range(60), rng=3)
+    res = analyze(recs, **FAST)
+    for task in ("information_gathering", "cognitive_effort", "combined"):
+        full, lazy = res.gd_row("full", task), res.gd_row("lazy", task)
+        assert full.gd is not None and lazy.gd is not None
+        assert full.gd > lazy.gd, (task, full, lazy)
+    json.dumps(res.to_dict(), allow_nan=False)
+
+
+def test_records_without_a_task_are_left_out_with_a_message() -> None:
+    # an episode whose env failed before its first step has no task: a message, not a crash
+    recs = [*subtasks("m", 3, range(3)), composite("m", "cognitive_effort", 1, H1, 7.0)]
+    recs.append({"model": "m", "episode_id": "broken", "info": {}, "stop_reason": "error"})
+    res = analyze(recs, **FAST)
+    assert res.gd_row("m", "cognitive_effort", 3).gd == pytest.approx(1.0)
+    msg = next(m for m in res.messages if m.code == "record_without_task")
+    assert "broken" in msg.text
