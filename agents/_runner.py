@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
@@ -43,13 +44,10 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
         return [_jsonable(v) for v in items]
-    if hasattr(value, "item") and callable(value.item) and not isinstance(value, str):
-        try:
-            return value.item()
-        except (TypeError, ValueError):
-            return str(value)
     if value is None or isinstance(value, str | int | float | bool):
         return value
+    if callable(getattr(value, "tolist", None)):  # numpy scalars and arrays
+        return _jsonable(value.tolist())
     return str(value)
 
 
@@ -165,6 +163,23 @@ def _setup(
     return ctx, state, dict(info), _step_cap(env, config)
 
 
+def _event_log(ctx: EpisodeContext, final: EpisodeState) -> list[dict[str, Any]]:
+    """The applied events, then those the episode never reached (``applied: False``)."""
+    log = list(final.get("event_log", []))
+    seen = Counter((e["at_step"], e["kind"], e.get("text", "")) for e in log)
+    for event in ctx.events:
+        key = (event.at_step, event.kind, event.text)
+        if seen[key] > 0:
+            seen[key] -= 1
+            continue
+        entry: dict[str, Any] = {"at_step": event.at_step, "kind": event.kind, "applied": False}
+        if event.text:
+            entry["text"] = event.text
+        entry["note"] = f"the episode ended after step {final.get('steps', 0)}"
+        log.append(entry)
+    return log
+
+
 def _record(
     ctx: EpisodeContext,
     final: EpisodeState,
@@ -184,8 +199,9 @@ def _record(
     extra: dict[str, Any] = {
         k: _jsonable(v) for k, v in metadata.items() if k not in _RECORD_FIELDS
     }
-    if final.get("event_log"):
-        extra["events"] = final["event_log"]
+    events = _event_log(ctx, final)
+    if events:
+        extra["events"] = events
     if ctx.prior:
         extra["prior_messages"] = len(ctx.prior)
     n_blocks = info.get("n_blocks", env_kwargs.get("n_blocks"))

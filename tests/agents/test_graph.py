@@ -207,6 +207,16 @@ def test_set_prompt_event_changes_the_system_prompt_from_its_step() -> None:
     assert [m.step for m in systems] == [0, 2]
 
 
+def test_events_the_episode_never_reaches_are_logged_as_not_applied() -> None:
+    events = [Event(at_step=1, kind="user_message", text="hi"), Event(at_step=99, kind="perturb")]
+    record = _play(events=events)
+    assert record.extra["events"][0] == {"at_step": 1, "kind": "user_message", "applied": True,
+                                         "text": "hi"}  # fmt: skip
+    late = record.extra["events"][1]
+    assert late["at_step"] == 99 and late["applied"] is False
+    assert f"after step {record.steps}" in late["note"]
+
+
 def test_events_are_validated() -> None:
     with pytest.raises(ValueError, match="at_step must be >= 1"):
         Event(at_step=0, kind="perturb")
@@ -264,3 +274,19 @@ def test_a_bug_in_the_model_is_not_swallowed() -> None:
 
     with pytest.raises(ZeroDivisionError):
         run_episode(env=CounterEnv(), seed=0, model=Buggy(replies=[]), model_spec="test:buggy")
+
+
+def test_numpy_values_in_info_become_plain_json() -> None:
+    import json
+
+    import numpy as np
+
+    class NumpyCounter(CounterEnv):
+        def _summary(self):
+            return {**super()._summary(), "heights": np.array([1.5, 2.0]), "n": np.int64(3)}
+
+    model = make_model("scripted:toy_oracle")
+    record = run_episode(env=NumpyCounter(), seed=1, model=model)
+    assert record.info["heights"] == [1.5, 2.0] and record.info["n"] == 3
+    assert type(record.info["n"]) is int
+    json.dumps(record.to_json_dict())
