@@ -131,6 +131,26 @@ class CounterRandom:
         return PolicyAction("jump", {}, "<jump>")
 
 
+POLICY_NAMES = ("toy_oracle", "toy_random", "toy_writer")
+
+
+def unregister() -> None:
+    """Remove the toy env and policies again, so they never leak into other test modules.
+
+    The registries have no public removal (results under an ID must stay comparable), so this
+    test helper reaches into their private dictionaries.
+    """
+    import gymnasium as gym
+
+    from envs import _policy, _registry
+
+    gym.registry.pop(ENV_ID, None)
+    _registry._CATALOGUE.pop(ENV_ID, None)
+    for name in POLICY_NAMES:
+        _policy._POLICIES.pop(name, None)
+        _policy._DOCS.pop(name, None)
+
+
 def register() -> None:
     """Register the toy env and policies (idempotent)."""
     envs.register_env(ENV_ID, "agent_toy:CounterEnv", "Count to a target (tests).")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import agent_toy
 import pytest
 
@@ -15,6 +17,9 @@ def _offline_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _toy_registered() -> None:
+@pytest.fixture(scope="module", autouse=True)
+def _toy_registered() -> Iterator[None]:
+    """The toy env and policies exist only while a module of this folder runs."""
     agent_toy.register()
+    yield
+    agent_toy.unregister()
