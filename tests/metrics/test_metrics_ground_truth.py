@@ -259,3 +259,14 @@ def test_independent_computation_of_lazy_on_ce(
     assert row.paired_ci_low is not None
     assert row.paired_ci_low <= expected <= row.paired_ci_high, (expected, row)
     assert row.gd is not None and abs(row.gd - expected) < 0.2, (expected, row)
+
+
+@pytest.mark.parametrize("task", COMPOSITES)
+def test_baseline_and_optimum_agree_with_the_env(records: list[dict[str, Any]], task: str) -> None:
+    """The metric computes them from the true heights; the env reports its own."""
+    eps = tuple(e for e in metrics.normalize_records(records) if e.task == task and e.completed)
+    decl = metrics.get_task_gd(task)
+    env_random = np.array([e.info["random_return"] for e in eps])
+    env_optimal = np.array([e.info["optimal_return"] for e in eps])
+    np.testing.assert_allclose(decl.baseline(eps, N), env_random, atol=1e-6)
+    np.testing.assert_allclose(decl.optimum(eps, N), env_optimal, atol=1e-6)
