@@ -89,13 +89,17 @@ def episode_call(
     """The keyword arguments of ``agents.run_episode`` / ``arun_episode`` for ``spec``."""
     from agents import AgentConfig, Budget, Event
 
+    personal = episode_personalization(spec)
     config = AgentConfig(
         extra_prompt=spec.extra_prompt,
-        personalization=None,
+        personalization=personal.block,
         history_window=spec.history_window,
         budget=Budget(**spec.budget.model_dump()),
     )
     events = [Event(**e.model_dump(exclude={"envs"})) for e in spec.events] or None
+    metadata = episode_metadata(spec)
+    if personal.details:
+        metadata["personalization"] = personal.details
     return {
         "env_id": spec.env_id,
         "env_kwargs": dict(spec.env_kwargs),
@@ -106,8 +110,29 @@ def episode_call(
         "episode_id": spec.episode_id,
         "events": events,
         "prior_transcript": list(prior_transcript) if prior_transcript else None,
-        "metadata": episode_metadata(spec),
+        "metadata": metadata,
     }
+
+
+def episode_personalization(spec: EpisodeSpec) -> Any:
+    """The personalization block and its record for ``spec``'s condition (episodes of
+    simulated-user envs; see ``personalization.episode_personalization``)."""
+    from personalization import episode_personalization as build
+
+    return build(
+        spec.condition,
+        spec.env_id,
+        spec.env_kwargs,
+        seed=spec.seed,
+        settings=spec.personalization,
+        model_factory=_inferer_model,
+    )
+
+
+def _inferer_model(spec: str, options: Any) -> Any:
+    from agents import make_model
+
+    return make_model(spec, **dict(options))
 
 
 def episode_metadata(spec: EpisodeSpec) -> dict[str, Any]:
