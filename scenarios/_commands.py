@@ -90,14 +90,7 @@ def run_command(
         check_output_folder(out_dir, plan.scenario_hash, resume=resume)
         executor: Executor
         if backend == "ray":
-            from scenarios._ray import RayExecutor
-
-            executor = RayExecutor(
-                cache=plan.scenario.cache,
-                concurrency=plan.scenario.concurrency,
-                plugins=plan.scenario.plugins,
-                address=ray_address,
-            )
+            executor = _ray_executor(plan, ray_address)
         else:
             executor = LocalExecutor(prepared.models)
     except _user_errors() as exc:
@@ -130,6 +123,22 @@ def run_command(
     if report:
         return _report(out_dir)
     return 0
+
+
+def _ray_executor(plan: Any, address: str | None) -> Any:
+    from scenarios._ray import RayExecutor, import_ray
+
+    import_ray()  # a missing extra is bad input, reported as such
+    try:
+        return RayExecutor(
+            cache=plan.scenario.cache,
+            concurrency=plan.scenario.concurrency,
+            plugins=plan.scenario.plugins,
+            address=address,
+        )
+    except Exception as exc:  # ray raises ConnectionError, RuntimeError, ValueError, ...
+        where = f"at {address!r}" if address else "locally"
+        raise ScenarioError(f"could not start or reach Ray {where}: {exc}") from exc
 
 
 def _report(out_dir: Path) -> int:
@@ -259,7 +268,14 @@ def policies_command() -> int:
     return 0
 
 
-def hypotheses_infer_command(user_file: Path, *, model: str | None, out: Path | None) -> int:
+def hypotheses_infer_command(
+    user_file: Path,
+    *,
+    model: str | None,
+    out: Path | None,
+    user: str | None = None,
+    n: int = 8,
+) -> int:
     """``telic hypotheses infer``: delegates to ``personalization.infer_hypotheses_cli``."""
     import personalization
 
@@ -269,8 +285,11 @@ def hypotheses_infer_command(user_file: Path, *, model: str | None, out: Path | 
             "hypothesis inference is not available in this installation of telic "
             "(personalization.infer_hypotheses_cli is missing)"
         )
+    from agents import make_model
+
+    problems: tuple[type[BaseException], ...] = (*_user_errors(), FileNotFoundError, ValueError)
     try:
-        code = infer(user_file, model=model, out=out)
-    except _user_errors() as exc:
+        code = infer(user_file, model=model, out=out, user=user, n=n, make_model=make_model)
+    except problems as exc:
         return fail(str(exc))
     return int(code or 0)

@@ -49,7 +49,6 @@ _JS = """
   function apply(){
     var m=model.value, t=task.value, shown=0;
     doc.querySelectorAll('[data-model],[data-task]').forEach(function(el){
-      if(el.tagName==='OPTION') return;
       var ok=(!m||!el.hasAttribute('data-model')||el.getAttribute('data-model')===m)&&
              (!t||!el.hasAttribute('data-task')||el.getAttribute('data-task')===t);
       el.hidden=!ok;

@@ -171,16 +171,25 @@ def hypotheses_infer(
     model: Annotated[
         str | None,
         typer.Option(
-            "--model", "-m", metavar="SPEC", help="Model spec for inference (default: offline)."
+            "--model",
+            "-m",
+            metavar="SPEC",
+            help="Model spec for inference (default: the offline stylometric inferer).",
         ),
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option(metavar="FILE", help="Write the hypotheses here (default: stdout)."),
+        typer.Option(metavar="FILE", help="Also save the hypotheses here as JSON."),
     ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(metavar="ID", help="Only this user of the file (default: every user)."),
+    ] = None,
+    n: Annotated[int, typer.Option("--n", min=1, help="Hypotheses per user.")] = 8,
 ) -> None:
-    """Infer hypotheses about a user from their example texts."""
-    _exit(commands.hypotheses_infer_command(user_file, model=model, out=out))
+    """Infer hypotheses about a user from their example texts (a user file, or
+    synthetic:<name> for a bundled synthetic user); offline unless --model is given."""
+    _exit(commands.hypotheses_infer_command(user_file, model=model, out=out, user=user, n=n))
 
 
 def _exit(code: int) -> None:
@@ -199,7 +208,7 @@ def run_cli(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         print("aborted", file=sys.stderr)
         return 130
     return result if isinstance(result, int) else 0

@@ -211,10 +211,24 @@ def test_hypotheses_infer_delegates_or_explains(
     assert code == 2 and "infer_hypotheses_cli is missing" in err
     seen = []
 
-    def fake(user_file: Path, *, model: str | None, out: Path | None) -> int:
-        seen.append((user_file, model, out))
+    def fake(user_file: Path, **kwargs: object) -> int:
+        seen.append((user_file, kwargs["model"], kwargs["out"], kwargs["user"], kwargs["n"]))
         return 0
 
     monkeypatch.setattr(personalization, "infer_hypotheses_cli", fake, raising=False)
-    code, _, _ = cli(capsys, "hypotheses", "infer", "user.txt", "--model", "scripted:x")
-    assert code == 0 and seen == [(Path("user.txt"), "scripted:x", None)]
+    code, _, _ = cli(capsys, "hypotheses", "infer", "u.txt", "--model", "scripted:x", "--n", "3")
+    assert code == 0 and seen == [(Path("u.txt"), "scripted:x", None, None, 3)]
+
+
+def test_hypotheses_infer_offline_on_a_synthetic_user(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = cli(
+        capsys, "hypotheses", "infer", "synthetic:edie", "--n", "3", "--out", tmp_path / "h.json"
+    )
+    assert code == 0, err
+    assert "User edie:" in out and (tmp_path / "h.json").exists()
+    code, _, err = cli(capsys, "hypotheses", "infer", "synthetic:edi")
+    assert code == 2 and "Did you mean 'edie'" in err
+    code, _, err = cli(capsys, "hypotheses", "infer", tmp_path / "missing.jsonl")
+    assert code == 2 and "missing.jsonl" in err
