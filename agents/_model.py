@@ -91,6 +91,17 @@ class Model:
         """Adapt a LangChain chat model built elsewhere (limits apply by ``spec``'s provider)."""
         return cls(spec, chat, dict(options or {}), retry or RetryPolicy(), cache)
 
+    def for_episode(self, seed: int) -> Model:
+        """The model for one episode: a chat model that takes the env seed (the scripted ones,
+        via its ``for_episode``) gets it, and the seed joins the cache key, since such a
+        model's answer depends on it and not only on the messages; any other model is returned
+        as it is."""
+        hook = getattr(self.chat, "for_episode", None)
+        if hook is None:
+            return self
+        options = {**self.options, "episode_seed": seed}
+        return Model(self.spec, hook(seed), options, self.retry, self.cache)
+
     def _runnable(self, tools: Sequence[Mapping[str, Any]] | None) -> Runnable:
         if not tools:
             return self.chat

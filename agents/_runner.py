@@ -107,6 +107,7 @@ def _setup(
             f"model must come from agents.make_model or be a LangChain chat model, "
             f"got {type(model).__name__}"
         )
+    model = model.for_episode(seed)
     spec = model_spec or model.spec
     if config.budget.max_cost_usd is not None and price_of(model.spec) is None:
         raise BudgetConfigError(

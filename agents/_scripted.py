@@ -3,11 +3,13 @@
 :class:`ScriptedChatModel` reads the conversation like a model would: it takes the observation
 texts (user and tool messages, oldest first), asks the registered policy of that name which
 handles the task, and answers with the policy's tag text, or with one tool call when tools are
-bound. Its randomness is a generator seeded from (the ``seed`` option, the number of
-observations, a stable hash of the observations), so a run replays exactly and two runs with
-the same seed give identical records. A policy that declares ``reads_system_prompt = True``
-also gets the system prompt's text as the keyword ``system_prompt`` (how the preference-aware
-``personal_oracle`` reads a personalization block); every other policy is called as before.
+bound. Its randomness is a generator seeded from (the ``seed`` option mixed with the episode's
+env seed, the number of observations, a stable hash of the observations), so a run replays
+exactly, two runs with the same seeds give identical records, and episodes with different env
+seeds draw independently even when their observations read alike. A policy that declares
+``reads_system_prompt = True`` also gets the system prompt's text as the keyword
+``system_prompt`` (how the preference-aware ``personal_oracle`` reads a personalization
+block); every other policy is called as before.
 Token usage is estimated as characters // 4 so the usage paths of the runtime are exercised
 offline.
 """
@@ -50,6 +52,15 @@ def observations_of(messages: Sequence[BaseMessage]) -> list[str]:
     return [message_text(m) for m in messages if m.type in ("human", "tool")]
 
 
+def episode_seed_of(seed: int, episode_seed: int | None) -> int:
+    """The seed of one episode's scripted randomness: the model's ``seed`` option mixed with the
+    env seed, so different episodes draw differently and the same pair always draws alike."""
+    if episode_seed is None:
+        return int(seed)
+    state = np.random.SeedSequence([int(seed) % 2**63, int(episode_seed) % 2**63])
+    return int(state.generate_state(1)[0])
+
+
 def policy_rng(seed: int, observations: Sequence[str]) -> np.random.Generator:
     """The generator a scripted policy gets for this conversation (stable across processes)."""
     digest = hashlib.sha256("\x1e".join(observations).encode("utf-8")).digest()
@@ -85,10 +96,23 @@ class ScriptedChatModel(BaseChatModel):
     """The policy's parameters."""
     seed: int = 0
     """Seed of the policy's randomness."""
+    episode_seed: int | None = None
+    """The env seed of the episode being played, set by :meth:`for_episode`; mixed into every
+    draw so that episodes whose first observations read alike still draw independently."""
     _policies: list[Policy] = PrivateAttr(default_factory=list)
 
     def model_post_init(self, context: Any, /) -> None:
-        self._policies = make_policies(self.policy, **self.params)
+        self._policies = make_policies(self.policy, seed=self._mixed_seed, **self.params)
+
+    @property
+    def _mixed_seed(self) -> int:
+        return episode_seed_of(self.seed, self.episode_seed)
+
+    def for_episode(self, episode_seed: int) -> ScriptedChatModel:
+        """This model for one episode (the agent runtime calls it with the env seed)."""
+        copy = self.model_copy(update={"episode_seed": episode_seed})
+        copy.model_post_init(None)  # the policies take the mixed seed
+        return copy
 
     @property
     def _llm_type(self) -> str:
@@ -117,7 +141,7 @@ class ScriptedChatModel(BaseChatModel):
     ) -> ChatResult:
         observations = observations_of(messages)
         system = "\n\n".join(message_text(m) for m in messages if m.type == "system")
-        move = scripted_move(self._policies, observations, self.seed, system or None)
+        move = scripted_move(self._policies, observations, self._mixed_seed, system or None)
         tools = kwargs.get("tools")
         if tools:
             call = tool_call_of(move, len(observations))

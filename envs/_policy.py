@@ -15,6 +15,7 @@ group (a module to import, or a callable to call).
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -89,8 +90,20 @@ def policy_names() -> dict[str, str]:
     return {name: _DOCS.get(name, "") for name in sorted(_POLICIES)}
 
 
-def make_policies(name: str, **params: Any) -> list[Policy]:
-    """Instantiate every policy registered under ``name`` with ``params``."""
+def _takes_seed(factory: PolicyFactory) -> bool:
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "seed" or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
+def make_policies(name: str, *, seed: int | None = None, **params: Any) -> list[Policy]:
+    """Instantiate every policy registered under ``name`` with ``params``.
+
+    ``seed`` goes to the factories that take a ``seed`` parameter (a policy's own generator for
+    choices that span several steps); the others are built without it.
+    """
     _load_policy_plugins()
     if name not in _POLICIES:
         close = difflib.get_close_matches(name, list(_POLICIES), n=3, cutoff=0.5)
@@ -98,7 +111,12 @@ def make_policies(name: str, **params: Any) -> list[Policy]:
         raise UnknownPolicyError(
             f"unknown scripted policy {name!r}.{hint} Known: {', '.join(sorted(_POLICIES))}."
         )
-    return [factory(**params) for factory in _POLICIES[name]]
+    return [
+        factory(**params, seed=seed)
+        if seed is not None and _takes_seed(factory)
+        else factory(**params)
+        for factory in _POLICIES[name]
+    ]
 
 
 def resolve_policy(policies: Sequence[Policy], observations: Sequence[str]) -> Policy:

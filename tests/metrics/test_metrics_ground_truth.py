@@ -158,15 +158,9 @@ def test_noisy_building_tasks_are_consistent_with_full_use(
     assert row.paired_ci_high == 1.0, row
 
 
-POLICY_SEEDING_BUG = (
-    "policy bug: episode-level random choices (slips, considered subsets, arithmetic noise, "
-    "pick errors) are seeded from the policy seed and the episode's first observation only; "
-    "the first observations of ExecutePlan (one per intended configuration) and Combined (one "
-    "per n_blocks) do not depend on the env seed, so these choices repeat across episodes"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=POLICY_SEEDING_BUG)
+# Regression: episode-level random choices once depended only on the first observation, which
+# in ExecutePlan and Combined does not depend on the env seed, so they repeated across episodes.
+# The runtime now mixes the env seed into the scripted model (agents.Model.for_episode).
 def test_noisy_slips_vary_between_execute_episodes(records: list[dict[str, Any]]) -> None:
     """noisy(slip=0.1) moves each block to the other tower with probability 0.1 (when its tower
     keeps a block): with ~67 ExecutePlan episodes per intended configuration, each
