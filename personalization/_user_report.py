@@ -16,7 +16,9 @@ prompt variant, condition):
 * measurements per block (what a costly-measurement user pays for).
 
 ``by_user`` gives the mean user reward per user and condition. Goal-directedness per condition
-comes from the metrics package; the scenario report joins it in.
+comes from the metrics package: pass its GD rows as ``gd_rows`` and each row gets the pooled
+(``n_blocks="all"``) GD of its task with the CI. A GD row belongs to a condition when it says
+so (``row["condition"]``) or when its model is filed as ``"<model> [<condition>]"``.
 """
 
 from __future__ import annotations
@@ -100,6 +102,7 @@ def condition_summary(
     n_resamples: int = 1000,
     confidence: float = 0.95,
     seed: int = 0,
+    gd_rows: Iterable[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The per-condition table of simulated-user episodes (module docstring).
 
@@ -167,6 +170,8 @@ def condition_summary(
             "diff_ci_high": None,
             "n_pairs": 0,
         }
+        if gd_rows is not None:
+            row.update(_gd_of(gd_rows, model, variant, cond, _task_of(group)))
         if cond != baseline:
             diffs: dict[Any, list[float]] = defaultdict(list)
             for r in group:
@@ -203,6 +208,25 @@ def condition_summary(
     }
 
 
+def _task_of(group: list[dict[str, Any]]) -> str | None:
+    tasks = [str(r.get("task") or r["info"].get("task")) for r in group]
+    return max(sorted(set(tasks)), key=tasks.count) if tasks else None
+
+
+def _gd_of(
+    gd_rows: Iterable[Mapping[str, Any]], model: str, variant: str, cond: str, task: str | None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"task": task, "gd": None, "gd_ci_low": None, "gd_ci_high": None}
+    for row in gd_rows:
+        mine = (row.get("condition") == cond and row.get("model") == model) or (
+            row.get("model") == f"{model} [{cond}]"
+        )
+        same_cell = row.get("variant", variant) == variant and row.get("task") == task
+        if mine and same_cell and row.get("n_blocks") == "all":
+            out.update(gd=row.get("gd"), gd_ci_low=row.get("ci_low"), gd_ci_high=row.get("ci_high"))
+    return out
+
+
 def _by_user(kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
     table: dict[tuple[str, str, str], dict[str, list[float]]] = defaultdict(
         lambda: defaultdict(list)
@@ -222,4 +246,3 @@ def _by_user(kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
             row[cond] = _mean(values.get(cond, []))
         rows.append(row)
     return rows
-
