@@ -11,6 +11,11 @@ gives the same files back.
     scenario          {name, hash, description}
     episodes          {recorded, completed, errors, by_stop_reason: {reason: count},
                        by_model: {model: count}, by_task: {task: count}}
+    personalization   None, or when records carry personalization conditions
+                      personalization.condition_summary(): {baseline, conditions (user reward
+                      with CIs and the paired difference vs the baseline per model, variant
+                      and condition), by_user, messages}; the GD rows of such records are
+                      filed under "<model> [<condition>]"
     context           rows per model, variant and task comparing stepped-context sequences
                       with fresh conversations (episodes, completion, mean return); empty
                       when the run has no sequences
@@ -79,16 +84,46 @@ class ReportPaths:
 
 
 def analyze_records(records: list[dict[str, Any]], manifest: dict[str, Any]) -> Any:
-    """``metrics.analyze`` over the records that name a task, with the scenario's settings."""
+    """``metrics.analyze`` over the records that name a task, with the scenario's settings.
+
+    Records with a personalization condition are analysed per condition: the model is filed as
+    ``"<model> [<condition>]"``, so each condition gets its own capabilities (from its own
+    subtask episodes) and its own GD rows.
+    """
     import metrics
 
     settings = (manifest.get("scenario") or {}).get("analysis") or {}
+    usable = [_by_condition(r) for r in records if _has_task(r)]
     return metrics.analyze(
-        [r for r in records if _has_task(r)],
+        usable,
         mc_iterations=int(settings.get("mc_iterations", 2000)),
         n_resamples=int(settings.get("n_resamples", 1000)),
         seed=int(settings.get("seed", 0)),
     )
+
+
+def _by_condition(record: dict[str, Any]) -> dict[str, Any]:
+    condition = record.get("condition")
+    return {**record, "model": f"{record.get('model')} [{condition}]"} if condition else record
+
+
+def personalization_summary(
+    records: list[dict[str, Any]], settings: dict[str, Any]
+) -> dict[str, Any] | None:
+    """``personalization.condition_summary`` when records carry conditions, else None."""
+    if not any(r.get("condition") for r in records):
+        return None
+    import personalization
+
+    summarize = getattr(personalization, "condition_summary", None)
+    if summarize is None:
+        return None
+    result: dict[str, Any] = summarize(
+        records,
+        n_resamples=int(settings.get("n_resamples", 1000)),
+        seed=int(settings.get("seed", 0)),
+    )
+    return result
 
 
 def _has_task(record: dict[str, Any]) -> bool:
@@ -118,6 +153,9 @@ def build_summary(
     if settings.get("win_rates"):
         own_messages.append("win rates are not computed by this version of telic yet")
     stop = Counter(str(r.get("stop_reason")) for r in records)
+    personal = personalization_summary(records, settings)
+    if personal:
+        own_messages.extend(personal.get("messages", []))
     return {
         "summary_version": SUMMARY_VERSION,
         "telic_version": telic.__version__,
@@ -136,6 +174,7 @@ def build_summary(
         },
         "analysis": data,
         "context": context_rows(records),
+        "personalization": personal,
         "messages": [m["text"] for m in data.get("messages", [])] + own_messages,
         "plots": [],
     }
@@ -234,6 +273,13 @@ def report_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any
     if analysis.get("capabilities"):
         caps = [{k: v for k, v in r.items() if k != "histogram"} for r in analysis["capabilities"]]
         tables.append(("Capabilities (from subtask episodes)", caps))
+    personal = summary.get("personalization") or {}
+    if personal.get("conditions"):
+        baseline = personal["baseline"]
+        title = f"Personalization conditions (user reward, paired difference vs {baseline!r})"
+        tables.append((title, personal["conditions"]))
+    if personal.get("by_user"):
+        tables.append(("Mean user reward per user and condition", personal["by_user"]))
     if summary.get("context"):
         tables.append(("Stepped context vs fresh conversations", summary["context"]))
     tables.append(
