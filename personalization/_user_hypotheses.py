@@ -129,9 +129,9 @@ def _blocksworld_votes(text: str) -> list[tuple[str, str, str]]:
     elif T.NEUTRAL_MARK in text:
         votes.append(("risk", "neutral", T.NEUTRAL_MARK))
     for match in T.REPORT_CHOICE_RE.finditer(text):
-        chosen = match.group(1).strip()
+        picked = match.group(1).strip()
         for value, option in T.REPORT_OPTIONS.items():
-            if chosen == option:
+            if picked == option:
                 votes.append(("report", value, match.group(0)))
     return votes
 
