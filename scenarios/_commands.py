@@ -195,19 +195,25 @@ def validate_command(scenario_path: Path, *, models: Sequence[str] | None = None
         f"  episodes: {est.episodes} ({len(plan.scenario.models)} models, "
         f"{len(plan.chains)} conversations, {sequences} of them stepped-context sequences)"
     )
-    console.print(f"  model calls: at most {est.model_calls:,}")
     console.print(
-        f"  tokens (rough upper bound): {est.input_tokens:,} in, {est.output_tokens:,} out"
+        f"  model calls: about {est.typical_calls:,} (at the scripted oracle's pace), "
+        f"at most {est.model_calls:,} (step caps)"
     )
-    cost = f"  cost (rough upper bound): ${est.cost_usd:,.2f}"
+    console.print(
+        f"  tokens (rough): about {est.typical_input_tokens + est.typical_output_tokens:,}, "
+        f"at most {est.input_tokens + est.output_tokens:,}"
+    )
+    cost = f"  cost (rough): about ${est.typical_cost_usd:,.2f}, at most ${est.cost_usd:,.2f}"
     if est.unpriced_models:
         cost += f" (no price known for {', '.join(est.unpriced_models)})"
     console.print(cost)
     for name, row in est.per_model.items():
+        priced = name not in est.unpriced_models
+        low = f" and ${row['typical_cost_usd']:,.2f}" if priced else ""
+        high = f" and ${row['cost_usd']:,.2f}" if priced else ""
         console.print(
-            f"    {name}: {int(row['calls']):,} calls, "
-            f"{int(row['input_tokens'] + row['output_tokens']):,} tokens, "
-            f"${row['cost_usd']:,.2f}"
+            f"    {name}: about {int(row['typical_calls']):,} calls{low}, "
+            f"at most {int(row['model_calls']):,} calls{high}"
         )
     for warning in prepared.warnings:
         console.print(f"warning: {warning}")

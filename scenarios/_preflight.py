@@ -5,9 +5,10 @@ run: plugins imported, env IDs resolved, every distinct environment built and re
 bad keyword argument fails now, not an hour into the run), the episode matrix expanded and every
 model built (unknown specs, missing API keys and missing extras fail here). Nothing is written.
 
-:func:`estimate` bounds what the run will use: model calls (each episode's step cap, or the
-step budget), tokens (a rough count of the growing conversation, 4 characters a token) and cost
-(from the agents' price table, where the model has a price).
+:func:`estimate` says what the run will use, typically (as many calls per episode as the
+scripted oracle takes) and at most (each episode's step cap, or the step budget): model calls,
+tokens (a rough count of the growing conversation, 4 characters a token) and cost (from the
+agents' price table, where the model has a price).
 """
 
 from __future__ import annotations
@@ -150,29 +151,42 @@ def _build_models(scenario: Scenario, prepared: Prepared, *, strict_keys: bool) 
 
 @dataclass
 class Estimate:
-    """Upper bounds of what a plan will use (see the module docstring)."""
+    """What a plan will use: a typical figure and an upper bound (see the module docstring).
+
+    *Typical* counts as many model calls per episode as the scripted oracle takes on the same
+    environment (a capable model's pace; flailing models take more). *At most* lets every
+    episode run to its step cap (or the step budget).
+    """
 
     episodes: int = 0
     """Episodes in the plan."""
     model_calls: int = 0
-    """At most this many model calls (step caps, or the step budget)."""
+    """At most this many model calls."""
     input_tokens: int = 0
     """Rough input tokens if every episode used all its steps."""
     output_tokens: int = 0
     """Rough output tokens likewise."""
     cost_usd: float = 0.0
     """Cost of those tokens for the models with a known price."""
+    typical_calls: int = 0
+    """Model calls at the scripted oracle's pace."""
+    typical_input_tokens: int = 0
+    """Rough input tokens at that pace."""
+    typical_output_tokens: int = 0
+    """Rough output tokens at that pace."""
+    typical_cost_usd: float = 0.0
+    """Cost at that pace, for the models with a known price."""
     unpriced_models: list[str] = field(default_factory=list)
-    """Models without a price (their cost is not in ``cost_usd``)."""
+    """Models without a price (their cost is in neither cost figure)."""
     per_model: dict[str, dict[str, float]] = field(default_factory=dict)
-    """The same numbers per model name."""
+    """The same numbers per model name (keys as the fields above)."""
 
 
 def estimate(
     prepared: Prepared,
     price_of: Callable[[str], tuple[float, float] | None] | None = None,
 ) -> Estimate:
-    """Bound the calls, tokens and cost of ``prepared``'s plan (see the module docstring)."""
+    """Estimate the calls, tokens and cost of ``prepared``'s plan (see :class:`Estimate`)."""
     if price_of is None:
         from agents import price_of as agents_price_of
 
@@ -180,19 +194,42 @@ def estimate(
     plan = prepared.plan
     window = plan.scenario.history_window
     result = Estimate(episodes=len(plan.episodes))
+    oracle_calls: dict[str, int] = {}
     for chain in plan.chains:
-        context = 0  # tokens carried over from earlier tasks of a sequence
+        carried = [0, 0]  # tokens carried over from earlier tasks of a sequence (typical, max)
         for spec in chain.episodes:
-            probe = prepared.probes[_probe_key(spec)]
-            calls = _calls(probe, spec)
-            first = SYSTEM_PROMPT_TOKENS + probe.first_observation_tokens + context
-            turn = REPLY_TOKENS + OBSERVATION_TOKENS
-            grown = sum(min(i, window or i) for i in range(calls)) * turn
-            tokens_in = calls * first + grown
-            tokens_out = calls * REPLY_TOKENS
-            context += probe.first_observation_tokens + calls * turn
-            _add(result, spec.model, calls, tokens_in, tokens_out, price_of)
+            key = _probe_key(spec)
+            probe = prepared.probes[key]
+            cap = _calls(probe, spec)
+            if key not in oracle_calls:
+                oracle_calls[key] = _oracle_calls(spec)
+            typical = min(oracle_calls[key] or cap, cap) if cap else oracle_calls[key]
+            for slot, calls in enumerate((typical, cap)):
+                tokens_in, tokens_out = _tokens(calls, probe, carried[slot], window)
+                carried[slot] += probe.first_observation_tokens + calls * _TURN
+                _add(result, spec.model, slot == 0, calls, tokens_in, tokens_out, price_of)
     return result
+
+
+_TURN = REPLY_TOKENS + OBSERVATION_TOKENS
+_ESTIMATE_KEYS = (
+    "model_calls",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "typical_calls",
+    "typical_input_tokens",
+    "typical_output_tokens",
+    "typical_cost_usd",
+)
+
+
+def _tokens(calls: int, probe: EnvProbe, carried: int, window: int | None) -> tuple[int, int]:
+    """Input and output tokens of an episode of ``calls`` calls: every call sends the system
+    prompt, the first observation and the turns so far (at most ``window`` of them)."""
+    first = SYSTEM_PROMPT_TOKENS + probe.first_observation_tokens + carried
+    grown = sum(min(i, window or i) for i in range(calls)) * _TURN
+    return calls * first + grown, calls * REPLY_TOKENS
 
 
 def _calls(probe: EnvProbe, spec: EpisodeSpec) -> int:
@@ -200,28 +237,46 @@ def _calls(probe: EnvProbe, spec: EpisodeSpec) -> int:
     return min(caps) if caps else 0
 
 
+def _oracle_calls(spec: EpisodeSpec) -> int:
+    """Model calls the scripted oracle makes on ``spec``'s env and seed (0 if it cannot play it)."""
+    from agents import make_model, run_episode
+
+    try:
+        record = run_episode(
+            env_id=spec.env_id,
+            env_kwargs=dict(spec.env_kwargs),
+            seed=spec.seed,
+            model=make_model("scripted:oracle"),
+        )
+    except Exception:  # an env the oracle does not know: fall back to the step cap
+        return 0
+    return record.usage.calls if record.completed else 0
+
+
 def _add(
     result: Estimate,
     model: ModelEntry,
+    typical: bool,
     calls: int,
     tokens_in: int,
     tokens_out: int,
     price_of: Callable[[str], tuple[float, float] | None],
 ) -> None:
     row = result.per_model.setdefault(
-        model.name, {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0}
+        model.name,
+        dict.fromkeys(_ESTIMATE_KEYS, 0.0),
     )
-    row["calls"] += calls
-    row["input_tokens"] += tokens_in
-    row["output_tokens"] += tokens_out
-    result.model_calls += calls
-    result.input_tokens += tokens_in
-    result.output_tokens += tokens_out
     price = price_of(model.spec)
-    if price is None:
-        if model.name not in result.unpriced_models:
-            result.unpriced_models.append(model.name)
-        return
-    cost = (tokens_in * price[0] + tokens_out * price[1]) / 1e6
-    row["cost_usd"] += cost
-    result.cost_usd += cost
+    if price is None and model.name not in result.unpriced_models:
+        result.unpriced_models.append(model.name)
+    cost = (tokens_in * price[0] + tokens_out * price[1]) / 1e6 if price else 0.0
+    prefix = "typical_" if typical else ""
+    values = {
+        ("typical_calls" if typical else "model_calls"): calls,
+        f"{prefix}input_tokens": tokens_in,
+        f"{prefix}output_tokens": tokens_out,
+        f"{prefix}cost_usd": cost,
+    }
+    for name, value in values.items():
+        row[name] += value
+        setattr(result, name, getattr(result, name) + value)
