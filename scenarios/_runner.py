@@ -33,7 +33,6 @@ from scenarios._store import (
     check_output_folder,
     environment_facts,
     now_iso,
-    read_episodes,
     read_manifest,
     write_manifest,
 )
@@ -133,10 +132,15 @@ def run_plan(
     stats = RunStats(planned=len(plan.episodes))
     limit = concurrency or plan.scenario.concurrency.max_concurrency
     writer = EpisodeWriter(out).open()
+    recorded = writer.existing.ids  # grows as records are written
+
+    def written(record: EpisodeRecord) -> None:
+        recorded.add(record.episode_id)
+        if on_record is not None:
+            on_record(record)
+
     try:
-        asyncio.run(
-            _run(plan, out, executor, writer, stats, limit, retry_errors, progress, on_record)
-        )
+        asyncio.run(_run(plan, executor, writer, stats, limit, retry_errors, progress, written))
         stats.status = "completed"
     except (KeyboardInterrupt, asyncio.CancelledError):
         stats.status = "interrupted"
@@ -145,14 +149,13 @@ def run_plan(
         executor.close()
         if stats.status == "running":  # an unexpected exception escapes below
             stats.status = "failed"
-        _close_manifest(out, manifest, stats)
+        _close_manifest(out, manifest, stats, len(recorded))
     return stats
 
 
-def _close_manifest(out: Path, manifest: dict[str, Any], stats: RunStats) -> None:
+def _close_manifest(out: Path, manifest: dict[str, Any], stats: RunStats, recorded: int) -> None:
     ended = now_iso()
-    manifest.update(status=stats.status, ended_at=ended)
-    manifest["episodes_recorded"] = len(read_episodes(out).records)
+    manifest.update(status=stats.status, ended_at=ended, episodes_recorded=recorded)
     manifest["runs"][-1].update(
         ended_at=ended,
         status=stats.status,
@@ -165,7 +168,6 @@ def _close_manifest(out: Path, manifest: dict[str, Any], stats: RunStats) -> Non
 
 async def _run(
     plan: Plan,
-    out: Path,
     executor: Executor,
     writer: EpisodeWriter,
     stats: RunStats,
@@ -179,7 +181,7 @@ async def _run(
     if main is not None:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGTERM, main.cancel)
-    recorded = {r["episode_id"]: r for r in read_episodes(out).records}
+    recorded = {r["episode_id"]: r for r in writer.existing.records}
     todo: list[tuple[Chain, int, list[Message] | None]] = []
     for chain in plan.chains:
         start = _first_unfinished(chain, recorded, retry_errors)

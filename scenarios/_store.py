@@ -110,11 +110,14 @@ class EpisodeWriter:
 
     def __init__(self, out_dir: str | Path) -> None:
         self.path = Path(out_dir) / EPISODES_FILE
+        self.existing = EpisodeFile()
+        """What the file held when it was opened."""
         self._file: Any = None
 
     def open(self) -> EpisodeWriter:
-        """Open for appending, first cutting off a truncated last line."""
-        existing = read_episodes(self.path.parent)
+        """Open for appending, first cutting off a truncated last line (the records already
+        there are in :attr:`existing`)."""
+        existing = self.existing = read_episodes(self.path.parent)
         if self.path.exists():
             size = self.path.stat().st_size
             if existing.valid_bytes < size and existing.truncated_tail:
