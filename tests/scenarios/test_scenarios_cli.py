@@ -235,3 +235,18 @@ def test_hypotheses_infer_offline_on_a_synthetic_user(
     assert code == 2 and "Did you mean 'edie'" in err
     code, _, err = cli(capsys, "hypotheses", "infer", tmp_path / "missing.jsonl")
     assert code == 2 and "missing.jsonl" in err
+
+
+def test_cache_read_write_then_replay_gives_the_same_episodes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_scenario(tmp_path, seeds=[10])
+    assert cli(capsys, "run", path, "--out", "a", "--no-report", "--cache", "read_write")[0] == 0
+    assert (tmp_path / ".telic-cache" / "llm.sqlite").exists()
+    assert cli(capsys, "run", path, "--out", "b", "--no-report", "--cache", "replay")[0] == 0
+    first = {r["episode_id"]: r for r in map(json.loads, (tmp_path / "a/episodes.jsonl").open())}
+    again = [json.loads(line) for line in (tmp_path / "b/episodes.jsonl").open()]
+    assert len(again) == 2
+    for record in again:
+        assert record["usage"]["cached_calls"] == record["usage"]["calls"] > 0
+        assert record["transcript"] == first[record["episode_id"]]["transcript"]
