@@ -74,7 +74,7 @@ def render_html(
     plots: Sequence[Path],
     *,
     tables: Sequence[tuple[str, list[dict[str, Any]]]],
-    messages: Sequence[str],
+    messages: Sequence[dict[str, Any] | str],
 ) -> str:
     """The whole page (see the module docstring)."""
     script_hash = base64.b64encode(hashlib.sha256(_JS.encode()).digest()).decode()
@@ -97,9 +97,6 @@ def render_html(
         _overview(summary),
         _filters(models, tasks, len(records)),
     ]
-    if messages:
-        items = "".join(f"<li>{e(m)}</li>" for m in messages)
-        parts.append(f'<h2>Messages</h2><ul class="messages">{items}</ul>')
     for title, rows in tables:
         parts.append(f"<h2>{e(title)}</h2>{table_html(rows)}")
     if plots:
@@ -111,10 +108,25 @@ def render_html(
                 f"<figcaption>{e(path.stem)}</figcaption></figure>"
             )
         parts.append("</div>")
+    if messages:
+        items = "".join(_message_item(m) for m in messages)
+        parts.append(
+            f"<h2>Messages ({len(messages)})</h2><details{' open' * (len(messages) <= 5)}>"
+            f'<summary>why some numbers are missing or uncertain</summary><ul class="messages">'
+            f"{items}</ul></details>"
+        )
     parts.append(f"<h2>Episodes ({len(records)})</h2>")
     parts.extend(_episode(r) for r in records)
     parts.append(f"<script>{_JS}</script></body></html>")
     return "\n".join(parts)
+
+
+def _message_item(message: dict[str, Any] | str) -> str:
+    """A message as a list item; one naming a model or task takes part in the filter."""
+    if isinstance(message, str):
+        return f"<li>{e(message)}</li>"
+    attrs = "".join(f' data-{k}="{e(message[k])}"' for k in ("model", "task") if message.get(k))
+    return f"<li{attrs}>{e(message.get('text'))}</li>"
 
 
 def _overview(summary: dict[str, Any]) -> str:

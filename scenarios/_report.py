@@ -108,9 +108,10 @@ def _by_condition(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def personalization_summary(
-    records: list[dict[str, Any]], settings: dict[str, Any]
+    records: list[dict[str, Any]], settings: dict[str, Any], gd_rows: list[dict[str, Any]]
 ) -> dict[str, Any] | None:
-    """``personalization.condition_summary`` when records carry conditions, else None."""
+    """``personalization.condition_summary`` when records carry conditions, else None (each
+    condition's row gets its pooled GD from ``gd_rows``)."""
     if not any(r.get("condition") for r in records):
         return None
     import personalization
@@ -122,6 +123,7 @@ def personalization_summary(
         records,
         n_resamples=int(settings.get("n_resamples", 1000)),
         seed=int(settings.get("seed", 0)),
+        gd_rows=gd_rows,
     )
     return result
 
@@ -153,7 +155,7 @@ def build_summary(
     if settings.get("win_rates"):
         own_messages.append("win rates are not computed by this version of telic yet")
     stop = Counter(str(r.get("stop_reason")) for r in records)
-    personal = personalization_summary(records, settings)
+    personal = personalization_summary(records, settings, data["gd"])
     if personal:
         own_messages.extend(personal.get("messages", []))
     return {
@@ -233,9 +235,16 @@ def build_report(out_dir: str | Path) -> ReportPaths:
     tables = report_tables(summary)
     _write(
         paths.html,
-        render_html(summary, records, plots, tables=tables, messages=summary["messages"]),
+        render_html(summary, records, plots, tables=tables, messages=_html_messages(summary)),
     )
     return paths
+
+
+def _html_messages(summary: dict[str, Any]) -> list[dict[str, Any] | str]:
+    """The analysis' messages with their model and task (for the filter), then the others."""
+    structured = summary["analysis"].get("messages", [])
+    texts = {m["text"] for m in structured}
+    return [*structured, *(m for m in summary["messages"] if m not in texts)]
 
 
 def _order(record: dict[str, Any]) -> tuple[Any, ...]:
