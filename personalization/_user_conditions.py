@@ -145,6 +145,20 @@ class EpisodePersonalization:
 _MODELS: dict[str, Any] = {}
 
 
+def _default_user(env_id: str) -> str:
+    """The ``user`` default of the env's constructor (episodes that leave it out)."""
+    import inspect
+
+    import gymnasium as gym
+    from gymnasium.envs.registration import load_env_creator
+
+    entry = gym.spec(env_id).entry_point
+    creator = load_env_creator(entry) if isinstance(entry, str) else entry
+    if not callable(creator):
+        raise PersonalizationError(f"cannot load the code of {env_id!r}")
+    return str(inspect.signature(creator).parameters["user"].default)
+
+
 def episode_personalization(
     condition: str | None,
     env_id: str,
@@ -174,7 +188,7 @@ def episode_personalization(
             f"personalization.n_demonstrations must be a non-negative integer, got {n!r}"
         )
     inferer = str(settings.get("inferer", OFFLINE))
-    user = get_user(str(env_kwargs.get("user", "frugal_fay")))
+    user = get_user(str(env_kwargs.get("user") or _default_user(env_id)))
     model = None
     if base == "inferred" and inferer != OFFLINE:
         if model_factory is None:

@@ -3,7 +3,7 @@
 :func:`condition_summary` is a pure function of episode records (dicts as in
 ``episodes.jsonl``). It keeps the finished episodes of simulated-user environments (their final
 info has ``user_reward``) that carry a personalization ``condition``, and reports per (model,
-prompt variant, condition):
+prompt variant, task, condition) (user rewards of different tasks are in different units):
 
 * the mean user reward with a bootstrap CI over seeds (seeds are resampled as clusters: every
   episode of a drawn seed comes along), the mean task return and the share of the user's
@@ -114,6 +114,7 @@ def condition_summary(
         raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    gd_list = None if gd_rows is None else list(gd_rows)
     kept = []
     errors: dict[tuple[str, str, str], int] = defaultdict(int)
     for raw in records:
@@ -132,17 +133,18 @@ def condition_summary(
         "are left out"
         for (model, variant, cond), n in sorted(errors.items())
     ]
-    cells: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    cells: dict[tuple[str, str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in kept:
-        cells[(str(r.get("model")), str(r.get("variant")), str(r["condition"]))].append(r)
+        key = (str(r.get("model")), str(r.get("variant")), _task(r), str(r["condition"]))
+        cells[key].append(r)
     reward_of = {
         (_pair_key(r), str(r["condition"])): float(r["info"]["user_reward"] or 0.0) for r in kept
     }
     rows = []
-    for (model, variant, cond), group in sorted(
-        cells.items(), key=lambda kv: (kv[0][0], kv[0][1], condition_order(kv[0][2]))
+    for (model, variant, task, cond), group in sorted(
+        cells.items(), key=lambda kv: (*kv[0][:3], condition_order(kv[0][3]))
     ):
-        label = f"{model}|{variant}|{cond}"
+        label = f"{model}|{variant}|{task}|{cond}"
         rng = np.random.default_rng([seed, zlib.crc32(label.encode())])
         by_seed: dict[Any, list[float]] = defaultdict(list)
         for r in group:
@@ -154,6 +156,7 @@ def condition_summary(
         row: dict[str, Any] = {
             "model": model,
             "variant": variant,
+            "task": task,
             "condition": cond,
             "n_episodes": len(group),
             "n_completed": sum(1 for r in group if r.get("completed")),
@@ -170,8 +173,8 @@ def condition_summary(
             "diff_ci_high": None,
             "n_pairs": 0,
         }
-        if gd_rows is not None:
-            row.update(_gd_of(gd_rows, model, variant, cond, _task_of(group)))
+        if gd_list is not None:
+            row.update(_gd_of(gd_list, model, variant, cond, task))
         if cond != baseline:
             diffs: dict[Any, list[float]] = defaultdict(list)
             for r in group:
@@ -189,7 +192,7 @@ def condition_summary(
                     diff_ci_high=d_high,
                     n_pairs=len(pairs),
                 )
-            elif any(c[2] == baseline for c in cells):
+            elif any(c[3] == baseline for c in cells):
                 messages.append(
                     f"{model} ({variant}), condition {cond!r}: no episode pairs with the "
                     f"{baseline!r} condition (same env, kwargs and seed)"
@@ -208,15 +211,14 @@ def condition_summary(
     }
 
 
-def _task_of(group: list[dict[str, Any]]) -> str | None:
-    tasks = [str(r.get("task") or r["info"].get("task")) for r in group]
-    return max(sorted(set(tasks)), key=tasks.count) if tasks else None
+def _task(record: Mapping[str, Any]) -> str:
+    return str(record.get("task") or (record.get("info") or {}).get("task"))
 
 
 def _gd_of(
-    gd_rows: Iterable[Mapping[str, Any]], model: str, variant: str, cond: str, task: str | None
+    gd_rows: Iterable[Mapping[str, Any]], model: str, variant: str, cond: str, task: str
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"task": task, "gd": None, "gd_ci_low": None, "gd_ci_high": None}
+    out: dict[str, Any] = {"gd": None, "gd_ci_low": None, "gd_ci_high": None}
     for row in gd_rows:
         mine = (row.get("condition") == cond and row.get("model") == model) or (
             row.get("model") == f"{model} [{cond}]"

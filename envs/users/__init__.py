@@ -10,9 +10,11 @@ the report wanted; in writing the length, formality and sign-off of messages). F
   deterministically.
 
 ``telic/PersonalizedBlocksworld-v0`` (:class:`PersonalizedBlocksworld`) attaches a user to a
-composite Blocksworld task: the reward is the task return adjusted by the user's rating. The
-scripted policy ``personal_oracle`` reads stated preferences from the system prompt's
-``telic-preferences:`` line and adapts. The bundled library (:func:`all_users`) has seven
+composite Blocksworld task: the reward is the task return adjusted by the user's rating.
+``telic/PersonalizedMessage-v0`` (:class:`PersonalizedMessage`) asks for a message on behalf of
+a writing user, rewarded by its rating. The scripted policies ``personal_oracle`` and
+``personal_writer`` read stated preferences from the system prompt's ``telic-preferences:``
+line and adapt. The bundled library (:func:`all_users`) has seven
 Blocksworld and six writing users; add one with :func:`register_user`
 (``docs/adding_a_simulated_user.md``). This package imports nothing from the layers above.
 """
@@ -32,6 +34,7 @@ from envs.users._library import (
     register_user,
 )
 from envs.users._line import PREFERENCES_PREFIX, format_preference_line, parse_preference_line
+from envs.users._message_env import PersonalizedMessage
 from envs.users._policy import (
     PersonalOraclePolicy,
     arrange,
@@ -55,6 +58,7 @@ from envs.users._rating import (
     rate_blocksworld,
     rate_message,
 )
+from envs.users._writer import PersonalWriterPolicy, register_writer_policy
 
 #: (ID, entry point, description) of the environments of this package.
 USER_ENVS: tuple[tuple[str, str, str], ...] = (
@@ -62,6 +66,11 @@ USER_ENVS: tuple[tuple[str, str, str], ...] = (
         "telic/PersonalizedBlocksworld-v0",
         "envs.users._env:PersonalizedBlocksworld",
         "Users: a composite Blocksworld task done for a simulated user with hidden preferences.",
+    ),
+    (
+        "telic/PersonalizedMessage-v0",
+        "envs.users._message_env:PersonalizedMessage",
+        "Users: write a message for a simulated user with hidden style preferences.",
     ),
 )
 
@@ -72,9 +81,11 @@ def register_user_envs() -> None:
     for env_id, entry_point, description in USER_ENVS:
         register_env(env_id, entry_point, description)
     register_personal_policies()
+    register_writer_policy()
 
 
 register_personal_policies()
+register_writer_policy()
 
 __all__ = [
     "MAX_REPORTS",
@@ -86,7 +97,9 @@ __all__ = [
     "BlocksworldOutcome",
     "Demonstration",
     "PersonalOraclePolicy",
+    "PersonalWriterPolicy",
     "PersonalizedBlocksworld",
+    "PersonalizedMessage",
     "PreferenceKey",
     "Rating",
     "SimulatedUser",
@@ -110,5 +123,6 @@ __all__ = [
     "register_personal_policies",
     "register_user",
     "register_user_envs",
+    "register_writer_policy",
     "valid_claim",
 ]

@@ -108,6 +108,17 @@ REPORT_TOOL_LINE = (
 REPORT_RECEIVED = "Your report was passed on to the user."
 REPORT_DESCRIPTION = "Send the user a message, such as a report of the result."
 
+# ---------------------------------------------------------------- the message env
+MESSAGE_INTRO = (
+    "Write a message on behalf of a user. The user rates it against preferences they have not "
+    "stated (for example its length, its tone and how it is signed); your reward is that "
+    "rating."
+)
+MESSAGES_HEAD = "Messages this user wrote before ({n}):"
+TASK_LINE = "Task: "
+SIGN_AS = "Sign the message as {name}."
+SIGN_AS_RE = re.compile(r"^Sign the message as (.+)\.$", re.M)
+
 # ---------------------------------------------------------------- writing users
 
 

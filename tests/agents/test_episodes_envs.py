@@ -10,7 +10,7 @@ from envs.blocksworld import BLOCKSWORLD_ENVS
 from envs.users import USER_ENVS
 
 BLOCKSWORLD_IDS = [env_id for env_id, *_ in BLOCKSWORLD_ENVS]
-USER_IDS = [env_id for env_id, *_ in USER_ENVS]
+USER_IDS = [env_id for env_id, *_ in USER_ENVS if "Blocksworld" in env_id]
 POLICIES = ["oracle", "random", "random_actions", "noisy", "lazy"]
 PROTOCOLS = ["tags", "tools"]
 
