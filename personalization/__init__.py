@@ -120,6 +120,7 @@ from personalization._types import (  # noqa: E402
 from personalization._user_conditions import (  # noqa: E402
     USER_CONDITIONS,
     EpisodePersonalization,
+    check_user_settings,
     condition_hypotheses,
     episode_personalization,
     parse_condition,
@@ -178,6 +179,7 @@ __all__ = [
     "canonical_condition",
     "char_ngrams",
     "check_evidence",
+    "check_user_settings",
     "claim_hypothesis",
     "cluster_bootstrap_ci",
     "condition_block",

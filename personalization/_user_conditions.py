@@ -22,7 +22,7 @@ record's ``extra["personalization"]``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,6 +130,30 @@ def condition_hypotheses(
     return infer_preferences_llm(model, profile, person.world, model_label=inferer)
 
 
+def check_user_settings(conditions: Iterable[str], settings: Mapping[str, Any] | None) -> None:
+    """Validate a scenario's conditions and personalization settings before a run.
+
+    Raises:
+        PersonalizationError: an unknown condition (did-you-mean) or a bad
+            ``n_demonstrations`` / ``inferer`` / ``inferer_options``.
+    """
+    for name in conditions:
+        parse_condition(name)
+    settings = dict(settings or {})
+    n = settings.get("n_demonstrations", DEFAULT_DEMONSTRATIONS)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise PersonalizationError(
+            f"personalization.n_demonstrations must be a non-negative integer, got {n!r}"
+        )
+    inferer = settings.get("inferer", OFFLINE)
+    if not isinstance(inferer, str) or not inferer:
+        raise PersonalizationError(
+            f"personalization.inferer must be 'offline' or a model spec, got {inferer!r}"
+        )
+    if not isinstance(settings.get("inferer_options") or {}, Mapping):
+        raise PersonalizationError("personalization.inferer_options must be a mapping")
+
+
 @dataclass(frozen=True)
 class EpisodePersonalization:
     """What one episode's agent is told about its user, and how accurate that is."""
@@ -181,12 +205,9 @@ def episode_personalization(
     if condition is None or env_id not in USER_ENV_IDS:
         return EpisodePersonalization(None, None, {"condition": condition} if condition else {})
     settings = dict(settings or {})
+    check_user_settings([condition], settings)
     base, override = parse_condition(condition)
-    n = settings.get("n_demonstrations", DEFAULT_DEMONSTRATIONS)
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise PersonalizationError(
-            f"personalization.n_demonstrations must be a non-negative integer, got {n!r}"
-        )
+    n = int(settings.get("n_demonstrations", DEFAULT_DEMONSTRATIONS))
     inferer = str(settings.get("inferer", OFFLINE))
     user = get_user(str(env_kwargs.get("user") or _default_user(env_id)))
     model = None

@@ -14,7 +14,7 @@ import pytest
 
 from agents import AgentConfig, make_model, run_episode
 from envs.users import all_users
-from personalization import episode_personalization, parse_condition
+from personalization import check_user_settings, episode_personalization, parse_condition
 
 ENV = "telic/PersonalizedBlocksworld-v0"
 SEEDS = range(20, 24)
@@ -112,3 +112,19 @@ def test_a_model_inferer_needs_a_model_factory() -> None:
     settings = {"inferer": "openai:gpt-4o-mini"}
     with pytest.raises(ValueError, match="model factory"):
         episode_personalization("inferred", ENV, {"user": "brisk_bo"}, seed=1, settings=settings)
+
+
+@pytest.mark.parametrize(
+    ("conditions", "settings", "needle"),
+    [
+        (["none", "oracel"], {}, "Did you mean 'oracle'"),
+        (["none"], {"n_demonstrations": -2}, "non-negative integer"),
+        (["none"], {"n_demonstrations": True}, "non-negative integer"),
+        (["none"], {"inferer": ""}, "'offline' or a model spec"),
+        (["none"], {"inferer_options": [1]}, "must be a mapping"),
+    ],
+)
+def test_settings_are_checked_before_a_run(conditions: list, settings: dict, needle: str) -> None:
+    with pytest.raises(ValueError, match=needle):
+        check_user_settings(conditions, settings)
+    check_user_settings(["none", "inferred:3", "placebo"], {"n_demonstrations": 4})
