@@ -35,7 +35,7 @@ details.episode summary{cursor:pointer;font-family:monospace;font-size:.9em}
 .msg pre{white-space:pre-wrap;word-wrap:break-word;margin:.2em 0;font-size:.85em}
 .role-system{border-color:#888}.role-user{border-color:#3a7}.role-assistant{border-color:#37c}
 .role-tool{border-color:#c93}.meta{color:#666;font-size:.8em}.err{color:#b00}
-.messages li{margin:.2em 0}
+.messages li{margin:.2em 0}.scroll{overflow-x:auto}
 """
 
 _JS = """
@@ -171,18 +171,30 @@ def table_html(rows: list[dict[str, Any]]) -> str:
         attrs = "".join(f' data-{key}="{e(row[key])}"' for key in ("model", "task") if row.get(key))
         cells = "".join(_cell(row.get(c)) for c in columns)
         body.append(f"<tr{attrs}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def fmt(value: Any) -> str:
+    """A table cell as text: 3 significant digits for floats (0 for rounding noise), thousands
+    without decimals, empty for None, JSON for lists and dicts."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if abs(value) < 1e-9:
+            return "0"
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return f"<td>{e('' if value is None else value)}</td>"
-    if isinstance(value, int | float):
-        text = f"{value:.3g}" if isinstance(value, float) else str(value)
-        return f'<td class="num">{e(text)}</td>'
-    if isinstance(value, dict | list):
-        return f"<td>{e(json.dumps(value, ensure_ascii=False))}</td>"
-    return f"<td>{e(value)}</td>"
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    attrs = ' class="num"' if numeric else ""
+    return f"<td{attrs}>{e(fmt(value))}</td>"
 
 
 def _episode(record: dict[str, Any]) -> str:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scenarios._html import fmt, render_html
 from scenarios._store import OutputFolderError, read_episodes, read_manifest
 
 SUMMARY_VERSION = 1
@@ -212,7 +213,6 @@ def build_report(out_dir: str | Path) -> ReportPaths:
         OutputFolderError: the folder has no manifest or no records.
     """
     import metrics
-    from scenarios._html import render_html
 
     out = Path(out_dir)
     manifest = read_manifest(out)
@@ -303,15 +303,6 @@ def report_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any
     return tables
 
 
-def fmt(value: Any) -> str:
-    """A table cell as text: 3 significant digits for floats, empty for None."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
-    return str(value)
-
-
 def gd_table_rows(summary: dict[str, Any]) -> list[dict[str, str]]:
     """The GD table as text cells: model, task, n, GD [CI], regret, completion."""
     rows = []
@@ -349,8 +340,7 @@ def _markdown_table(rows: list[dict[str, Any]]) -> str:
 
 
 def _md_cell(value: Any) -> str:
-    text = json.dumps(value) if isinstance(value, dict | list) else fmt(value)
-    return text.replace("|", "\\|").replace("\n", " ")
+    return fmt(value).replace("|", "\\|").replace("\n", " ")
 
 
 def render_markdown(summary: dict[str, Any]) -> str:
