@@ -115,9 +115,10 @@ def run_command(
     for message in stats.error_messages:
         console.print(f"  error in {message}")
     if stats.status != "completed":
+        same_models = "".join(f" --model {m}" for m in models or [])
         console.print(
             f"telic: run {stats.status}; finished episodes are kept. Continue with: "
-            f"telic run {scenario_path} --out {out_dir} --resume"
+            f"telic run {scenario_path}{same_models} --out {out_dir} --resume"
         )
         return 130
     if report:
