@@ -250,3 +250,24 @@ def test_cache_read_write_then_replay_gives_the_same_episodes(
     for record in again:
         assert record["usage"]["cached_calls"] == record["usage"]["calls"] > 0
         assert record["transcript"] == first[record["episode_id"]]["transcript"]
+
+
+def test_plugins_register_envs_before_ids_are_resolved(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "scn_plugin_measure.py").write_text(
+        "import envs\n"
+        "envs.register_env('scn-test/Measure-v0', 'envs.blocksworld.tasks:MeasureHeight',\n"
+        "                  'MeasureHeight under a plugin ID', source='scn_plugin_measure')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    without = write_scenario(tmp_path, name="without.yaml", envs=["scn-test/Measure-v0"])
+    assert_refused(tmp_path, capsys, ["validate", without], "unknown environment")
+    path = write_scenario(tmp_path, envs=["scn-test/Measure-v0"], plugins=["scn_plugin_measure"])
+    code, out, err = cli(capsys, "run", path, "--out", tmp_path / "out", "--no-report")
+    assert code == 0, err
+    records = [json.loads(line) for line in (tmp_path / "out" / "episodes.jsonl").open()]
+    assert len(records) == 3 and {r["env_id"] for r in records} == {"scn-test/Measure-v0"}
+    assert all(r["completed"] for r in records)
+    code, out, _ = cli(capsys, "envs")
+    assert "scn-test/Measure-v0" in out and "scn_plugin_measure" in out
