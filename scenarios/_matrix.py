@@ -205,6 +205,8 @@ def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None =
     for _, entries, _ in tasks:
         for entry in entries:
             env_parameters(entry.id)
+    if personalization is not None:
+        _check_user_conditions(tasks, conditions, personalization)
     for name, entries, _ in tasks:
         for later in entries[1:] if name else []:
             if not _accepts(later.id, "continued"):
@@ -242,6 +244,22 @@ def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None =
                 seen.add(spec.episode_id)
             chains.append(chain)
     return Plan(scenario=scenario, chains=tuple(chains))
+
+
+def _check_user_conditions(
+    tasks: list[_Tasks], conditions: list[str | None], settings: dict[str, Any]
+) -> None:
+    """Conditions and settings of simulated-user envs fail here, not in every episode."""
+    from envs.users import USER_ENVS
+    from personalization import PersonalizationError, check_user_settings
+
+    user_envs = {env_id for env_id, *_ in USER_ENVS}
+    if not any(e.id in user_envs for _, entries, _ in tasks for e in entries):
+        return
+    try:
+        check_user_settings([c for c in conditions if c is not None], settings)
+    except PersonalizationError as exc:
+        raise ScenarioError(f"personalization: {exc}") from exc
 
 
 def _block_counts(counts: list[int] | None, entries: list[EnvEntry]) -> list[int | None]:

@@ -150,3 +150,18 @@ def test_bundled_scenario_runs_end_to_end_with_a_per_condition_table(
     assert {r["condition"] for r in records} == set(conditions)
     markdown = (out / "report.md").read_text()
     assert "Personalization" in markdown and "inferred:24" in markdown
+
+
+def test_a_bad_condition_fails_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = yaml.safe_load(SCENARIO.read_text())
+    data["personalization"]["conditions"] = ["none", "oracel"]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    out = tmp_path / "run"
+    code = run_cli(["run", str(path), "--out", str(out), "--no-progress"])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "personalization" in err and "Did you mean 'oracle'" in err
+    assert not (out / "episodes.jsonl").exists()
