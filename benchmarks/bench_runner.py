@@ -34,13 +34,7 @@ ENVS = ("telic/PickConfiguration-v0", "telic/BuildTwoBlockTower-v0")
 
 
 def _serve(latency_s: float, urls: Any, stop: Any) -> None:
-    from http.server import ThreadingHTTPServer
-
     from agents.testing import FakeProviderServer
-
-    # The standard listen backlog (5) resets connections when 128 clients connect at once;
-    # a real provider accepts them, so the fake one should too.
-    ThreadingHTTPServer.request_queue_size = 1024
 
     with FakeProviderServer(latency_s=latency_s, keep_bodies=False) as server:
         urls.put(server.openai_base_url)

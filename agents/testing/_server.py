@@ -34,6 +34,14 @@ from agents.testing._wire import (
 )
 from envs import make_policies, resolve_policy
 
+
+class _Server(ThreadingHTTPServer):
+    # The standard listen backlog (5) resets connections when many clients connect at once,
+    # as a runner at concurrency 128 does.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 FaultKind = Literal[
     "rate_limit", "overloaded", "server_error", "timeout", "truncated", "bad_tool_args", "empty"
 ]
@@ -117,7 +125,7 @@ class FakeProviderServer:
         """Responder exceptions (answered with a 500)."""
         self._faults: deque[Fault] = deque()
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -135,7 +143,7 @@ class FakeProviderServer:
         if self._responder is None:
             self._responder = PolicyResponder(self._policy, seed=self._seed)
         handler = type("FakeHandler", (_Handler,), {"fake": self})
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        httpd = _Server(("127.0.0.1", 0), handler)
         httpd.daemon_threads = True
         httpd.block_on_close = False  # a sleeping "timeout" fault must not delay stop()
         self._httpd = httpd
