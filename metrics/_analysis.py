@@ -21,7 +21,8 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from math import ceil
+from math import ceil, sqrt
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -43,10 +44,10 @@ from metrics._tasks import TaskGD, declared_tasks
 #: GD is reported as undefined when ceiling - baseline is at most this fraction of
 #: optimal - baseline: the capabilities hardly beat chance, and the ratio would be Monte Carlo
 #: noise divided by Monte Carlo noise (e.g. a random policy's own capabilities).
-MIN_CEILING_MARGIN = 0.02
+MIN_CEILING_MARGIN = 0.05
 #: A GD whose denominator (ceiling - baseline) is below this fraction of (optimal - baseline)
 #: gets a ``small_gd_denominator`` message: small ceiling estimation errors swing it a lot.
-SMALL_DENOMINATOR_FRACTION = 0.05
+SMALL_DENOMINATOR_FRACTION = 0.10
 
 
 _VALUE_FIELDS = (
@@ -253,6 +254,18 @@ def _gd_values(
         "min_given_capabilities": None if cell.minimum is None else float(cell.minimum.mean()),
         "gd": gd_from_means(a, b, c, min_margin=min_margin),
     }
+    if out["gd"] is not None and not _ceiling_clears_baseline(cell, ctx.settings["confidence"]):
+        out["gd"] = None
+        ctx.note(
+            "ceiling_not_above_baseline",
+            f"{_label(key)}: the capability ceiling ({c:.3f}) is not significantly above the "
+            f"random baseline ({b:.3f}) over these {cell.actual.size} episodes (seed-level "
+            f"{ctx.settings['confidence']:.0%} interval of ceiling - baseline includes 0). GD is "
+            "undefined: the measured capabilities hardly beat chance, so the ratio would be "
+            "noise over noise. More subtask or composite episodes may resolve it.",
+            **_where(key),
+        )
+        return out
     if out["gd"] is None:
         ctx.note(
             "ceiling_not_above_baseline",
@@ -281,6 +294,17 @@ def _gd_values(
         paired_ci_high=paired.high,
     )
     return out
+
+
+def _ceiling_clears_baseline(cell: _Cell, confidence: float) -> bool:
+    """Whether mean(ceiling - baseline) over the cell's episodes is above 0 at ``confidence``
+    (normal approximation over episodes, i.e. over seeds; a single episode cannot tell)."""
+    diff = cell.ceiling - cell.baseline
+    if diff.size < 2:
+        return bool(diff.size == 1 and diff[0] > 0)
+    se = float(diff.std(ddof=1)) / sqrt(diff.size)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    return float(diff.mean()) - z * se > 0
 
 
 def _aggregate_row(

@@ -304,26 +304,47 @@ def report_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any
 
 
 def gd_table_rows(summary: dict[str, Any]) -> list[dict[str, str]]:
-    """The GD table as text cells: model, task, n, GD [CI], regret, completion."""
+    """The GD table as text cells: model, task, n, GD, its CIs, regret, completion.
+
+    The first interval is the seed-paired bootstrap: telic's environments give the same blocks
+    to every task for a seed, so resampling seeds keeps the actual return, the ceiling and the
+    baseline of one seed together, which is far tighter than resampling them independently
+    (the paper's unpaired interval, shown second). A per-n row that only repeats its pooled
+    ``all`` row (one n for that model and task) is left out.
+    """
+    gd_rows = summary.get("analysis", {}).get("gd", [])
+    per_n: dict[tuple[Any, ...], int] = {}
+    for row in gd_rows:
+        if row.get("n_blocks") != "all":
+            key = (row.get("model"), row.get("variant"), row.get("task"))
+            per_n[key] = per_n.get(key, 0) + 1
     rows = []
-    for row in summary.get("analysis", {}).get("gd", []):
+    for row in gd_rows:
         variant = row.get("variant")
-        ci = ""
-        if row.get("ci_low") is not None and row.get("ci_high") is not None:
-            ci = f"[{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]"
+        key = (row.get("model"), row.get("variant"), row.get("task"))
+        if row.get("n_blocks") != "all" and per_n.get(key, 0) == 1:
+            continue
+        n_blocks = row.get("n_blocks")
         rows.append(
             {
                 "model": str(row.get("model"))
                 + ("" if variant in (None, "neutral") else f" ({variant})"),
                 "task": str(row.get("task")),
-                "n": str(row.get("n_blocks")),
+                "n": "-" if n_blocks in (None, "unknown") else str(n_blocks),
                 "GD": fmt(row.get("gd")) or "n/a",
-                "95% CI": ci,
+                "95% CI (paired)": _interval(row, "paired_ci_low", "paired_ci_high"),
+                "95% CI (unpaired)": _interval(row, "ci_low", "ci_high"),
                 "regret": fmt(row.get("regret_mean")),
                 "completed": f"{row.get('n_completed')}/{row.get('n_episodes')}",
             }
         )
     return rows
+
+
+def _interval(row: dict[str, Any], low: str, high: str) -> str:
+    if row.get(low) is None or row.get(high) is None:
+        return ""
+    return f"[{fmt(row[low])}, {fmt(row[high])}]"
 
 
 def _markdown_table(rows: list[dict[str, Any]]) -> str:
