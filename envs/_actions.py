@@ -206,13 +206,21 @@ class ActionSpec:
             values[param.name] = value
         return "<" + self.template.format(**values) + ">"
 
-    def tool_schema(self) -> dict[str, Any]:
-        """The OpenAI-style function schema of this action (``{"type": "function", ...}``)."""
+    def tool_schema(self, choices: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
+        """The OpenAI-style function schema of this action (``{"type": "function", ...}``).
+
+        Args:
+            choices: the legal values of a parameter kind in the current episode (e.g.
+                ``{"block": ["a", "b", "c"]}``); they become the parameter's ``enum``, which
+                lets providers (and grammar-constrained local models) emit only real names.
+        """
         properties = {}
         for param in self.params:
             schema = dict(_KIND_SCHEMA[param.kind])
             if param.description:
                 schema["description"] = param.description
+            if choices and param.kind == "block" and choices.get("block"):
+                schema["enum"] = list(choices["block"])
             properties[param.name] = schema
         return {
             "type": "function",

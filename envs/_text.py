@@ -164,9 +164,15 @@ class TextEnv(gym.Env[str, str]):
         return f"Error: {reason}"
 
     # ------------------------------------------------------------------ tools protocol
+    def _param_choices(self) -> dict[str, Sequence[str]]:
+        """Legal values per parameter kind in this episode (``{"block": names}``), stated in
+        the tool schemas as ``enum``; none by default."""
+        return {}
+
     def tool_schemas(self) -> list[dict[str, Any]]:
         """OpenAI-style function schemas of the available actions, for native tool calling."""
-        return [spec.tool_schema() for spec in self.available_actions()]
+        choices = self._param_choices()
+        return [spec.tool_schema(choices) for spec in self.available_actions()]
 
     def parse_action(self, action: str) -> ParsedAction:
         """Parse a step's action string in this env's protocol (raises :class:`ActionError`)."""

@@ -179,6 +179,11 @@ class BlocksworldEnv(TextEnv):
     def _error_observation(self, reason: str) -> str:
         return self._compose(f"Error: {reason}")
 
+    def _param_choices(self) -> dict[str, Sequence[str]]:
+        # The block names go into the tool schemas as an enum: a model calling tools natively
+        # (or a grammar-constrained local model) can then only name blocks that exist.
+        return {"block": list(self.blocks)}
+
     def _step_info(self) -> dict[str, Any]:
         return {
             "measurements": dict(self.measurements),
