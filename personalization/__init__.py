@@ -42,6 +42,7 @@ from personalization._conditions import (  # noqa: E402
     build_condition_blocks,
     canonical_condition,
     condition_block,
+    condition_set,
     oracle_hypotheses,
     swap_partner,
 )
@@ -184,6 +185,7 @@ __all__ = [
     "cluster_bootstrap_ci",
     "condition_block",
     "condition_hypotheses",
+    "condition_set",
     "condition_summary",
     "deliberative_summary",
     "demonstration_profile",

@@ -87,6 +87,36 @@ def _examples_block(profile: UserProfile, n_examples: int | None) -> str:
     return "Examples of this user's own writing:\n\n" + "\n\n".join(parts)
 
 
+def condition_set(
+    condition: str,
+    profile: UserProfile,
+    hypotheses: HypothesisSet | None = None,
+    *,
+    placebo: HypothesisSet | None = None,
+) -> HypothesisSet | None:
+    """The hypotheses a condition gives about ``profile`` (``None``: no hypotheses), as
+    :func:`condition_block` renders them; arguments as there.
+
+    Raises:
+        PersonalizationError: the condition needs hypotheses that were not given.
+    """
+    condition = canonical_condition(condition)
+    needs_own = condition in ("hypotheses", "hypotheses_few_shot", "generic")
+    if needs_own and (hypotheses is None or not hypotheses.hypotheses):
+        raise PersonalizationError(f"condition {condition!r} needs the user's hypotheses")
+    if condition in ("hypotheses", "hypotheses_few_shot"):
+        return hypotheses
+    if condition == "generic":
+        return generic_hypotheses(hypotheses)  # type: ignore[arg-type]
+    if condition == "swap":
+        if placebo is None or placebo.user_id == profile.id:
+            raise PersonalizationError("condition 'swap' needs another user's hypotheses")
+        return placebo
+    if condition == "oracle":
+        return oracle_hypotheses(profile)
+    return None
+
+
 def condition_block(
     condition: str,
     profile: UserProfile,
@@ -111,20 +141,7 @@ def condition_block(
     """
     condition = canonical_condition(condition)
     attrs = dict(attributes) if attributes is not None else user_attributes(profile)
-    needs_own = condition in ("hypotheses", "hypotheses_few_shot", "generic")
-    if needs_own and (hypotheses is None or not hypotheses.hypotheses):
-        raise PersonalizationError(f"condition {condition!r} needs the user's hypotheses")
-    chosen: HypothesisSet | None = None
-    if condition in ("hypotheses", "hypotheses_few_shot"):
-        chosen = hypotheses
-    elif condition == "generic":
-        chosen = generic_hypotheses(hypotheses)  # type: ignore[arg-type]
-    elif condition == "swap":
-        if placebo is None or placebo.user_id == profile.id:
-            raise PersonalizationError("condition 'swap' needs another user's hypotheses")
-        chosen = placebo
-    elif condition == "oracle":
-        chosen = oracle_hypotheses(profile)
+    chosen = condition_set(condition, profile, hypotheses, placebo=placebo)
     block = render_block(chosen, attrs, cite_ids=cite_ids and chosen is not None)
     if condition in ("few_shot", "hypotheses_few_shot"):
         block = "\n\n".join(b for b in (block, _examples_block(profile, n_examples)) if b)

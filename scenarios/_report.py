@@ -15,7 +15,10 @@ gives the same files back.
                       personalization.condition_summary(): {baseline, conditions (user reward
                       with CIs and the paired difference vs the baseline per model, variant
                       and condition), by_user, messages}; the GD rows of such records are
-                      filed under "<model> [<condition>]"
+                      filed under "<model> [<condition>]". For the HyPerAlign envs
+                      (scenarios._hyperalign_report): {kind: "hyperalign", baseline,
+                      candidate, writing, win_rates, deliberative, deliberative_judged,
+                      hypotheses, messages}
     context           rows per model, variant and task comparing stepped-context sequences
                       with fresh conversations (episodes, completion, mean return); empty
                       when the run has no sequences
@@ -109,12 +112,37 @@ def _by_condition(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def personalization_summary(
-    records: list[dict[str, Any]], settings: dict[str, Any], gd_rows: list[dict[str, Any]]
+    records: list[dict[str, Any]],
+    settings: dict[str, Any],
+    gd_rows: list[dict[str, Any]],
+    scenario: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """``personalization.condition_summary`` when records carry conditions, else None (each
-    condition's row gets its pooled GD from ``gd_rows``)."""
+    """The ``personalization`` section when records carry conditions, else None.
+
+    Records of the HyPerAlign envs get :func:`scenarios._hyperalign_report.hyperalign_summary`
+    (``scenario`` is the manifest's scenario: its personalization and analysis settings); the
+    others ``personalization.condition_summary`` (each condition's row gets its pooled GD from
+    ``gd_rows``). Both kinds in one run share the section (their keys differ).
+    """
+    from scenarios._hyperalign import HYPERALIGN_ENV_IDS
+    from scenarios._hyperalign_report import hyperalign_summary
+
     if not any(r.get("condition") for r in records):
         return None
+    hyper = hyperalign_summary(records, scenario or {"analysis": settings})
+    others = [r for r in records if r.get("env_id") not in HYPERALIGN_ENV_IDS]
+    if hyper is None:
+        return _condition_summary(others, settings, gd_rows)
+    if any(r.get("condition") for r in others):
+        rest = _condition_summary(others, settings, gd_rows) or {}
+        messages = [*rest.pop("messages", []), *hyper.pop("messages")]
+        return {**rest, **hyper, "messages": messages}
+    return hyper
+
+
+def _condition_summary(
+    records: list[dict[str, Any]], settings: dict[str, Any], gd_rows: list[dict[str, Any]]
+) -> dict[str, Any] | None:
     import personalization
 
     summarize = getattr(personalization, "condition_summary", None)
@@ -153,10 +181,13 @@ def build_summary(
     if settings.get("gd") is False:
         data["gd"] = []
         own_messages.append("goal-directedness is switched off (analysis.gd: false)")
-    if settings.get("win_rates"):
-        own_messages.append("win rates are not computed by this version of telic yet")
     stop = Counter(str(r.get("stop_reason")) for r in records)
-    personal = personalization_summary(records, settings, data["gd"])
+    personal = personalization_summary(records, settings, data["gd"], scenario)
+    if settings.get("win_rates") and (personal or {}).get("kind") != "hyperalign":
+        own_messages.append(
+            "win rates are computed for conditions of the HyPerAlign writing env only "
+            "(telic/PersonalizedWriting-v0 with personalization.judges)"
+        )
     if personal:
         own_messages.extend(personal.get("messages", []))
     return {
@@ -289,6 +320,10 @@ def report_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any
         tables.append((title, personal["conditions"]))
     if personal.get("by_user"):
         tables.append(("Mean user reward per user and condition", personal["by_user"]))
+    if personal.get("kind") == "hyperalign":
+        from scenarios._hyperalign_report import report_tables as hyperalign_tables
+
+        tables.extend(hyperalign_tables(personal))
     if summary.get("context"):
         tables.append(("Stepped context vs fresh conversations", summary["context"]))
     tables.append(
