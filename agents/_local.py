@@ -21,18 +21,16 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from langchain_core.runnables import Runnable
-from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
+from agents._chat_base import ToolBindingChatModel
 from agents._errors import MissingExtraError
 from agents._retry import NonRetryableModelError
 from agents._scripted import message_text
@@ -188,7 +186,7 @@ def _chat_messages(messages: Sequence[BaseMessage], tools: Sequence[Mapping[str,
     return out
 
 
-class LocalChatModel(BaseChatModel):
+class LocalChatModel(ToolBindingChatModel):
     """SmolLM2 via llama-cpp-python as a LangChain chat model (see the module docstring)."""
 
     model_path: str
@@ -209,16 +207,6 @@ class LocalChatModel(BaseChatModel):
     @property
     def _identifying_params(self) -> dict[str, Any]:
         return {"model_path": Path(self.model_path).name, "n_ctx": self.n_ctx, **self.sampling}
-
-    def bind_tools(
-        self,
-        tools: Sequence[dict[str, Any] | type | Callable | Any],
-        *,
-        tool_choice: str | None = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Bind tools (described in the prompt, parsed from a JSON reply)."""
-        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
 
     def _generate(
         self,

@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from langchain_core.runnables import Runnable
-from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field, PrivateAttr
 
+from agents._chat_base import ToolBindingChatModel
 from envs import Policy, PolicyAction, make_policies, resolve_policy
 
 
@@ -87,7 +85,7 @@ def tool_call_of(move: PolicyAction, index: int) -> dict[str, Any]:
     return {"name": move.name, "args": dict(move.args), "id": f"call_{index}", "type": "tool_call"}
 
 
-class ScriptedChatModel(BaseChatModel):
+class ScriptedChatModel(ToolBindingChatModel):
     """A LangChain chat model that plays a registered scripted policy (see the module doc)."""
 
     policy: str
@@ -121,16 +119,6 @@ class ScriptedChatModel(BaseChatModel):
     @property
     def _identifying_params(self) -> dict[str, Any]:
         return {"policy": self.policy, "params": self.params, "seed": self.seed}
-
-    def bind_tools(
-        self,
-        tools: Sequence[dict[str, Any] | type | Callable | Any],
-        *,
-        tool_choice: str | None = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Bind tools: the reply then carries one tool call instead of tag text."""
-        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
 
     def _generate(
         self,
