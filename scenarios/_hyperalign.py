@@ -198,11 +198,13 @@ def hyperalign_personalization(
         raise did_you_mean(str(uid), sorted(corpus), "user")
     n_train = _n_train(env_id, env_kwargs, settings)
     n_examples = settings.get("n_examples")
-    key = (env_id, corpus_key, uid, condition, tuple(pool), n_train, n_examples)
-    key = (*key, _settings_key(settings))
+    key = (
+        env_id, corpus_key, uid, condition, tuple(pool), n_train, n_examples,
+        _settings_key(settings),
+    )  # fmt: skip
     if key in _BLOCKS:
-        block, details = _BLOCKS[key]
-        return EpisodePersonalization(block, None, dict(details))
+        cached_block, cached = _BLOCKS[key]
+        return EpisodePersonalization(cached_block, None, dict(cached))
 
     def own(user_id: str) -> Any:
         return _hypotheses(user_id, corpus_key, corpus, n_train, settings, model_factory)
