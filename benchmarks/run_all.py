@@ -27,6 +27,7 @@ BENCHMARKS = {
     "metrics": "Goal-directedness on the full paper grid (issue: metrics)",
     "runner": "Runner concurrency against a latency-simulating server (issue: scenarios)",
     "personalization": "HyPerAlign pipeline costs (issue: HyPerAlign)",
+    "users": "Simulated users and personalized episodes (issue: personalized agents)",
 }
 
 
