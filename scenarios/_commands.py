@@ -150,6 +150,7 @@ def _report(out_dir: Path) -> int:
     except (OutputFolderError, ScenarioError) as exc:
         return fail(str(exc))
     _print_gd_table(gd_table_rows(paths.summary))
+    _print_outcomes(paths.summary)
     console = _console()
     console.print(f"report: {paths.html}")
     return 0
@@ -169,6 +170,35 @@ def _print_gd_table(rows: list[dict[str, str]]) -> None:
         table.add_column(column)
     for row in rows:
         table.add_row(*row.values())
+    console.print(table)
+
+
+def _print_outcomes(summary: dict[str, Any]) -> None:
+    """Per model and task: completion, return, regret, steps, invalid actions (always useful,
+    and the only table when no task of the run has a goal-directedness declaration)."""
+    from rich.table import Table
+
+    from scenarios._html import fmt
+
+    rows = summary.get("analysis", {}).get("usage", [])
+    if not rows or summary.get("analysis", {}).get("gd"):
+        return  # the GD table already says how the composite tasks went; report.md has more
+    table = Table(title="Outcomes per model and task")
+    for column in ("model", "task", "completed", "mean return", "regret", "steps", "invalid"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row.get("model")),
+            str(row.get("task")),
+            f"{row.get('n_completed')}/{row.get('n_episodes')}",
+            fmt(row.get("mean_return")),
+            fmt(row.get("regret_mean")),
+            fmt(row.get("mean_steps")),
+            fmt(row.get("invalid_action_rate")),
+        )
+    console = _console()
+    if not console.is_terminal:
+        console.width = max(console.width, 120)
     console.print(table)
 
 
