@@ -56,6 +56,8 @@ GD_COLUMNS = (
     "n_blocks",
     "n_completed",
     "gd",
+    "paired_ci_low",
+    "paired_ci_high",
     "ci_low",
     "ci_high",
     "regret_mean",
@@ -305,7 +307,12 @@ def report_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any
     analysis = summary.get("analysis", {})
     gd_rows = [r for r in analysis.get("gd", []) if r.get("gd") is not None or r.get("n_episodes")]
     tables = [
-        ("Goal-directedness (95% bootstrap CI)", _select(gd_rows, GD_COLUMNS)),
+        (
+            "Goal-directedness (95% bootstrap CIs: paired_ci resamples seeds, keeping each "
+            "seed's actual return, ceiling and baseline together; ci resamples them "
+            "independently, as the paper did)",
+            _select(gd_rows, GD_COLUMNS),
+        ),
         ("Completion, regret and usage", _select(analysis.get("usage", []), USAGE_COLUMNS)),
     ]
     if analysis.get("measurements"):
