@@ -84,6 +84,14 @@ def _openai(name: str, spec: str, options: dict[str, Any], *, compatible: bool) 
         options["base_url"] = base_url
     else:
         key = _key(options, "OPENAI_API_KEY", spec)
+    if "http_async_client" not in options:
+        # langchain-openai otherwise shares one cached async HTTP client per base URL across the
+        # process; that client is bound to the first event loop that used it, so a model made
+        # for a second `asyncio.run` (a second run_scenario, a notebook cell) would fail with
+        # "Event loop is closed". Each model gets its own client instead.
+        import openai
+
+        options["http_async_client"] = openai.DefaultAsyncHttpxClient()
     chat_class = _openai_class()
     return chat_class(model=name, api_key=SecretStr(key), max_retries=0, **options)
 
