@@ -107,6 +107,7 @@ from personalization._select import (  # noqa: E402
     select_by_discrimination,
 )
 from personalization._stats import WinRate, bootstrap_ci, judge_agreement, win_rate  # noqa: E402
+from personalization._style_writer import StyleWriterPolicy, register_style_writer  # noqa: E402
 from personalization._stylometry import FEATURE_NAMES, mean_features, text_features  # noqa: E402
 from personalization._types import (  # noqa: E402
     CATEGORIES,
@@ -164,6 +165,7 @@ __all__ = [
     "ParsedHypothesis",
     "PersonalizationError",
     "Provenance",
+    "StyleWriterPolicy",
     "UnknownNameError",
     "UserProfile",
     "WinRate",
@@ -231,6 +233,7 @@ __all__ = [
     "quality_summary",
     "quote_grounding_rate",
     "reference_stats",
+    "register_style_writer",
     "render_block",
     "report_from_judgements",
     "save_hypotheses",
@@ -246,3 +249,6 @@ __all__ = [
     "win_rate",
     "writing_items_from_records",
 ]
+
+# importing personalization makes ``scripted:style_writer`` available
+register_style_writer()
