@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 ParamKind = Literal["block", "number", "configuration", "text"]
@@ -162,7 +163,7 @@ class ActionSpec:
                 f"but the params are {[p.name for p in self.params]}"
             )
 
-    @property
+    @cached_property
     def _regex(self) -> re.Pattern[str]:
         parts = re.split(r"(\{\w+\})", self.template.strip())
         kinds = {p.name: p.kind for p in self.params}
