@@ -17,7 +17,6 @@ The base class does everything they share:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
@@ -27,6 +26,7 @@ import numpy as np
 
 from envs._actions import ActionError, ActionSpec, ParsedAction
 from envs._text import Outcome, TextEnv
+from envs._validate import check_float, check_int
 from envs.blocksworld import _render as R
 from envs.blocksworld._configs import block_names
 from envs.blocksworld._world import WORLD_ACTIONS, BlocksWorld, draw_heights, noisy_reading
@@ -37,25 +37,6 @@ def distraction_lines() -> tuple[str, ...]:
     """The distraction corpus, one line per entry (``envs/data/distractions.txt``)."""
     text = resources.files("envs.data").joinpath("distractions.txt").read_text("utf-8")
     return tuple(line.strip() for line in text.splitlines() if line.strip())
-
-
-def check_int(name: str, value: Any, low: int, high: int, why: str = "") -> int:
-    """Validate an integer keyword argument (bools are not integers here)."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be an integer between {low} and {high}, got {value!r}")
-    if not low <= int(value) <= high:
-        raise ValueError(f"{name} must be between {low} and {high}{why}, got {value!r}")
-    return int(value)
-
-
-def check_float(name: str, value: Any, low: float, high: float) -> float:
-    """Validate a real-valued keyword argument in ``[low, high]``."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise ValueError(f"{name} must be a number between {low} and {high}, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number) or not low <= number <= high:
-        raise ValueError(f"{name} must be a number between {low} and {high}, got {value!r}")
-    return number
 
 
 class BlocksworldEnv(TextEnv):

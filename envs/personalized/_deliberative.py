@@ -6,6 +6,7 @@ import difflib
 from typing import Any, ClassVar
 
 from envs._actions import ActionError
+from envs._validate import require_int
 from envs.personalized._base import SingleTextEnv, check_prompt_choice
 from envs.personalized._corpus import (
     DELIBERATIVE_USERS_FILE,
@@ -113,6 +114,7 @@ class DeliberativeAlignment(SingleTextEnv):
             raise ValueError(f"unknown prompt_id {prompt_id!r}.{hint}")
         self.prompt_id = prompt_id
         most = min(len(u.texts) for u in self.users.values())
+        show_examples = require_int("show_examples", show_examples)
         if not 0 <= show_examples <= most:
             raise ValueError(
                 f"show_examples must be between 0 and {most} (examples per user), got "

@@ -6,6 +6,7 @@ import functools
 from typing import Any, ClassVar
 
 from envs._actions import ActionError
+from envs._validate import require_int
 from envs.personalized._authorship import AuthorshipScorer
 from envs.personalized._base import SingleTextEnv, check_prompt_choice
 from envs.personalized._corpus import CorpusText, CorpusUser, get_user, load_users
@@ -100,6 +101,7 @@ class PersonalizedWriting(SingleTextEnv):
         )
         if not isinstance(n_train, int) or isinstance(n_train, bool) or n_train < 1:
             raise ValueError(f"n_train must be a positive integer, got {n_train!r}")
+        show_examples = require_int("show_examples", show_examples)
         if not 0 <= show_examples <= n_train:
             raise ValueError(
                 f"show_examples must be between 0 and n_train={n_train}, got {show_examples!r}"
@@ -123,6 +125,8 @@ class PersonalizedWriting(SingleTextEnv):
         self.user = get_user(self.users, user).id if user is not None else None
         candidates = [self.users[self.user]] if self.user else list(self.users.values())
         most = min(len(u.texts) - n_train for u in candidates)
+        if prompt_index is not None:
+            prompt_index = require_int("prompt_index", prompt_index)
         if prompt_index is not None and not 0 <= prompt_index < most:
             raise ValueError(
                 f"prompt_index must be between 0 and {most - 1} (held-out prompts per user), "
@@ -179,9 +183,6 @@ class PersonalizedWriting(SingleTextEnv):
             "attributed": score.attributed,
             "rank_score": score.rank_score,
         }
-        return {}
-
-    def _step_info(self) -> dict[str, Any]:
         return {}
 
     def _summary(self) -> dict[str, Any]:

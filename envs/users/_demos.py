@@ -16,11 +16,11 @@ constant of :mod:`envs.users._texts`.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 
+from envs.blocksworld._strategies import digest
 from envs.users import _texts as T
 from envs.users._profiles import PREFERENCE_KEYS, SimulatedUser, UserError, keys_of
 
@@ -46,13 +46,9 @@ class Demonstration:
     """Whether it agrees with the hidden profile (hidden from agents; for tests and audits)."""
 
 
-def _digest(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
-
-
 def demonstration_rng(user: SimulatedUser, seed: int) -> np.random.Generator:
     """The generator of the demonstrations of ``user`` for ``seed`` (stable across processes)."""
-    return np.random.default_rng([_digest(user.id), int(seed) % 2**63])
+    return np.random.default_rng([digest(user.id), int(seed) % 2**63])
 
 
 def demonstrations(user: SimulatedUser, n: int, seed: int = 0) -> list[Demonstration]:

@@ -7,11 +7,10 @@ from typing import Any, ClassVar
 from envs.personalized._base import SingleTextEnv, check_prompt_choice
 from envs.users import _texts as T
 from envs.users._demos import demonstrations
+from envs.users._env import SHOW
 from envs.users._library import get_user
 from envs.users._profiles import UserError
 from envs.users._rating import rate_message
-
-SHOW: tuple[str, ...] = ("demonstrations", "none")
 
 
 class PersonalizedMessage(SingleTextEnv):
@@ -113,9 +112,6 @@ class PersonalizedMessage(SingleTextEnv):
                 k: {"satisfied": ok, "note": rating.notes[k]} for k, ok in rating.satisfied.items()
             },
         }
-        return {}
-
-    def _step_info(self) -> dict[str, Any]:
         return {}
 
     def _summary(self) -> dict[str, Any]:

@@ -11,13 +11,13 @@ replays exactly.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
 
 from envs._policy import PolicyAction, register_policy
+from envs.blocksworld._strategies import digest
 from envs.users import _texts as T
 from envs.users._line import parse_preference_line
 from envs.users._profiles import valid_claim
@@ -79,14 +79,14 @@ class PersonalWriterPolicy:
         match = T.SIGN_AS_RE.search(first)
         name = match.group(1) if match else "Me"
         sign_off = prefs.get("sign_off")
-        digest = int.from_bytes(hashlib.blake2b(first.encode(), digest_size=8).digest(), "big")
+        first_digest = digest(first)
         text = T.compose_message(
             _request(first),
             length="long" if prefs.get("length") == "long" else "short",
             formality="casual" if prefs.get("formality") == "casual" else "formal",
             sign_off=sign_off if valid_claim("sign_off", sign_off) else None,
             name=name,
-            rng=np.random.default_rng([self.seed % 2**32, digest]),
+            rng=np.random.default_rng([self.seed % 2**32, first_digest]),
         )
         return PolicyAction(
             name="submit_message", args={"text": text}, text=f"<message>{text}</message>"
