@@ -76,7 +76,7 @@ def hypothesis_quality(
         grounded = any(check_evidence(q, demonstrations) for q in h.evidence)
         accuracy, judgments = None, 0
         if model is not None:
-            result = hypothesis_discrimination(model, h, pairs, both_orders=both_orders)
+            result = hypothesis_discrimination(model, h, pairs, both_orders=both_orders, rng=rng)
             accuracy, judgments = result.accuracy, result.judgments
         proxy = stylometric_discrimination(h, held_out, others)
         out.append(

@@ -76,3 +76,30 @@ def test_judged_discrimination_and_ungrounded_hypotheses() -> None:
     assert quality_summary(rows)["grounding_rate"] == 0.5
     with pytest.raises(PersonalizationError, match="needs rng"):
         hypothesis_quality(hset, train.texts, [], others, model=FakeChat(respond=respond))
+
+
+def test_judged_quality_in_one_order_uses_the_rng() -> None:
+    # Regression: hypothesis_quality(both_orders=False) did not pass its rng on, so the
+    # one-order judged check always failed with "needs an rng".
+    import numpy as np
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from personalization import Hypothesis, HypothesisSet, Provenance, hypothesis_quality
+
+    hyps = HypothesisSet(
+        user_id="u",
+        hypotheses=[Hypothesis(id="H1", category="writing_style", statement="Short.", evidence=[])],
+        provenance=Provenance(method="test"),
+    )
+    judge = FakeListChatModel(responses=["A"] * 20)
+    rows = hypothesis_quality(
+        hyps,
+        demonstrations=["Short text."],
+        held_out=["Tiny.", "Brief."],
+        others=["A much longer sentence written by someone else entirely."],
+        model=judge,
+        rng=np.random.default_rng(0),
+        both_orders=False,
+    )
+    assert len(rows) == 1
+    assert rows[0].judgments == 2 and rows[0].discrimination is not None
