@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -85,9 +86,10 @@ class CacheKey:
             sample_index=int(sample_index),
         )
 
-    @property
+    @cached_property
     def digest(self) -> str:
-        """SHA-256 of the canonical JSON of every part."""
+        """SHA-256 of the canonical JSON of every part (computed once per key: a lookup and the
+        store that follows a miss share it)."""
         payload = _dumps([self.spec, self.messages, self.tools, self.options, self.sample_index])
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

@@ -98,13 +98,11 @@ class ScriptedChatModel(ToolBindingChatModel):
     """The env seed of the episode being played, set by :meth:`for_episode`; mixed into every
     draw so that episodes whose first observations read alike still draw independently."""
     _policies: list[Policy] = PrivateAttr(default_factory=list)
+    _mixed_seed: int = PrivateAttr(default=0)
 
     def model_post_init(self, context: Any, /) -> None:
+        self._mixed_seed = episode_seed_of(self.seed, self.episode_seed)
         self._policies = make_policies(self.policy, seed=self._mixed_seed, **self.params)
-
-    @property
-    def _mixed_seed(self) -> int:
-        return episode_seed_of(self.seed, self.episode_seed)
 
     def for_episode(self, episode_seed: int) -> ScriptedChatModel:
         """This model for one episode (the agent runtime calls it with the env seed)."""

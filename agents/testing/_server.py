@@ -3,8 +3,11 @@
 It speaks enough of the OpenAI chat-completions API (``POST /v1/chat/completions``) and of the
 Anthropic messages API (``POST /v1/messages``) for the real SDKs (through ``ChatOpenAI`` and
 ``ChatAnthropic``) to play full episodes against it, tool calls included. A pluggable responder
-decides each answer; by default a scripted policy answers the conversation's observations, with
-the same seed derivation as ``scripted:<policy>`` models, so both play identical episodes.
+decides each answer; by default a scripted policy answers the conversation's observations through
+the same move function as ``scripted:<policy>`` models (system prompt included). The server
+cannot see the env seed, so its draws follow the conversation and its own ``seed`` only: a
+policy that draws at random plays like a ``scripted:`` model made with that seed and no episode
+seed, while deterministic policies (``oracle``) play identical episodes either way.
 
 Faults are queued with :meth:`FakeProviderServer.inject` and consumed one per request.
 """
@@ -15,13 +18,14 @@ import contextlib
 import json
 import threading
 import time
+import typing
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
-from agents._scripted import policy_rng
+from agents._scripted import scripted_move
 from agents.testing._wire import (
     FakeReply,
     FakeRequest,
@@ -32,7 +36,7 @@ from agents.testing._wire import (
     openai_response,
     tool_names,
 )
-from envs import make_policies, resolve_policy
+from envs import make_policies
 
 
 class _Server(ThreadingHTTPServer):
@@ -45,9 +49,7 @@ class _Server(ThreadingHTTPServer):
 FaultKind = Literal[
     "rate_limit", "overloaded", "server_error", "timeout", "truncated", "bad_tool_args", "empty"
 ]
-FAULT_KINDS: tuple[str, ...] = (
-    "rate_limit", "overloaded", "server_error", "timeout", "truncated", "bad_tool_args", "empty",
-)  # fmt: skip
+FAULT_KINDS: tuple[str, ...] = typing.get_args(FaultKind)
 Responder = Callable[[FakeRequest], FakeReply]
 
 
@@ -73,6 +75,17 @@ class Fault:
             raise ValueError(f"unknown fault {self.kind!r}; faults: {', '.join(FAULT_KINDS)}")
 
 
+def _system_text(body: dict[str, Any]) -> str | None:
+    """The system prompt of an OpenAI or Anthropic request body, if any."""
+    system = body.get("system")
+    if system is None:
+        system = [m.get("content") for m in body.get("messages", []) if m.get("role") == "system"]
+    if isinstance(system, list):
+        parts = [p.get("text", "") if isinstance(p, dict) else str(p or "") for p in system]
+        system = "\n\n".join(p for p in parts if p)
+    return str(system) or None
+
+
 class PolicyResponder:
     """Answers with a registered scripted policy (what ``scripted:<policy>`` would say)."""
 
@@ -82,9 +95,9 @@ class PolicyResponder:
         self._policies = make_policies(policy, **params)
 
     def __call__(self, request: FakeRequest) -> FakeReply:
-        observations = request.observations
-        policy = resolve_policy(self._policies, observations)
-        move = policy.act(observations, policy_rng(self.seed, observations))
+        move = scripted_move(
+            self._policies, request.observations, self.seed, _system_text(request.body)
+        )
         if request.tools:
             return FakeReply(tool_calls=((move.name, dict(move.args)),))
         return FakeReply(text=move.text)
