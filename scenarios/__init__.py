@@ -11,32 +11,87 @@ verify_layout()
 # (scenarios.cli). Heavy dependencies (the agents' providers, matplotlib, ray) are imported
 # only when a run or a report needs them.
 
-from scenarios._api import run_scenario  # noqa: E402
-from scenarios._execute import Executor, LocalExecutor  # noqa: E402
-from scenarios._load import ScenarioError, load_scenario, parse_scenario  # noqa: E402
-from scenarios._matrix import Chain, EpisodeSpec, Plan, episode_id, expand  # noqa: E402
-from scenarios._preflight import Estimate, Prepared, estimate, preflight  # noqa: E402
-from scenarios._report import SUMMARY_VERSION, ReportPaths, build_report  # noqa: E402
-from scenarios._runner import RunStats, run_plan  # noqa: E402
-from scenarios._schema import (  # noqa: E402
-    Analysis,
-    Budget,
-    Cache,
-    Concurrency,
-    EnvEntry,
-    EventEntry,
-    ModelEntry,
-    Personalization,
-    Scenario,
-    SeedRange,
-    SequenceEntry,
-)
-from scenarios._store import (  # noqa: E402
-    EpisodeWriter,
-    OutputFolderError,
-    read_episodes,
-    read_manifest,
-)
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from scenarios._api import run_scenario
+    from scenarios._execute import Executor, LocalExecutor
+    from scenarios._load import ScenarioError, load_scenario, parse_scenario
+    from scenarios._matrix import Chain, EpisodeSpec, Plan, episode_id, expand
+    from scenarios._preflight import Estimate, Prepared, estimate, preflight
+    from scenarios._report import SUMMARY_VERSION, ReportPaths, build_report
+    from scenarios._runner import RunStats, run_plan
+    from scenarios._schema import (
+        Analysis,
+        Budget,
+        Cache,
+        Concurrency,
+        EnvEntry,
+        EventEntry,
+        ModelEntry,
+        Personalization,
+        Scenario,
+        SeedRange,
+        SequenceEntry,
+    )
+    from scenarios._store import (
+        EpisodeWriter,
+        OutputFolderError,
+        read_episodes,
+        read_manifest,
+    )
+
+# The public names resolve on first use, so `telic --help` and `import scenarios.cli` do not
+# import the environments, gymnasium and numpy (a third of a second) before they are needed.
+_EXPORTS: dict[str, str] = {
+    "run_scenario": "scenarios._api",
+    "Executor": "scenarios._execute",
+    "LocalExecutor": "scenarios._execute",
+    "ScenarioError": "scenarios._load",
+    "load_scenario": "scenarios._load",
+    "parse_scenario": "scenarios._load",
+    "Chain": "scenarios._matrix",
+    "EpisodeSpec": "scenarios._matrix",
+    "Plan": "scenarios._matrix",
+    "episode_id": "scenarios._matrix",
+    "expand": "scenarios._matrix",
+    "Estimate": "scenarios._preflight",
+    "Prepared": "scenarios._preflight",
+    "estimate": "scenarios._preflight",
+    "preflight": "scenarios._preflight",
+    "SUMMARY_VERSION": "scenarios._report",
+    "ReportPaths": "scenarios._report",
+    "build_report": "scenarios._report",
+    "RunStats": "scenarios._runner",
+    "run_plan": "scenarios._runner",
+    "Analysis": "scenarios._schema",
+    "Budget": "scenarios._schema",
+    "Cache": "scenarios._schema",
+    "Concurrency": "scenarios._schema",
+    "EnvEntry": "scenarios._schema",
+    "EventEntry": "scenarios._schema",
+    "ModelEntry": "scenarios._schema",
+    "Personalization": "scenarios._schema",
+    "Scenario": "scenarios._schema",
+    "SeedRange": "scenarios._schema",
+    "SequenceEntry": "scenarios._schema",
+    "EpisodeWriter": "scenarios._store",
+    "OutputFolderError": "scenarios._store",
+    "read_episodes": "scenarios._store",
+    "read_manifest": "scenarios._store",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'scenarios' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SUMMARY_VERSION",
