@@ -37,7 +37,7 @@ ModelFactory = Callable[[str, Mapping[str, Any]], Any]
 _CORPORA: dict[tuple[str, str], dict[str, Any]] = {}
 _HYPOTHESES: dict[tuple[Any, ...], Any] = {}
 _BLOCKS: dict[tuple[Any, ...], tuple[str | None, dict[str, Any]]] = {}
-_MODELS: dict[str, Any] = {}
+_MODELS: dict[tuple[str, str], Any] = {}
 
 
 def corpus_users(
@@ -138,13 +138,16 @@ def _hypotheses(
     else:
         if model_factory is None:
             raise PersonalizationError(f"the inferer {inferer!r} needs a model factory")
-        if inferer not in _MODELS:
-            options = settings.get("inferer_options") or {}
-            _MODELS[inferer] = model_factory(inferer, dict(options))
+        options = dict(settings.get("inferer_options") or {})
+        # Keyed by the options too: two settings with one spec but different options (say a
+        # temperature) must not share the model the first one built.
+        model_key = (str(inferer), json.dumps(options, sort_keys=True, default=str))
+        if model_key not in _MODELS:
+            _MODELS[model_key] = model_factory(inferer, options)
         extra: dict[str, Any] = {}
         if settings.get("categories"):
             extra["categories"] = tuple(settings["categories"])
-        result = infer_hypotheses(_MODELS[inferer], train, n=n, model_label=inferer, **extra)
+        result = infer_hypotheses(_MODELS[model_key], train, n=n, model_label=inferer, **extra)
     _HYPOTHESES[key] = result
     return result
 
