@@ -8,7 +8,6 @@ objects. :func:`normalize_record` turns either into an :class:`Episode`, taking 
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -160,16 +159,6 @@ def normalize_records(records: Iterable[Any], *, skipped: list[str] | None = Non
                 raise
             skipped.append(str(exc))
     return out
-
-
-def check_task_name(task: str, known: Iterable[str]) -> None:
-    """Raise :class:`UnknownTaskError` with a did-you-mean when ``task`` is not in ``known``."""
-    names = sorted(set(known))
-    if task in names:
-        return
-    close = difflib.get_close_matches(task, names, n=3, cutoff=0.5)
-    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    raise UnknownTaskError(f"unknown task {task!r}.{hint} Known: {', '.join(names)}.")
 
 
 def select(
