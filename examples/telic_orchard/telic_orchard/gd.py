@@ -4,7 +4,9 @@ The composite task needs one capability, estimating a tree's sweetness, which th
 ``orchard/TasteTree-v0`` measures alone: each completed subtask episode gives one signed
 estimation error. The ceiling simulates an agent that estimates every tree with errors drawn
 from that distribution and harvests the tree it believes sweetest; its expected return, over
-many draws, is what the model would get if it used its estimation capability fully.
+many draws, is what the model would get if it used its estimation capability fully. The random
+baseline and the optimum need no code: the env reports them as ``info["random_return"]`` and
+``info["optimal_return"]``, which is where ``register_task_gd`` reads them by default.
 """
 
 from __future__ import annotations
@@ -41,23 +43,11 @@ def harvest_ceiling(inp: CeilingInput) -> Simulation:
     return Simulation(ceiling=best.mean(axis=1), minimum=worst.mean(axis=1))
 
 
-def harvest_baseline(episodes, n_blocks) -> np.ndarray:
-    """A uniformly random tree: the mean sweetness."""
-    return _true_values(episodes).mean(axis=1)
-
-
-def harvest_optimum(episodes, n_blocks) -> np.ndarray:
-    """The sweetest tree."""
-    return _true_values(episodes).max(axis=1)
-
-
 def declare() -> None:
     """Register the declaration with telic's metrics."""
     register_task_gd(
         "orchard_harvest",
         capabilities=[ESTIMATION],
         ceiling=harvest_ceiling,
-        baseline=harvest_baseline,
-        optimum=harvest_optimum,
         doc="Harvest: pick the sweetest tree by estimated sweetness",
     )
