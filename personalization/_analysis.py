@@ -100,15 +100,21 @@ def judge_writing_records(
     candidate: str = "hypotheses",
     baseline: str = "none",
     users: Mapping[str, UserProfile] | None = None,
+    n_train: int = 7,
     n_demonstrations: int = 3,
     seed: int = 0,
 ) -> PairwiseReport:
-    """:func:`writing_items_from_records` then :func:`evaluate_pairwise` (analysis step)."""
+    """:func:`writing_items_from_records` then :func:`evaluate_pairwise` (analysis step).
+
+    ``n_train`` must be the env's: the judge is shown only those demonstrations, never a
+    held-out text.
+    """
     items = writing_items_from_records(
         records,
         candidate=candidate,
         baseline=baseline,
         users=users,
+        n_train=n_train,
         n_demonstrations=n_demonstrations,
     )
     return evaluate_pairwise(judges, items, seed=seed)

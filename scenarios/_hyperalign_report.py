@@ -204,10 +204,17 @@ def _win_rates(
     rows = []
     for model in sorted({str(r.get("model")) for r in writing}):
         own = [r for r in writing if str(r.get("model")) == model]
-        users = corpus_users(WRITING_ENV, own[0].get("env_kwargs") or {}, None)[1]
+        env_kwargs = own[0].get("env_kwargs") or {}
+        users = corpus_users(WRITING_ENV, env_kwargs, None)[1]
         try:
             report = judge_writing_records(
-                judges, own, candidate=candidate, baseline=baseline, users=users, seed=opts["seed"]
+                judges,
+                own,
+                candidate=candidate,
+                baseline=baseline,
+                users=users,
+                n_train=int(env_kwargs.get("n_train", 7)),
+                seed=opts["seed"],
             )
         except Exception as exc:  # a provider failure leaves the offline tables intact
             messages.append(f"judging {model} failed ({type(exc).__name__}: {exc})")
