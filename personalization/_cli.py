@@ -69,7 +69,7 @@ def format_hypothesis_set(hset: HypothesisSet) -> str:
 
 
 def _load_users(user_file: str) -> dict[str, UserProfile]:
-    from personalization._data import load_jsonl_users, load_synthetic_users
+    from personalization.hyperalign._loaders import load_jsonl_users, load_synthetic_users
 
     if user_file == "synthetic" or user_file.startswith("synthetic:"):
         users = load_synthetic_users()

@@ -16,15 +16,16 @@ a writing user, rewarded by its rating. The scripted policies ``personal_oracle`
 ``personal_writer`` read stated preferences from the system prompt's ``telic-preferences:``
 line and adapt. The bundled library (:func:`all_users`) has seven
 Blocksworld and six writing users; add one with :func:`register_user`
-(``docs/adding_a_simulated_user.md``). This package imports nothing from the layers above.
+(``docs/adding_a_simulated_user.md``). Preference inference from demonstrations, each
+episode's personalization block and the report section of these users live here too.
 """
 
 from __future__ import annotations
 
 from envs._registry import register_env
-from envs.users._demos import Demonstration, demonstrations
-from envs.users._env import MAX_REPORTS, SUPPORTED_TASKS, PersonalizedBlocksworld
-from envs.users._library import (
+from personalization.users._demos import Demonstration, demonstrations
+from personalization.users._env import MAX_REPORTS, SUPPORTED_TASKS, PersonalizedBlocksworld
+from personalization.users._library import (
     UnknownUserIdError,
     all_users,
     bundled_users,
@@ -33,15 +34,19 @@ from envs.users._library import (
     placebo_user,
     register_user,
 )
-from envs.users._line import PREFERENCES_PREFIX, format_preference_line, parse_preference_line
-from envs.users._message_env import PersonalizedMessage
-from envs.users._policy import (
+from personalization.users._line import (
+    PREFERENCES_PREFIX,
+    format_preference_line,
+    parse_preference_line,
+)
+from personalization.users._message_env import PersonalizedMessage
+from personalization.users._policy import (
     PersonalOraclePolicy,
     arrange,
     ordered_build_step,
     register_personal_policies,
 )
-from envs.users._profiles import (
+from personalization.users._profiles import (
     PREFERENCE_KEYS,
     WORLDS,
     PreferenceKey,
@@ -51,25 +56,25 @@ from envs.users._profiles import (
     keys_of,
     valid_claim,
 )
-from envs.users._rating import (
+from personalization.users._rating import (
     BlocksworldOutcome,
     Rating,
     message_features,
     rate_blocksworld,
     rate_message,
 )
-from envs.users._writer import PersonalWriterPolicy, register_writer_policy
+from personalization.users._writer import PersonalWriterPolicy, register_writer_policy
 
 #: (ID, entry point, description) of the environments of this package.
 USER_ENVS: tuple[tuple[str, str, str], ...] = (
     (
         "telic/PersonalizedBlocksworld-v0",
-        "envs.users._env:PersonalizedBlocksworld",
+        "personalization.users._env:PersonalizedBlocksworld",
         "Users: a composite Blocksworld task done for a simulated user with hidden preferences.",
     ),
     (
         "telic/PersonalizedMessage-v0",
-        "envs.users._message_env:PersonalizedMessage",
+        "personalization.users._message_env:PersonalizedMessage",
         "Users: write a message for a simulated user with hidden style preferences.",
     ),
 )

@@ -13,7 +13,7 @@ import json
 from functools import lru_cache
 from importlib import resources
 
-from envs.users._profiles import PREFERENCE_KEYS, SimulatedUser, UserError
+from personalization.users._profiles import PREFERENCE_KEYS, SimulatedUser, UserError
 
 _REGISTERED: dict[str, SimulatedUser] = {}
 
@@ -27,8 +27,8 @@ class UnknownUserIdError(UserError, KeyError):
 
 @lru_cache(maxsize=1)
 def bundled_users() -> tuple[SimulatedUser, ...]:
-    """The users of ``envs/users/data/users.json``, in file order."""
-    text = resources.files("envs.users.data").joinpath("users.json").read_text("utf-8")
+    """The users of ``personalization/users/data/users.json``, in file order."""
+    text = resources.files("personalization.users.data").joinpath("users.json").read_text("utf-8")
     return tuple(SimulatedUser.model_validate(item) for item in json.loads(text))
 
 
@@ -69,7 +69,7 @@ def get_user(user_id: str, world: str | None = None) -> SimulatedUser:
     scope = f"{world} " if world else ""
     raise UnknownUserIdError(
         f"unknown {scope}user {user_id!r}.{hint} Known: {', '.join(known)}. Add one with "
-        "envs.users.register_user (docs/adding_a_simulated_user.md)."
+        "personalization.users.register_user (docs/adding_a_simulated_user.md)."
     )
 
 

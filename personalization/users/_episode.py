@@ -22,14 +22,14 @@ record's ``extra["personalization"]``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from envs.users import USER_ENVS, SimulatedUser, get_user, placebo_user
+from personalization._family import EpisodePersonalization, ModelFactory
 from personalization._render import generic_hypotheses, render_block
 from personalization._types import HypothesisSet, PersonalizationError, did_you_mean
-from personalization._user_hypotheses import (
+from personalization.users import USER_ENVS, SimulatedUser, get_user, placebo_user
+from personalization.users._hypotheses import (
     demonstration_profile,
     hypothesis_claims,
     infer_preferences_llm,
@@ -44,8 +44,6 @@ DEFAULT_DEMONSTRATIONS = 6
 OFFLINE = "offline"
 #: IDs of the environments whose episodes have a simulated user.
 USER_ENV_IDS: frozenset[str] = frozenset(env_id for env_id, *_ in USER_ENVS)
-
-ModelFactory = Callable[[str, Mapping[str, Any]], Any]
 
 
 def parse_condition(name: str) -> tuple[str, int | None]:
@@ -152,18 +150,6 @@ def check_user_settings(conditions: Iterable[str], settings: Mapping[str, Any] |
         )
     if not isinstance(settings.get("inferer_options") or {}, Mapping):
         raise PersonalizationError("personalization.inferer_options must be a mapping")
-
-
-@dataclass(frozen=True)
-class EpisodePersonalization:
-    """What one episode's agent is told about its user, and how accurate that is."""
-
-    block: str | None
-    """The personalization block for the system prompt (``None``: nothing)."""
-    hypotheses: HypothesisSet | None
-    """The hypotheses behind the block."""
-    details: dict[str, Any] = field(default_factory=dict)
-    """JSON-ready facts for the episode record (condition, user, claims, precision, recall)."""
 
 
 _MODELS: dict[str, Any] = {}

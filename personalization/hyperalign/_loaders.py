@@ -5,7 +5,7 @@ Every loader returns ``{user_id: UserProfile}`` with examples in a fixed order, 
 
 Expected layouts (the corpora are not shipped; point the loaders at a local copy):
 
-* **JSONL** (users' own texts): see ``envs.personalized._corpus``; one line per text
+* **JSONL** (users' own texts): see ``personalization.hyperalign._corpus``; one line per text
   ``{"user", "prompt", "text", "genre"?}``, optional user lines with ``attributes``.
 * **CCAT50** (Reuters_50_50, UCI): ``<root>/C50train/<Author>/<doc>.txt`` and
   ``<root>/C50test/<Author>/<doc>.txt``. Documents are read in file-name order, whitespace
@@ -26,17 +26,17 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from envs.personalized import (
+from personalization._types import Example, PersonalizationError, UserProfile
+from personalization.hyperalign import (
     DELIBERATIVE_USERS_FILE,
     CorpusUser,
     load_users,
     read_users_jsonl,
 )
-from personalization._types import Example, PersonalizationError, UserProfile
 
 
 def profile_from_corpus_user(user: CorpusUser, source: str) -> UserProfile:
-    """Turn an ``envs.personalized`` corpus record into a :class:`UserProfile`."""
+    """Turn an ``personalization.hyperalign`` corpus record into a :class:`UserProfile`."""
     return UserProfile(
         id=user.id,
         examples=tuple(

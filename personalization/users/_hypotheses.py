@@ -1,6 +1,6 @@
 """Preference hypotheses about simulated users: stated, inferred, scored against the truth.
 
-A simulated user (:class:`envs.users.SimulatedUser`) has a hidden profile of preference claims
+A simulated user (:class:`~personalization.users.SimulatedUser`) has a hidden profile of claims
 (``{"measurement_cost": "high", ...}``). This module turns claims into
 :class:`~personalization.Hypothesis` objects of category ``preference`` that carry the claim in
 machine-readable form (``Hypothesis.claim``), and
@@ -23,16 +23,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from envs.users import (
-    PREFERENCE_KEYS,
-    SimulatedUser,
-    claim_statement,
-    demonstrations,
-    keys_of,
-    message_features,
-    valid_claim,
-)
-from envs.users import _texts as T
 from personalization._evidence import check_evidence
 from personalization._llm import call, messages, model_name
 from personalization._parse import parse_hypotheses
@@ -44,6 +34,16 @@ from personalization._types import (
     Provenance,
     UserProfile,
 )
+from personalization.users import (
+    PREFERENCE_KEYS,
+    SimulatedUser,
+    claim_statement,
+    demonstrations,
+    keys_of,
+    message_features,
+    valid_claim,
+)
+from personalization.users import _texts as T
 
 #: Marker of "no preference" votes in the offline inferer.
 _NO_PREFERENCE = "<none>"
@@ -214,7 +214,7 @@ _CLAIM = re.compile(r"Claim\s*:\s*\**\s*([a-z_]+)\s*=\s*(.+?)\s*(?:\.\s|\.$|$|\s
 
 def build_preference_messages(profile: UserProfile, world: str = "blocksworld") -> list[Any]:
     """The prompt asking a chat model for one claim per preference key the demonstrations
-    support (keys and allowed values from :data:`envs.users.PREFERENCE_KEYS`)."""
+    support (keys and allowed values from :data:`personalization.users.PREFERENCE_KEYS`)."""
     if not profile.examples:
         raise PersonalizationError(f"user {profile.id!r} has no demonstrations to infer from")
     shown = "\n\n".join(

@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 
 from envs._actions import ActionError
 from envs._validate import require_int
-from envs.personalized._authorship import AuthorshipScorer
-from envs.personalized._base import SingleTextEnv, check_prompt_choice
-from envs.personalized._corpus import CorpusText, CorpusUser, get_user, load_users
+from personalization.hyperalign._authorship import AuthorshipScorer
+from personalization.hyperalign._base import SingleTextEnv, check_prompt_choice
+from personalization.hyperalign._corpus import CorpusText, CorpusUser, get_user, load_users
 
 
 @functools.lru_cache(maxsize=16)

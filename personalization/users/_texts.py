@@ -1,6 +1,6 @@
 """Every text the simulated users produce, in one place.
 
-The demonstrations (:mod:`envs.users._demos`), the personalized environment's observations and
+The demonstrations (:mod:`._demos`), the personalized environment's observations and
 the offline inferer (``personalization``) all use these constants, so a phrase the inferer reads
 back is the phrase the user wrote. Writing users compose their messages with
 :func:`compose_message`; the scripted writer policy composes with it too.

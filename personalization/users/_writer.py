@@ -18,9 +18,9 @@ import numpy as np
 
 from envs._policy import PolicyAction, register_policy
 from envs.blocksworld._strategies import digest
-from envs.users import _texts as T
-from envs.users._line import parse_preference_line
-from envs.users._profiles import valid_claim
+from personalization.users import _texts as T
+from personalization.users._line import parse_preference_line
+from personalization.users._profiles import valid_claim
 
 
 def _first(observations: Sequence[str]) -> str | None:

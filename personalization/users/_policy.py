@@ -2,7 +2,7 @@
 
 The policy reads the agent's system prompt (it declares ``reads_system_prompt = True``, so the
 scripted chat model passes it as ``system_prompt=``) and looks for the personalization block's
-machine-readable line ``telic-preferences: {json}`` (:mod:`envs.users._line`). With no such line
+machine-readable line ``telic-preferences: {json}`` (:mod:`._line`). With no such line
 it *is* the plain ``oracle``. With one, in the four composite tasks it
 
 * measures ``frugal_measurements`` times per block (default 2) when ``measurement_cost`` is
@@ -31,8 +31,8 @@ from envs.blocksworld._configs import Configuration
 from envs.blocksworld._observe import EpisodeView, WorldState, episode_start, parse_episode
 from envs.blocksworld._strategies import Capability, Move, choose_configuration, pair_step, top_two
 from envs.blocksworld.policies import OraclePolicy
-from envs.users import _texts as T
-from envs.users._line import parse_preference_line
+from personalization.users import _texts as T
+from personalization.users._line import parse_preference_line
 
 COMPOSITES = ("information_gathering", "cognitive_effort", "plan_and_execute", "combined")
 

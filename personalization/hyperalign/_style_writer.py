@@ -18,7 +18,7 @@ What it does, for a ``telic/PersonalizedWriting-v0`` conversation (detected as b
    user's examples (``=== Example n ===``) or the observation does (``show_examples``), every
    feature is measured on them instead, and their greeting, sign-off and dash character are
    reused.
-2. **Text.** It picks clauses from a topic-neutral bank (:mod:`personalization._style_bank`),
+2. **Text.** It picks clauses from a topic-neutral bank (:mod:`._style_bank`),
    weighting the I / we / you clauses by the pronoun targets, and adds numbered clauses,
    hedges, CAPS words, parenthetical asides, questions, very short sentences, long-word
    substitutions, exclamation marks, ellipses, opening phrases with commas, semicolons and
@@ -41,12 +41,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from envs._policy import PolicyAction, register_policy
-
-# the generic baseline's detection of the writing task (same observation format)
-from envs.personalized._policies import _EXAMPLE, _TASK, _WRITING, _first
-from personalization import _style_bank as bank
 from personalization._feature_texts import FEATURE_TEXTS
 from personalization._stylometry import has_greeting, mean_features, sign_off_lines
+from personalization.hyperalign import _style_bank as bank
+
+# the generic baseline's detection of the writing task (same observation format)
+from personalization.hyperalign._policies import _EXAMPLE, _TASK, _WRITING, _first
 
 DEFAULTS: dict[str, float] = {
     "sentence_words": 14.0,

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from envs.personalized._corpus import PromptItem
+from personalization.hyperalign._corpus import PromptItem
 
 _REFUSAL = re.compile(
     r"\b(?:i\s*(?:am|'m)\s*(?:sorry|afraid)[^.]{0,40}\b(?:can(?:no|')t|won't|unable|not able)"

@@ -11,7 +11,7 @@ profile down: the reason inferred hypotheses improve with their number.
 Blocksworld demonstrations are short reports of past sessions (a choice between plans, a
 correction of a built tower, a remark after a perturbation, a choice of report). Writing
 demonstrations are messages the user wrote. Every phrase the offline inferer reads back is a
-constant of :mod:`envs.users._texts`.
+constant of :mod:`personalization.users._texts`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from envs.blocksworld._strategies import digest
-from envs.users import _texts as T
-from envs.users._profiles import PREFERENCE_KEYS, SimulatedUser, UserError, keys_of
+from personalization.users import _texts as T
+from personalization.users._profiles import PREFERENCE_KEYS, SimulatedUser, UserError, keys_of
 
 #: The blocks of the past sessions the Blocksworld demonstrations describe.
 PAST_BLOCKS: tuple[str, ...] = ("a", "b", "c")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from envs.personalized._base import SingleTextEnv, check_prompt_choice
-from envs.users import _texts as T
-from envs.users._demos import demonstrations
-from envs.users._env import SHOW
-from envs.users._library import get_user
-from envs.users._profiles import UserError
-from envs.users._rating import rate_message
+from personalization.hyperalign._base import SingleTextEnv, check_prompt_choice
+from personalization.users import _texts as T
+from personalization.users._demos import demonstrations
+from personalization.users._env import SHOW
+from personalization.users._library import get_user
+from personalization.users._profiles import UserError
+from personalization.users._rating import rate_message
 
 
 class PersonalizedMessage(SingleTextEnv):
@@ -18,8 +18,8 @@ class PersonalizedMessage(SingleTextEnv):
 
     ## Description
     A writing user from the library (``user``) with a hidden profile (length, formality,
-    sign-off: ``envs.users.PREFERENCE_KEYS``) asks for a message (one of
-    ``envs.users._texts.WRITING_REQUESTS``). The first observation says who the message is
+    sign-off: ``personalization.users.PREFERENCE_KEYS``) asks for a message (one of
+    ``_texts.WRITING_REQUESTS``). The first observation says who the message is
     from and, with ``show="demonstrations"``, shows ``n_demonstrations`` messages the user
     wrote before (drawn from the profile for the reset seed); with ``show="none"`` it shows
     none (hypotheses then come through the agent's personalization block).
@@ -31,7 +31,7 @@ class PersonalizedMessage(SingleTextEnv):
     Text (:func:`envs.text_space`).
 
     ## Rewards
-    At the end the user's rating (``envs.users.rate_message``): the share of the user's
+    At the end the user's rating (``personalization.users.rate_message``): the share of the user's
     preferences the message meets, in [0, 1]. ``return`` is that share, ``optimal_return`` 1.
     The final info adds ``user``, ``user_profile``, ``user_reward`` (the same share),
     ``user_penalty``, ``user_satisfaction``, ``user_feedback``, ``request`` and ``n_words``.

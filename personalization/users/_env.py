@@ -12,11 +12,11 @@ from envs._actions import ActionError, ActionSpec, Param, ParsedAction
 from envs._text import Outcome, TextEnv
 from envs.blocksworld import _render as R
 from envs.blocksworld._base import BlocksworldEnv, check_int
-from envs.users import _texts as T
-from envs.users._demos import demonstrations
-from envs.users._library import get_user
-from envs.users._profiles import UserError
-from envs.users._rating import BlocksworldOutcome, rate_blocksworld
+from personalization.users import _texts as T
+from personalization.users._demos import demonstrations
+from personalization.users._library import get_user
+from personalization.users._profiles import UserError
+from personalization.users._rating import BlocksworldOutcome, rate_blocksworld
 
 #: The Blocksworld tasks a user can be attached to (the composite tasks).
 SUPPORTED_TASKS: tuple[str, ...] = (
@@ -58,7 +58,7 @@ class PersonalizedBlocksworld(TextEnv):
     Wraps one of the composite Blocksworld tasks (``task``, default ``telic/Combined-v0``) and
     attaches a simulated user from the library (``user``) with a hidden preference profile:
     the cost of a measurement, a block wanted at the top or on the table, risk aversion about
-    top-heavy towers, and the report wanted at the end (``envs.users.PREFERENCE_KEYS``). The
+    top-heavy towers, and the report wanted at the end (``PREFERENCE_KEYS``). The
     blocks, noise and perturbations are exactly those of the wrapped task for the same seed,
     so runs pair with the plain task. The first observation starts with a section about the
     user: either ``n_demonstrations`` demonstrations drawn from the profile for the reset seed
@@ -74,7 +74,7 @@ class PersonalizedBlocksworld(TextEnv):
 
     ## Rewards
     0 during the episode; at the end of a completed episode the **user reward**: the task
-    return minus the user's penalty (``envs.users.rate_blocksworld``); 0 if not completed.
+    return minus the user's penalty (``rate_blocksworld``); 0 if not completed.
     ``info["return"]`` stays the *task* return (so goal-directedness metrics read the task),
     and the final info adds ``task_return``, ``user_reward``, ``user_penalty``,
     ``user_satisfaction`` (share of applicable preferences met), ``user_feedback`` (per key:

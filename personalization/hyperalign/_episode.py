@@ -21,8 +21,10 @@ record of what was given, which the runner stores in ``record.extra["personaliza
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
+
+from personalization._family import EpisodePersonalization, ModelFactory
 
 WRITING_ENV = "telic/PersonalizedWriting-v0"
 DELIBERATIVE_ENV = "telic/DeliberativeAlignment-v0"
@@ -31,8 +33,6 @@ HYPERALIGN_ENV_IDS: frozenset[str] = frozenset({WRITING_ENV, DELIBERATIVE_ENV})
 DEFAULT_N_HYPOTHESES = 8
 OFFLINE = "offline"
 _BUNDLED_NAMES = ("synthetic", "deliberative", "bundled")
-
-ModelFactory = Callable[[str, Mapping[str, Any]], Any]
 
 _CORPORA: dict[tuple[str, str], dict[str, Any]] = {}
 _HYPOTHESES: dict[tuple[Any, ...], Any] = {}
@@ -169,15 +169,14 @@ def hyperalign_personalization(
     *,
     settings: Mapping[str, Any] | None = None,
     model_factory: ModelFactory | None = None,
-) -> Any:
-    """The block and record of one HyPerAlign episode (``personalization.
-    EpisodePersonalization``), built once per (user, condition) and settings.
+) -> EpisodePersonalization:
+    """The block and record of one HyPerAlign episode (:class:`~personalization.
+    EpisodePersonalization`), built once per (user, condition) and settings.
 
     Raises:
         PersonalizationError: unknown condition or user, or bad settings.
     """
     from personalization import (
-        EpisodePersonalization,
         PersonalizationError,
         canonical_condition,
         condition_block,

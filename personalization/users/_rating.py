@@ -26,8 +26,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from envs.users import _texts as T
-from envs.users._profiles import SimulatedUser, UserError
+from personalization.users import _texts as T
+from personalization.users._profiles import SimulatedUser, UserError
 
 MEASUREMENT_COST: dict[str, float] = {"high": 0.12, "low": 0.01}
 #: Readings per block a user with a high measurement cost still finds acceptable.

@@ -1,7 +1,7 @@
 """The HyPerAlign part of ``telic report`` (``summary.json`` ``personalization`` section).
 
 For records of ``telic/PersonalizedWriting-v0`` and ``telic/DeliberativeAlignment-v0`` with
-conditions (:mod:`scenarios._hyperalign`):
+conditions (:mod:`personalization.hyperalign._episode`):
 
 ``writing``             per (model, condition): mean authorship reward (the env return) with a
                         percentile bootstrap CI over episodes, and the mean paired difference
@@ -23,7 +23,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from scenarios._hyperalign import DELIBERATIVE_ENV, HYPERALIGN_ENV_IDS, WRITING_ENV, corpus_users
+from personalization._family import ModelFactory
+from personalization._types import PersonalizationError
+from personalization.hyperalign._episode import (
+    DELIBERATIVE_ENV,
+    HYPERALIGN_ENV_IDS,
+    WRITING_ENV,
+    corpus_users,
+)
 
 
 def _reward(record: Mapping[str, Any]) -> float:
@@ -116,21 +123,27 @@ def hypothesis_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def judge_models(specs: Any, cache: Mapping[str, Any]) -> dict[str, Any]:
+def judge_models(specs: Any, model_factory: ModelFactory | None) -> dict[str, Any]:
     """``{name: chat model}`` of ``personalization.judges`` (specs or ``{spec, options,
-    label}``), built like the scenario's models (``agents.make_model``)."""
-    from scenarios._execute import build_model
-    from scenarios._schema import Cache, Concurrency, ModelEntry
-
+    label}``), built by ``model_factory`` (scenarios build them like the run's models)."""
+    if model_factory is None:
+        raise PersonalizationError("judges need a model factory to build their models")
     judges = {}
     for entry in specs:
-        model = ModelEntry(spec=entry) if isinstance(entry, str) else ModelEntry(**entry)
-        judges[model.name] = build_model(model, Cache(**dict(cache)), Concurrency())
+        spec, options, label = (
+            (entry, {}, None)
+            if isinstance(entry, str)
+            else (entry["spec"], dict(entry.get("options") or {}), entry.get("label"))
+        )
+        judges[str(label or spec)] = model_factory(str(spec), options)
     return judges
 
 
 def hyperalign_summary(
-    records: list[dict[str, Any]], scenario: Mapping[str, Any]
+    records: list[dict[str, Any]],
+    scenario: Mapping[str, Any],
+    *,
+    model_factory: ModelFactory | None = None,
 ) -> dict[str, Any] | None:
     """The ``personalization`` section of ``summary.json`` for HyPerAlign records (module
     docstring), plus ``baseline``, ``candidate`` and ``messages``. None without such records."""
@@ -169,7 +182,7 @@ def hyperalign_summary(
     judges: dict[str, Any] = {}
     if settings.get("judges"):
         try:
-            judges = judge_models(list(settings["judges"]), scenario.get("cache") or {})
+            judges = judge_models(list(settings["judges"]), model_factory)
         except Exception as exc:  # a missing key or extra must not lose the other tables
             messages.append(f"the judges could not be built ({type(exc).__name__}: {exc})")
     if writing:

@@ -1,30 +1,31 @@
-"""Environments with (simulated) users: HyPerAlign's authorship and deliberative tasks.
+"""HyPerAlign's tasks: the authorship and deliberative environments, their corpora and scoring.
 
 * ``telic/PersonalizedWriting-v0``: write a text as a given user; rewarded by offline
   authorship verification (character n-gram profiles) against the other users of the corpus.
 * ``telic/DeliberativeAlignment-v0``: answer a benign-but-sensitive or harmful request from a
   simulated user; helpfulness, harm and refusal are scored separately (offline heuristic).
 
-Scripted baselines ``generic``, ``imitate`` and ``refuse`` (``scripted:<name>`` models) play
-them offline.
+Scripted baselines ``generic``, ``imitate``, ``refuse`` and ``style_writer``
+(``scripted:<name>`` models) play them offline. The corpus loaders (bundled synthetic users,
+CCAT50, CMCC, users' own JSONL files) and the scenario side of the tasks (each episode's
+personalization block, the report section) live here too; ``personalization`` registers the
+environments and policies through its entry points (``personalization._plugin``).
 
 The bundled data (``data/``) is synthetic: fictional users and requests written for telic.
-``personalization`` builds user profiles and hypotheses on top of these readers; this package
-imports nothing from it.
 """
 
 from __future__ import annotations
 
 from envs._registry import register_env
-from envs.personalized._authorship import (
+from personalization.hyperalign._authorship import (
     AuthorshipScore,
     AuthorshipScorer,
     attribution_accuracy,
     char_ngrams,
     cosine,
 )
-from envs.personalized._base import SingleTextEnv
-from envs.personalized._corpus import (
+from personalization.hyperalign._base import SingleTextEnv
+from personalization.hyperalign._corpus import (
     DELIBERATIVE_PROMPTS_FILE,
     DELIBERATIVE_USERS_FILE,
     LABELS,
@@ -41,15 +42,16 @@ from envs.personalized._corpus import (
     read_prompt_set,
     read_users_jsonl,
 )
-from envs.personalized._deliberative import DeliberativeAlignment
-from envs.personalized._policies import (
+from personalization.hyperalign._deliberative import DeliberativeAlignment
+from personalization.hyperalign._policies import (
     GenericPolicy,
     ImitatePolicy,
     RefusePolicy,
     register_personalized_policies,
 )
-from envs.personalized._safety import SafetyScore, answer_format, is_refusal, score_answer
-from envs.personalized._writing import PersonalizedWriting
+from personalization.hyperalign._safety import SafetyScore, answer_format, is_refusal, score_answer
+from personalization.hyperalign._style_writer import StyleWriterPolicy, register_style_writer
+from personalization.hyperalign._writing import PersonalizedWriting
 
 #: (ID, class name, description) of every personalized environment.
 PERSONALIZED_ENVS: tuple[tuple[str, str, str], ...] = (
@@ -69,7 +71,7 @@ PERSONALIZED_ENVS: tuple[tuple[str, str, str], ...] = (
 def register_personalized_envs() -> None:
     """Register the personalized environments and their scripted baselines (idempotent)."""
     for env_id, cls, description in PERSONALIZED_ENVS:
-        register_env(env_id, f"envs.personalized:{cls}", description)
+        register_env(env_id, f"personalization.hyperalign:{cls}", description)
     register_personalized_policies()
 
 
@@ -92,6 +94,7 @@ __all__ = [
     "RefusePolicy",
     "SafetyScore",
     "SingleTextEnv",
+    "StyleWriterPolicy",
     "UnknownUserError",
     "answer_format",
     "attribution_accuracy",
@@ -106,5 +109,6 @@ __all__ = [
     "read_users_jsonl",
     "register_personalized_envs",
     "register_personalized_policies",
+    "register_style_writer",
     "score_answer",
 ]
