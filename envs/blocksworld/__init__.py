@@ -13,8 +13,10 @@ from envs._registry import register_env
 from envs.blocksworld import policies as _policies  # noqa: F401  (registers the policies)
 from envs.blocksworld._configs import (
     Configuration,
+    ConfigurationError,
     all_configurations,
     best_configuration,
+    block_names,
     canonical_configuration,
     configuration_score,
     n_configurations,
@@ -87,8 +89,10 @@ def register_blocksworld_envs() -> None:
 __all__ = [
     "BLOCKSWORLD_ENVS",
     "Configuration",
+    "ConfigurationError",
     "all_configurations",
     "best_configuration",
+    "block_names",
     "canonical_configuration",
     "configuration_score",
     "n_configurations",

@@ -16,7 +16,7 @@ The bundled data (``data/``) is synthetic: fictional users and requests written 
 
 from __future__ import annotations
 
-from envs._registry import register_env
+from envs import register_env
 from personalization.hyperalign._authorship import (
     AuthorshipScore,
     AuthorshipScorer,
@@ -35,7 +35,7 @@ from personalization.hyperalign._corpus import (
     CorpusUser,
     PromptItem,
     UnknownUserError,
-    get_user,
+    corpus_user,
     load_prompt_set,
     load_users,
     normalize_label,
@@ -52,6 +52,7 @@ from personalization.hyperalign._policies import (
 from personalization.hyperalign._safety import SafetyScore, answer_format, is_refusal, score_answer
 from personalization.hyperalign._style_writer import StyleWriterPolicy, register_style_writer
 from personalization.hyperalign._writing import PersonalizedWriting
+from telic import moved_names
 
 #: (ID, class name, description) of every personalized environment.
 PERSONALIZED_ENVS: tuple[tuple[str, str, str], ...] = (
@@ -99,8 +100,8 @@ __all__ = [
     "answer_format",
     "attribution_accuracy",
     "char_ngrams",
+    "corpus_user",
     "cosine",
-    "get_user",
     "is_refusal",
     "load_prompt_set",
     "load_users",
@@ -112,3 +113,6 @@ __all__ = [
     "register_style_writer",
     "score_answer",
 ]
+
+# Renamed (``personalization.users.get_user`` is the simulated user of that name).
+__getattr__ = moved_names(__name__, {"get_user": "personalization.hyperalign:corpus_user"})

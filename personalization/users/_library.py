@@ -8,21 +8,18 @@ other user of the same world whose profile disagrees with this one on the most k
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import lru_cache
 from importlib import resources
 
 from personalization.users._profiles import PREFERENCE_KEYS, SimulatedUser, UserError
+from telic import UnknownNameError, unknown_name
 
 _REGISTERED: dict[str, SimulatedUser] = {}
 
 
-class UnknownUserIdError(UserError, KeyError):
+class UnknownUserIdError(UserError, UnknownNameError):
     """A simulated-user id nobody bundled or registered."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 @lru_cache(maxsize=1)
@@ -63,13 +60,13 @@ def get_user(user_id: str, world: str | None = None) -> SimulatedUser:
     users = all_users(world)
     if isinstance(user_id, str) and user_id in users:
         return users[user_id]
-    known = sorted(users)
-    close = difflib.get_close_matches(str(user_id), known, n=3, cutoff=0.5)
-    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     scope = f"{world} " if world else ""
-    raise UnknownUserIdError(
-        f"unknown {scope}user {user_id!r}.{hint} Known: {', '.join(known)}. Add one with "
-        "personalization.users.register_user (docs/adding_a_simulated_user.md)."
+    raise unknown_name(
+        f"{scope}user",
+        str(user_id),
+        users,
+        fix="Add one with personalization.users.register_user (docs/adding_a_simulated_user.md).",
+        error=UnknownUserIdError,
     )
 
 
