@@ -13,9 +13,10 @@ from functools import lru_cache
 from importlib import resources
 
 from personalization.users._profiles import PREFERENCE_KEYS, SimulatedUser, UserError
-from telic import UnknownNameError, unknown_name
+from telic import Registry, UnknownNameError, unknown_name
 
-_REGISTERED: dict[str, SimulatedUser] = {}
+#: Users added with :func:`register_user` (the bundled ones are read from ``data/users.json``).
+_REGISTERED: Registry[SimulatedUser] = Registry("simulated user")
 
 
 class UnknownUserIdError(UserError, UnknownNameError):
@@ -41,13 +42,13 @@ def register_user(user: SimulatedUser) -> None:
             f"a different user with id {user.id!r} is already in the library; pick another id "
             "(a changed profile is a new user, so results stay comparable)"
         )
-    _REGISTERED[user.id] = user
+    _REGISTERED.register(user.id, user, replace=True)
 
 
 def all_users(world: str | None = None) -> dict[str, SimulatedUser]:
     """Every user (bundled, then registered) by id, optionally of one world only."""
     users = {u.id: u for u in bundled_users()}
-    users.update(_REGISTERED)
+    users.update(_REGISTERED.items())
     return {k: u for k, u in users.items() if world is None or u.world == world}
 
 
