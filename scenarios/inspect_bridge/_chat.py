@@ -5,6 +5,11 @@
 Inspect then does what it does for any model call: its own retries, rate limits, caching,
 usage accounting and a model event in the sample's transcript. Only the async path exists,
 because Inspect's solvers are async (:func:`agents.arun_episode` uses it).
+
+When the Inspect model is telic's own provider (``telic/<spec>``), the env seed of the episode
+is passed on as the generation seed, which that provider hands to the telic model's
+``for_episode`` as ``telic run`` does: a scripted policy then draws exactly what it draws in
+``telic run``. Other providers never get a seed from telic.
 """
 
 from __future__ import annotations
@@ -37,6 +42,19 @@ class InspectChatModel(BaseChatModel):
     """The Inspect model (``get_model()`` inside a solver: the model under evaluation)."""
     config: GenerateConfig = GenerateConfig()
     """Generation options for every call (Inspect merges them with the eval's)."""
+    episode_seed: int | None = None
+    """The env seed of the episode (set by :meth:`for_episode`)."""
+
+    def for_episode(self, episode_seed: int) -> InspectChatModel:
+        """This model for one episode (telic's agent runtime calls it with the env seed)."""
+        return self.model_copy(update={"episode_seed": episode_seed})
+
+    def _call_config(self) -> GenerateConfig:
+        from scenarios.inspect_bridge._provider import TelicModelAPI
+
+        if self.episode_seed is not None and isinstance(self.model.api, TelicModelAPI):
+            return self.config.merge(GenerateConfig(seed=self.episode_seed))
+        return self.config
 
     @property
     def _llm_type(self) -> str:
@@ -73,7 +91,7 @@ class InspectChatModel(BaseChatModel):
     ) -> ChatResult:
         tools = tools_to_inspect(kwargs.get("tools") or [])
         output = await self.model.generate(
-            langchain_to_inspect(messages), tools=tools, config=self.config
+            langchain_to_inspect(messages), tools=tools, config=self._call_config()
         )
         if output.error and not output.choices:
             raise RuntimeError(f"the Inspect model returned an error: {output.error}")

@@ -6,8 +6,9 @@ Inspect; ``--model telic/local:smollm2`` the embedded model; ``-M key=value`` op
 
 A scripted policy served this way is a **plumbing check**: it shows that episodes, tool calls,
 scores and logs pass through Inspect intact, not how any language model behaves. It reads the
-same observations it reads in ``telic run`` but does not see the env seed, so its random
-choices are drawn differently from a ``telic run`` of the same seeds (same distribution).
+same observations it reads in ``telic run``; inside a telic task the solver passes the env
+seed as the generation ``seed``, which goes to the model's ``for_episode`` as in ``telic run``,
+so its random choices are the ones ``telic run`` draws for the same seeds.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ class TelicModelAPI(ModelAPI):
         config: GenerateConfig,
     ) -> ModelOutput:
         """One call of the telic model on Inspect's messages and tools."""
-        reply = await self._telic.acall(
+        model = self._telic if config.seed is None else self._telic.for_episode(config.seed)
+        reply = await model.acall(
             inspect_to_langchain(input), tools=tools_from_inspect(tools) or None
         )
         return output_from_langchain(reply.message, f"telic/{self.model_name}")

@@ -9,11 +9,12 @@ Importing it registers:
   several), plus ``telic/env``, which takes any registered ID as ``-T env_id=...``;
 * the model provider ``telic``: ``--model telic/<telic model spec>``.
 
-Inspect namespaces a task by the top-level package of the module that defines its function.
-telic's tasks are built here, in the ``scenarios`` package, but telic's Inspect namespace is
-the distribution's name, ``telic``; each task function is therefore created with
-``__module__ = "telic"`` (the shared core package, always imported with scenarios), which gives
-``telic/<Name>`` both from a regular and from an editable install.
+Inspect namespaces what it registers by the top-level package of the defining module, found
+through installed-distribution metadata (so ``scenarios/...`` from a regular install, a bare name
+from an editable one, and either from a checkout with a stray ``*.egg-info``). telic's
+namespace is the distribution's name, ``telic``, whatever the install: :func:`in_telic_namespace`
+gives each function a module name that is never imported, so Inspect keeps the name given,
+``telic/<Name>``.
 """
 
 from __future__ import annotations
@@ -25,10 +26,8 @@ from inspect_ai.model import ModelAPI, modelapi
 
 import envs
 from scenarios.inspect_bridge._export import task_name
+from scenarios.inspect_bridge._namespace import in_telic_namespace
 from scenarios.inspect_bridge._tasks import env_task
-
-NAMESPACE_MODULE = "telic"
-
 
 def _env_task_function(env_id: str) -> Any:
     def telic_env_task(
@@ -56,10 +55,8 @@ def _env_task_function(env_id: str) -> Any:
         )
 
     name = task_name(env_id)
-    telic_env_task.__module__ = NAMESPACE_MODULE
-    telic_env_task.__name__ = telic_env_task.__qualname__ = name
     telic_env_task.__doc__ = f"Episodes of {env_id}, played by the model under evaluation."
-    return task(name=name)(telic_env_task)
+    return task(name=f"telic/{name}")(in_telic_namespace(telic_env_task, name))
 
 
 def _any_env_task() -> Any:
@@ -88,10 +85,8 @@ def _any_env_task() -> Any:
             history_window=history_window,
         )
 
-    telic_any_env_task.__module__ = NAMESPACE_MODULE
-    telic_any_env_task.__name__ = telic_any_env_task.__qualname__ = "env"
     telic_any_env_task.__doc__ = "Episodes of any registered telic env (-T env_id=...)."
-    return task(name="env")(telic_any_env_task)
+    return task(name="telic/env")(in_telic_namespace(telic_any_env_task, "env"))
 
 
 def latest_env_ids() -> dict[str, str]:
@@ -117,8 +112,7 @@ def _provider() -> type[ModelAPI]:
     return TelicModelAPI
 
 
-_provider.__module__ = NAMESPACE_MODULE
-telic_provider = modelapi(name="telic")(_provider)
+telic_provider = modelapi(name="telic")(in_telic_namespace(_provider, "telic"))
 
 TASKS = {name: _env_task_function(env_id) for name, env_id in latest_env_ids().items()}
 TASKS["env"] = _any_env_task()

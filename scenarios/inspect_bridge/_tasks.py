@@ -28,6 +28,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from pydantic import ValidationError
 
 from scenarios.inspect_bridge._convert import transcript_to_inspect
+from scenarios.inspect_bridge._namespace import in_telic_namespace
 from scenarios.inspect_bridge._samples import RECORD_KEY, SCORER_NAME, episode_score
 
 #: Seeds when a task is given none: the same default as a scenario file (30 from 10).
@@ -229,8 +230,7 @@ def _version(env_id: str) -> int:
     return int(version) if version.isdigit() else 0
 
 
-@solver(name="play_env")
-def play_env(scenario_json: str) -> Solver:
+def _play_env(scenario_json: str) -> Solver:
     """Play the sample's episode with telic's agent graph, calling the model under evaluation
     through Inspect's model API; the record goes to the store, the conversation to the
     messages."""
@@ -280,15 +280,7 @@ def play_env(scenario_json: str) -> Solver:
     return solve
 
 
-@scorer(
-    metrics={
-        "return": [mean(), stderr()],
-        "regret": [mean(), stderr()],
-        "completed": [mean()],
-    },
-    name=SCORER_NAME,
-)
-def episode_scorer() -> Any:
+def _episode_scorer() -> Any:
     """The env's return, the regret (NaN, which Inspect's metrics skip, when the env has none or
     the episode did not complete) and completion, read from the sample's telic record."""
 
@@ -299,6 +291,17 @@ def episode_scorer() -> Any:
         return episode_score(record)
 
     return score
+
+
+play_env = solver(name="telic/play_env")(in_telic_namespace(_play_env, "play_env"))
+episode_scorer = scorer(
+    metrics={
+        "return": [mean(), stderr()],
+        "regret": [mean(), stderr()],
+        "completed": [mean()],
+    },
+    name=f"telic/{SCORER_NAME}",
+)(in_telic_namespace(_episode_scorer, SCORER_NAME))
 
 
 def registered_task_params() -> Sequence[str]:
