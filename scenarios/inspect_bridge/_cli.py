@@ -44,7 +44,7 @@ def export_inspect_command(run_dir: Path, out: Path | None) -> int:
     written = export_records(records, read_manifest(run_dir) or {}, out_dir)
     for log in written:
         print(f"{log.path}  ({log.model}, {log.env_id}, {log.protocol}: {log.samples} episodes)")
-    print(f"{len(written)} Inspect logs in {out_dir}; browse them with: inspect view --log-dir {out_dir}")
+    print(f"{len(written)} Inspect logs in {out_dir}; browse: inspect view --log-dir {out_dir}")
     return 0
 
 

@@ -167,12 +167,12 @@ def inspect_to_langchain(messages: Sequence[ChatMessage]) -> list[BaseMessage]:
             invalid = []
             for call in message.tool_calls or []:
                 if call.parse_error is not None:
-                    invalid.append(
-                        {"id": call.id, "name": call.function, "args": call.parse_error}
-                    )
+                    invalid.append({"id": call.id, "name": call.function, "args": call.parse_error})
                 else:
                     valid.append({"id": call.id, "name": call.function, "args": call.arguments})
-            out.append(AIMessage(content=message.text, tool_calls=valid, invalid_tool_calls=invalid))
+            out.append(
+                AIMessage(content=message.text, tool_calls=valid, invalid_tool_calls=invalid)
+            )
         elif isinstance(message, ChatMessageTool):
             out.append(ToolMessage(content=message.text, tool_call_id=str(message.tool_call_id)))
     return out
@@ -258,7 +258,7 @@ def output_from_langchain(message: AIMessage, model: str) -> ModelOutput:
         )
         for c in message.invalid_tool_calls
     ]
-    usage = message.usage_metadata or {}
+    usage: Mapping[str, Any] = message.usage_metadata or {}
     return ModelOutput(
         model=model,
         choices=[

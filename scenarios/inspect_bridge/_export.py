@@ -73,9 +73,7 @@ def _created(manifest: Mapping[str, Any]) -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def build_logs(
-    records: Sequence[Mapping[str, Any]], manifest: Mapping[str, Any]
-) -> list[EvalLog]:
+def build_logs(records: Sequence[Mapping[str, Any]], manifest: Mapping[str, Any]) -> list[EvalLog]:
     """The Inspect logs of a run's records: one per (model, env ID, protocol), in that order."""
     cells: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
     for record in records:
@@ -163,7 +161,9 @@ def _cell_log(
             completed_samples=len(samples) - errors,
             scores=scores,
         ),
-        stats=EvalStats(started_at=created, completed_at=created, model_usage={inspect_model: usage}),
+        stats=EvalStats(
+            started_at=created, completed_at=created, model_usage={inspect_model: usage}
+        ),
         samples=samples,
     )
 

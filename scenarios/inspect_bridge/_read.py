@@ -98,7 +98,8 @@ def records_from_logs(paths: Sequence[str | Path]) -> LogRecords:
         try:
             log = read_eval_log(str(path))
         except Exception as exc:  # Inspect raises several kinds for a file that is not a log
-            raise ValueError(f"{str(path)!r} is not a readable Inspect log ({exc})") from None
+            reason = " ".join(str(exc).split())[:200]
+            raise ValueError(f"{str(path)!r} is not a readable Inspect log ({reason})") from None
         found.logs.append(str(path))
         meta = log.eval.metadata or {}
         if not found.analysis:

@@ -29,6 +29,7 @@ from scenarios.inspect_bridge._export import task_name
 from scenarios.inspect_bridge._namespace import in_telic_namespace
 from scenarios.inspect_bridge._tasks import env_task
 
+
 def _env_task_function(env_id: str) -> Any:
     def telic_env_task(
         n_blocks: Any = None,

@@ -159,9 +159,7 @@ def failed_sample_record(sample: EvalSample, model: str) -> dict[str, Any] | Non
         protocol=str(meta.get("protocol") or "tags"),
         variant=str(meta.get("variant") or "neutral"),
         condition=meta.get("condition"),
-        transcript=[
-            Message(role=_role(m.role), content=m.text) for m in sample.messages if m.text
-        ],
+        transcript=[Message(role=_role(m.role), content=m.text) for m in sample.messages if m.text],
         stop_reason="error",
         errors=[{"step": 0, "kind": kind, "message": message[:2000]}],
         wall_time_s=float(sample.total_time or 0.0),

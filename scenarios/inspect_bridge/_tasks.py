@@ -15,6 +15,7 @@ record in the sample's store and the conversation in its messages; the scorer
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -77,7 +78,9 @@ def _ints(value: Any, what: str) -> list[int] | None:
     try:
         return [int(str(v).strip()) for v in items]
     except ValueError:
-        raise TaskParameterError(f"{what}: expected a number or a list of numbers, got {value!r}")
+        raise TaskParameterError(
+            f"{what}: expected a number or a list of numbers, got {value!r}"
+        ) from None
 
 
 def _names(value: Any) -> list[str] | None:
@@ -91,10 +94,8 @@ def _mapping(value: Any, what: str) -> dict[str, Any]:
     if value is None:
         return {}
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(json.JSONDecodeError):
             value = json.loads(value)
-        except json.JSONDecodeError:
-            pass
     if not isinstance(value, Mapping):
         raise TaskParameterError(
             f"{what}: expected a mapping such as {{user: frugal_fay}}, got {value!r}"

@@ -47,9 +47,14 @@ def _logs(folder: Path) -> list[EvalLog]:
 
 def test_one_log_per_model_env_and_protocol(run_dir: Path, exported: Path) -> None:
     logs = _logs(exported)
-    cells = {(log.eval.model, log.eval.dataset.name, log.eval.task_args["protocol"]) for log in logs}
+    cells = {
+        (log.eval.model, log.eval.dataset.name, log.eval.task_args["protocol"]) for log in logs
+    }
     assert len(logs) == len(cells) == 2 * 2 * 2
-    assert {log.eval.task for log in logs} == {"telic/InformationGathering", "telic/PickConfiguration"}
+    assert {log.eval.task for log in logs} == {
+        "telic/InformationGathering",
+        "telic/PickConfiguration",
+    }
     assert {log.eval.model for log in logs} == {"telic/scripted:oracle", "telic/scripted:noisy"}
     assert all(log.status == "success" and len(log.samples or []) == 2 for log in logs)
 

@@ -124,7 +124,9 @@ def test_scores_and_usage_in_the_inspect_log(both: dict[str, Path]) -> None:
             record = sample.store["telic_record"]
             assert sample.scores["telic_episode"].value["return"] == record["return"]
             assert sample.model_usage["telic/scripted:lazy"].input_tokens > 0
-            calls = [c for m in sample.messages if m.role == "assistant" for c in m.tool_calls or []]
+            calls = [
+                c for m in sample.messages if m.role == "assistant" for c in m.tool_calls or []
+            ]
             assert calls, "the tools protocol goes through Inspect's tool calls"
             model_events = [e for e in sample.events if e.event == "model"]
             assert len(model_events) == record["usage"]["calls"]
@@ -171,9 +173,9 @@ def test_personalization_conditions_are_task_parameters(tmp_path: Path) -> None:
     records = {r["condition"]: r for r in records_from_logs([tmp_path]).records}
     assert "frugal_fay" not in records["none"]["transcript"][0]["content"]
     assert records["oracle"]["extra"]["personalization"]
-    assert records["oracle"]["transcript"][0]["content"] != records["none"]["transcript"][0][
-        "content"
-    ]
+    assert (
+        records["oracle"]["transcript"][0]["content"] != records["none"]["transcript"][0]["content"]
+    )
 
 
 def test_task_parameters() -> None:
