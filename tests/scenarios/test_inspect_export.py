@@ -190,3 +190,19 @@ def test_export_of_a_folder_without_a_run_is_bad_input(
     assert run_cli(["export", "inspect", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no episodes.jsonl" in err
+
+
+def test_inspect_view_bundle_lists_every_exported_log(exported: Path, tmp_path: Path) -> None:
+    """``inspect view bundle`` (the static viewer) reads each log's header into its listing."""
+    from inspect_ai.log import bundle_log_dir
+
+    bundle_log_dir(str(exported), str(tmp_path / "bundle"))
+    assert (tmp_path / "bundle" / "index.html").exists()
+    listing = json.loads((tmp_path / "bundle" / "logs" / "listing.json").read_text())
+    assert sorted(listing) == sorted(p.name for p in exported.glob("*.eval"))
+    for name, header in listing.items():
+        assert (tmp_path / "bundle" / "logs" / name).exists()
+        assert header["status"] == "success"
+        assert header["task"] in {"telic/InformationGathering", "telic/PickConfiguration"}
+        assert header["model"].startswith("telic/scripted:")
+        assert header["primary_metric"]["name"] == "mean"
