@@ -193,12 +193,18 @@ def test_task_parameters() -> None:
 
 
 def test_every_registered_env_is_a_task() -> None:
+    from inspect_ai._util.registry import registry_info
+
     import envs
     from scenarios.inspect_bridge._registry import TASKS, latest_env_ids
 
     names = latest_env_ids()
     assert set(names.values()) == {e.id for e in envs.registered_envs()}
     assert set(TASKS) == {*names, "env"}
+    any_env = TASKS["env"](env_id="telic/MeasureHeight-v0", n_blocks=3, seeds="1-2")
+    assert registry_info(any_env).name == "telic/env"
+    assert [s.metadata["env_id"] for s in any_env.dataset] == ["telic/MeasureHeight-v0"] * 2
+    assert registry_info(TASKS["Combined"]()).name == "telic/Combined"
 
 
 def test_inspect_eval_command_line(tmp_path: Path) -> None:
