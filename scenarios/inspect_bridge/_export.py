@@ -135,6 +135,7 @@ def _cell_log(
         task_id=_hash("task", run_hash, env_id, protocol),
         task_version=_version(env_id),
         task_display_name=name,
+        task_registry_name=f"telic/{name}",
         task_description=f"{env_id} ({protocol} protocol), exported from a telic run",
         task_args=task_args,
         dataset=EvalDataset(

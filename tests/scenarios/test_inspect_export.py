@@ -206,3 +206,23 @@ def test_inspect_view_bundle_lists_every_exported_log(exported: Path, tmp_path: 
         assert header["task"] in {"telic/InformationGathering", "telic/PickConfiguration"}
         assert header["model"].startswith("telic/scripted:")
         assert header["primary_metric"]["name"] == "mean"
+
+
+def test_a_telic_task_sample_that_failed_in_inspect_is_an_error_episode(tmp_path: Path) -> None:
+    """A sample of a telic task that Inspect stopped before the episode ended (the solver
+    raised) has no record; telic counts it as an episode that ended in an error."""
+    from inspect_ai.log import EvalError, write_eval_log
+
+    (log,) = build_logs([_record()], {"scenario": {"name": "x"}, "scenario_hash": "h"})
+    sample = log.samples[0].model_copy(
+        update={
+            "store": {},
+            "error": EvalError(message="boom", traceback="tb", traceback_ansi="tb"),
+            "metadata": {"env_id": "telic/Combined-v0", "seed": 4, "n_blocks": 3},
+        }
+    )
+    write_eval_log(log.model_copy(update={"samples": [sample]}), str(tmp_path / "x.eval"))
+    (record,) = records_from_logs([tmp_path]).records
+    assert record["stop_reason"] == "error" and record["seed"] == 4
+    assert record["errors"] == [{"step": 0, "kind": "inspect_error", "message": "boom"}]
+    assert record["model"] == "telic/openai:gpt-4o-mini"
