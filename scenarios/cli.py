@@ -121,7 +121,7 @@ def report_cmd(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            metavar="DIR | LOG...",
+            metavar="DIR|LOG",
             help="Output folder of a run, or Inspect log files / folders of them.",
             show_default=False,
         ),
