@@ -24,12 +24,14 @@ from agents.testing import FakeProviderServer
 from scenarios import read_episodes
 from scenarios.cli import run_cli
 from scenarios.inspect_bridge import TaskParameterError, env_task, parse_seeds, records_from_logs
+from scenarios.inspect_bridge._registry import latest_env_ids
 
+# the cognitive-effort task and its subtasks: Inspect task name -> the env ID it plays
 CE_TASKS = {
-    "telic/CognitiveEffort-v0": "telic/CognitiveEffort",
-    "telic/GenerateConfigurations-v0": "telic/GenerateConfigurations",
-    "telic/EvaluateConfiguration-v0": "telic/EvaluateConfiguration",
-    "telic/PickConfiguration-v0": "telic/PickConfiguration",
+    env_id: f"telic/{name}"
+    for name, env_id in latest_env_ids().items()
+    if name
+    in ("CognitiveEffort", "GenerateConfigurations", "EvaluateConfiguration", "PickConfiguration")
 }
 SEEDS = list(range(10, 18))
 ANALYSIS = {"mc_iterations": 300, "n_resamples": 300}
@@ -180,7 +182,7 @@ def test_personalization_conditions_are_task_parameters(tmp_path: Path) -> None:
 
 def test_task_parameters() -> None:
     assert parse_seeds(["10", "12-13"]) == [10, 12, 13]
-    task = env_task("telic/Combined-v0", n_blocks=["3", "4"], seeds="1,2", variant="motivating")
+    task = env_task("telic/Combined-v1", n_blocks=["3", "4"], seeds="1,2", variant="motivating")
     assert len(task.dataset) == 4
     assert {s.metadata["n_blocks"] for s in task.dataset} == {3, 4}
     assert {s.metadata["variant"] for s in task.dataset} == {"motivating"}
@@ -196,14 +198,21 @@ def test_every_registered_env_is_a_task() -> None:
     from inspect_ai._util.registry import registry_info
 
     import envs
-    from scenarios.inspect_bridge._registry import TASKS, latest_env_ids
+    from scenarios.inspect_bridge._export import task_name
+    from scenarios.inspect_bridge._registry import TASKS
 
     names = latest_env_ids()
-    assert set(names.values()) == {e.id for e in envs.registered_envs()}
+    # every registered env has a task of its name (older versions through telic/env)
+    assert set(names) == {task_name(e.id) for e in envs.registered_envs()}
+    assert set(names.values()) <= {e.id for e in envs.registered_envs()}
     assert set(TASKS) == {*names, "env"}
     any_env = TASKS["env"](env_id="telic/MeasureHeight-v0", n_blocks=3, seeds="1-2")
     assert registry_info(any_env).name == "telic/env"
     assert [s.metadata["env_id"] for s in any_env.dataset] == ["telic/MeasureHeight-v0"] * 2
+    assert names["Combined"] == max(
+        (e.id for e in envs.registered_envs() if e.id.startswith("telic/Combined-v")),
+        key=lambda i: int(i.rsplit("-v", 1)[1]),
+    )
     assert registry_info(TASKS["Combined"]()).name == "telic/Combined"
 
 
