@@ -20,7 +20,7 @@ from langchain_core.runnables import Runnable
 
 from agents._cache import CacheKey, LLMCache
 from agents._limits import limiter_for
-from agents._retry import MalformedResponseError, RetryPolicy
+from agents._retry import MalformedResponseError, RetryPolicy, check_message
 
 #: Options that configure the transport, not the sampling; they stay out of the cache key.
 TRANSPORT_OPTIONS = frozenset(
@@ -130,6 +130,7 @@ class Model:
             raise MalformedResponseError(
                 f"the model returned {type(result).__name__}, not an AIMessage"
             )
+        check_message(result)
         return result
 
     def call(

@@ -28,7 +28,7 @@ from agents._cache import LLMCache
 from agents._errors import MissingAPIKeyError, MissingExtraError, ModelSpecError, did_you_mean
 from agents._limits import configure_limits
 from agents._model import Model
-from agents._retry import RetryPolicy
+from agents._retry import RetryPolicy, check_openai_body
 
 PROVIDERS: tuple[str, ...] = ("openai", "anthropic", "openai-compatible", "local", "scripted")
 LOCAL_MODELS: tuple[str, ...] = ("smollm2",)
@@ -111,8 +111,9 @@ def _openai_class() -> Any:
 
     class ReasoningChatOpenAI(ChatOpenAI):
         def _create_chat_result(self, response: Any, generation_info: Any = None) -> Any:
-            result = super()._create_chat_result(response, generation_info)
             data = response if isinstance(response, dict) else response.model_dump()
+            check_openai_body(data)  # an empty answer is retried like a truncated one
+            result = super()._create_chat_result(response, generation_info)
             for generation, choice in zip(result.generations, data.get("choices") or [],
                                           strict=False):  # fmt: skip
                 message = (choice or {}).get("message") or {}
