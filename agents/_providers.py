@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -133,12 +133,33 @@ def _anthropic(name: str, spec: str, options: dict[str, Any]) -> Any:
     # Anthropic's API has no seed parameter and rejects unknown fields; a scenario's shared
     # seed option therefore has no effect here.
     options.pop("seed", None)
+    kwargs = {"model": name, "api_key": SecretStr(key), "max_retries": 0, **options}
+    return _anthropic_class(spec)(**kwargs)
+
+
+@cache
+def _anthropic_class(spec: str) -> Any:
+    """``ChatAnthropic`` with an async HTTP client of its own.
+
+    langchain-anthropic shares one cached async HTTP client per base URL across the process,
+    bound to the event loop that first used it: a model made for a second ``asyncio.run`` (a
+    resumed run, a notebook cell) would fail its first call on every episode with a connection
+    error (the same reason the OpenAI models get their own client above).
+    """
     try:
+        import anthropic
         from langchain_anthropic import ChatAnthropic
     except ImportError as exc:
         raise MissingExtraError(f"{spec} needs langchain-anthropic: pip install telic") from exc
-    kwargs = {"model": name, "api_key": SecretStr(key), "max_retries": 0, **options}
-    return ChatAnthropic(**kwargs)
+
+    class OwnClientChatAnthropic(ChatAnthropic):
+        @cached_property
+        def _async_client(self) -> Any:
+            return anthropic.AsyncClient(
+                **self._client_params, http_client=anthropic.DefaultAsyncHttpxClient()
+            )
+
+    return OwnClientChatAnthropic
 
 
 def _local(name: str, spec: str, options: dict[str, Any]) -> Any:

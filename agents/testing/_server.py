@@ -46,6 +46,14 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 1024
     daemon_threads = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up on a call (a deadline, a cancelled episode) resets the
+        # connection; that is the test's business, not a traceback on stderr.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 FaultKind = Literal[
     "rate_limit",
@@ -158,7 +166,7 @@ class FakeProviderServer:
         """Kinds of the faults served so far."""
         self.errors: list[str] = []
         """Responder exceptions (answered with a 500)."""
-        self._faults: deque[Fault] = deque()
+        self._faults: deque[Fault | None] = deque()
         self._lock = threading.Lock()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -219,15 +227,15 @@ class FakeProviderServer:
         return self.url
 
     # ------------------------------------------------------------------ faults
-    def inject(self, *faults: Fault | str) -> None:
-        """Queue faults; each of the next requests consumes one."""
+    def inject(self, *faults: Fault | str | None) -> None:
+        """Queue faults; each of the next requests consumes one (``None``: answer normally)."""
         with self._lock:
             for fault in faults:
                 self._faults.append(Fault(fault) if isinstance(fault, str) else fault)  # type: ignore[arg-type]
 
     @property
     def pending_faults(self) -> int:
-        """Faults queued and not yet served."""
+        """Queued entries (faults and pass slots) not yet served."""
         with self._lock:
             return len(self._faults)
 
