@@ -158,12 +158,20 @@ def _ray_executor(plan: Any, address: str | None) -> Any:
 
 
 def _report(out_dir: Path) -> int:
-    from scenarios._report import build_report, gd_table_rows
+    from scenarios._lock import FolderLockedError
+    from scenarios._report import gd_table_rows
+    from scenarios._reporting import ReportInterrupted, write_report
 
     try:
-        paths = build_report(out_dir)
-    except (OutputFolderError, ScenarioError) as exc:
+        paths = write_report(out_dir)
+    except (OutputFolderError, ScenarioError, FolderLockedError) as exc:
         return fail(str(exc))
+    except ReportInterrupted as exc:
+        print(f"telic: {exc}", file=sys.stderr)
+        return 130
+    except OutputWriteError as exc:
+        print(f"error: {exc}; write the report later with: telic report {out_dir}", file=sys.stderr)
+        return 1
     _print_gd_table(gd_table_rows(paths.summary))
     _print_outcomes(paths.summary)
     console = _console()

@@ -276,6 +276,37 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise OutputWriteError(path.parent, exc) from exc
 
 
+def replace_folder(folder: Path, fill: Any) -> list[Path]:
+    """Replace ``folder`` with what ``fill(staging_folder)`` writes, all at once.
+
+    ``fill`` writes into a fresh ``<folder>.tmp`` and returns the paths it wrote; the old folder
+    is then renamed aside and the new one into place (two renames), so ``folder`` never holds a
+    half-written set. Leftovers of a run killed in between are removed on the next call.
+    Returns the written paths as they are inside ``folder``.
+    """
+    import shutil
+
+    staging = folder.with_name(folder.name + ".tmp")
+    aside = folder.with_name(folder.name + ".old")
+    try:
+        for leftover in (staging, aside):
+            shutil.rmtree(leftover, ignore_errors=True)
+        staging.mkdir(parents=True)
+        written = [Path(p) for p in fill(staging)]
+        if folder.exists():
+            folder.rename(aside)
+        staging.rename(folder)
+    except BaseException as exc:  # Ctrl-C included: no half-written folder stays behind
+        shutil.rmtree(staging, ignore_errors=True)
+        if aside.exists() and not folder.exists():
+            aside.rename(folder)  # put the old set back
+        if isinstance(exc, OSError):
+            raise OutputWriteError(folder.parent, exc) from exc
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+    return sorted(folder / p.name for p in written)
+
+
 def check_output_folder(out_dir: str | Path, scenario_hash: str, *, resume: bool) -> int:
     """Check that ``out_dir`` can take a run of the scenario with ``scenario_hash``.
 

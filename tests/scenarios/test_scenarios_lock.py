@@ -85,3 +85,20 @@ def test_run_plan_refuses_a_folder_in_use(tmp_path: Path) -> None:
 def test_the_same_process_cannot_take_a_lock_twice(tmp_path: Path) -> None:
     with FolderLock(tmp_path), pytest.raises(FolderLockedError):
         FolderLock(tmp_path).acquire()
+
+
+def test_a_report_is_refused_while_a_run_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = write_scenario(tmp_path)
+    out = tmp_path / "out"
+    assert run_cli(["run", str(scenario), "--out", str(out), "--no-report"]) == 0
+    proc = _holder(out)
+    try:
+        capsys.readouterr()
+        code = run_cli(["report", str(out)])
+        err = capsys.readouterr().err
+    finally:
+        proc.kill()
+        proc.wait()
+    assert code == 2 and f"process {proc.pid}" in err and not (out / "report.html").exists()
