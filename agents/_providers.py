@@ -92,8 +92,11 @@ def _openai(name: str, spec: str, options: dict[str, Any], *, compatible: bool) 
         import openai
 
         options["http_async_client"] = openai.DefaultAsyncHttpxClient()
-    chat_class = _openai_class()
-    return chat_class(model=name, api_key=SecretStr(key), max_retries=0, **options)
+    chat = _openai_class()(model=name, api_key=SecretStr(key), max_retries=0, **options)
+    from agents._fastpath import install_fast_path
+
+    install_fast_path(chat)  # plain requests skip the SDK's schema conversion
+    return chat
 
 
 @cache
