@@ -12,15 +12,17 @@ import json
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.runnables import Runnable
 
 from agents._cache import CacheKey, LLMCache
 from agents._limits import limiter_for
 from agents._retry import MalformedResponseError, RetryPolicy
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.runnables import Runnable
 
 #: Options that configure the transport, not the sampling; they stay out of the cache key.
 TRANSPORT_OPTIONS = frozenset(
