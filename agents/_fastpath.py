@@ -138,6 +138,21 @@ class FastCompletions:
         )
 
 
+def async_http_client() -> Any:
+    """The async HTTP client of one OpenAI-wire model: the SDK's default client, but keeping
+    every connection it opens alive (the SDK keeps 100 of its 1,000; with more calls in flight
+    than that, each call beyond the 100th opened and closed a connection of its own)."""
+    import openai
+
+    default = openai.DEFAULT_CONNECTION_LIMITS
+    limits = type(default)(
+        max_connections=default.max_connections,
+        max_keepalive_connections=default.max_connections,
+        keepalive_expiry=default.keepalive_expiry,
+    )
+    return openai.DefaultAsyncHttpxClient(limits=limits)
+
+
 def fast_path_enabled() -> bool:
     """False when ``TELIC_OPENAI_FAST_PATH`` is set to ``0``/``false``/``no``/``off``."""
     return os.environ.get(ENV_SWITCH, "1").strip().lower() not in {"0", "false", "no", "off"}

@@ -38,26 +38,36 @@ STEP_ENV = "telic/Combined-v0"
 STEP_KWARGS = {"n_blocks": 3}
 STEPS_PER_EPISODE = 4
 HISTORY = (2, 40, 160)
+QUICKSTART = "scenarios/quickstart.yaml"
 
 
-def _serve(latency_s: float, urls: Any, stop: Any) -> None:
+def _fixed_reply(request: Any) -> Any:
+    """The cheapest answer (the cores part measures the runner, not the replies)."""
+    from agents.testing import FakeReply
+
+    return FakeReply(text="<measure>A</measure>")
+
+
+def _serve(latency_s: float, fixed: bool, urls: Any, stop: Any) -> None:
     from agents.testing import FakeProviderServer
 
-    with FakeProviderServer(latency_s=latency_s, keep_bodies=False) as server:
+    responder = _fixed_reply if fixed else None
+    with FakeProviderServer(latency_s=latency_s, keep_bodies=False, responder=responder) as server:
         urls.put(server.openai_base_url)
         stop.wait()
-        urls.put(server.requests)
+        urls.put((server.requests, time.process_time()))
 
 
 class Server:
-    """The fake provider in its own (spawned) process."""
+    """The fake provider in its own (spawned) process; ``cpu_s`` is its CPU time once stopped."""
 
-    def __init__(self, latency_s: float = 0.0) -> None:
+    def __init__(self, latency_s: float = 0.0, *, fixed: bool = False) -> None:
         ctx = mp.get_context("spawn")
         self._urls, self._stop = ctx.Queue(), ctx.Event()
         self._process = ctx.Process(
-            target=_serve, args=(latency_s, self._urls, self._stop), daemon=True
+            target=_serve, args=(latency_s, fixed, self._urls, self._stop), daemon=True
         )
+        self.cpu_s = 0.0
 
     def __enter__(self) -> str:
         self._process.start()
@@ -65,6 +75,7 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
+        _requests, self.cpu_s = self._urls.get(timeout=60)
         self._process.join(timeout=30)
 
 
@@ -210,6 +221,169 @@ def run_steps(episodes: int, rounds: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# cores
+
+IN_FLIGHT = 256
+CORE_ENV = "telic/Combined-v0"
+CALLS_PER_EPISODE = 4  # every episode stops at its step budget, so the waves are even
+
+
+def _cores_scenario(base_url: str, episodes: int) -> dict[str, Any]:
+    return {
+        "name": "bench-cores",
+        "models": [
+            {"spec": "openai-compatible:fake", "options": {"base_url": base_url, "timeout": 120}}
+        ],
+        "envs": [CORE_ENV],
+        "n_blocks": [3],
+        "seeds": {"start": 0, "count": episodes},
+        "budget": {"max_steps": CALLS_PER_EPISODE},
+        "concurrency": {
+            "max_concurrency": IN_FLIGHT,
+            "max_in_flight": {"openai-compatible": IN_FLIGHT},
+        },
+    }
+
+
+def cores_worker(base_url: str, episodes: int, workers: int) -> dict[str, Any]:
+    """One run of the plan with ``workers`` processes (1: the single-process runner)."""
+    import resource
+    import tempfile
+
+    from scenarios import LocalExecutor, preflight, run_plan
+    from scenarios._load import scenario_from_dict
+    from scenarios._multiprocess import ProcessExecutor
+
+    scenario = scenario_from_dict(_cores_scenario(base_url, episodes))
+    prepared = preflight(scenario)
+    executor: Any
+    if workers == 1:
+        import agents._runner  # noqa: F401  (load the graph before the clock starts, as workers do)
+
+        executor = LocalExecutor(prepared.models)
+    else:
+        executor = ProcessExecutor(
+            workers=workers, cache=scenario.cache, concurrency=scenario.concurrency
+        )
+        executor.wait_ready()
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        stats = run_plan(prepared.plan, out, executor, progress=False)
+        makespan = time.perf_counter() - started
+        calls = sum(
+            json.loads(line)["usage"]["calls"]
+            for line in (Path(out) / "episodes.jsonl").read_text().splitlines()
+        )
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "workers": workers,
+        "episodes": stats.finished,
+        "errors": stats.errors,
+        "error_messages": stats.error_messages,
+        "calls": calls,
+        "makespan_s": makespan,
+        "cpu_s": own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
+    }
+
+
+def run_cores(latencies_ms: list[float], episodes: int, workers: int) -> None:
+    rows = []
+    for latency_ms in latencies_ms:
+        for count in (1, workers):
+            server = Server(latency_ms / 1000, fixed=True)
+            with server as base_url:
+                command = [sys.executable, "-m", "benchmarks.bench_speed", "--worker", "cores"]
+                command += ["--base-url", base_url, "--episodes", str(episodes)]
+                command += ["--workers", str(count)]
+                result = _worker_json(command)
+            rows.append((latency_ms, {**result, "server_cpu_s": server.cpu_s}))
+    print(f"### Many calls in flight: one process vs {workers} worker processes\n")
+    print(
+        f"{episodes} episodes of {CORE_ENV} (n_blocks=3), each stopped at its step budget of "
+        f"{CALLS_PER_EPISODE} calls, {IN_FLIGHT} in flight, against the fake provider (its own "
+        "process) answering a fixed text after a fixed latency. Ideal = calls x latency / in "
+        "flight (the baseline: a runner that costs nothing); CPU = the runner and its workers, "
+        "user + "
+        f"system. Machine: {os.cpu_count()} cores.\n"
+    )
+    print(
+        "| latency | processes | calls | makespan (s) | ideal (s) | makespan / ideal "
+        "| CPU (s) | CPU ms per call | server CPU (s) |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for latency_ms, r in rows:
+        ideal = r["calls"] * latency_ms / 1000 / IN_FLIGHT
+        print(
+            f"| {latency_ms:g} ms | {r['workers']} | {r['calls']} | {r['makespan_s']:.2f} "
+            f"| {ideal:.2f} | {r['makespan_s'] / ideal:.2f} | {r['cpu_s']:.1f} "
+            f"| {r['cpu_s'] / max(r['calls'], 1) * 1000:.2f} | {r['server_cpu_s']:.1f} |"
+        )
+    errors = sum(r["errors"] for _, r in rows)
+    if errors:
+        messages = [m for _, r in rows for m in r["error_messages"]][:3]
+        print(f"\n{errors} episodes ended in an error ({messages}); the rows are not comparable.")
+    print(
+        "\nTargets on this machine: makespan / ideal <= 1.2 at 1000 ms and <= 1.5 at 200 ms "
+        "(256 in flight).\n"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# startup
+
+STARTUP_COMMANDS = {
+    "python -c pass (baseline)": ["-c", "pass"],
+    "import envs": ["-c", "import envs"],
+    "import agents": ["-c", "import agents"],
+    "telic validate scenarios/quickstart.yaml": ["-m", "telic", "validate", QUICKSTART],
+}
+
+
+def _timed(args: list[str]) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system) seconds of ``python <args>`` in a fresh process."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, *args], cwd=ROOT, env=_env(), capture_output=True, check=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def run_startup(rounds: int) -> None:
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in STARTUP_COMMANDS}
+    for args in STARTUP_COMMANDS.values():  # warm the file cache
+        _timed(args)
+    for _ in range(rounds):
+        for name, args in STARTUP_COMMANDS.items():
+            samples[name].append(_timed(args))
+    print("### Start-up\n")
+    print(
+        f"Fresh processes, medians of {rounds} alternated rounds; CPU = user + system of the "
+        "process. The baseline is the interpreter's own start in the same run; on a busy "
+        "machine wall clock waits for a core, so CPU is the steadier column.\n"
+    )
+    print("| command | wall (s) | CPU (s) | wall - baseline (s) | CPU / baseline CPU |")
+    print("|---|---:|---:|---:|---:|")
+    base_wall = statistics.median(w for w, _ in samples["python -c pass (baseline)"])
+    base_cpu = statistics.median(c for _, c in samples["python -c pass (baseline)"])
+    for name, values in samples.items():
+        wall = statistics.median(w for w, _ in values)
+        cpu = statistics.median(c for _, c in values)
+        print(
+            f"| `{name}` | {wall:.2f} | {cpu:.2f} | {wall - base_wall:.2f} "
+            f"| {cpu / base_cpu:.1f}x |"
+        )
+    print(
+        "\nTargets: `telic validate` under 0.8 s and `import envs` under 0.3 s (wall clock, "
+        "an idle machine).\n"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def _worker_json(command: list[str]) -> Any:
@@ -233,14 +407,24 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=["steps", "cores", "startup"])
     parser.add_argument("--episodes", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--latency-ms", type=float, nargs="+", default=[1000.0, 200.0])
+    parser.add_argument("--core-episodes", type=int, default=512)
+    parser.add_argument("--workers", type=int, default=0, help="worker processes (0: cores)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker == "steps":
         print(json.dumps(steps_worker(args.base_url, args.episodes, args.rounds)))
         return
+    if args.worker == "cores":
+        print(json.dumps(cores_worker(args.base_url, args.episodes, args.workers)))
+        return
     if "steps" in args.only:
         run_steps(args.episodes, args.rounds)
+    if "startup" in args.only:
+        run_startup(max(args.rounds, 5))
+    if "cores" in args.only:
+        run_cores(args.latency_ms, args.core_episodes, args.workers or os.cpu_count() or 1)
 
 
 if __name__ == "__main__":

@@ -184,6 +184,20 @@ class ProcessExecutor:
         self._jobs = 0
         self._loop: asyncio.AbstractEventLoop | None = None
 
+    def wait_ready(self, timeout_s: float = 300.0) -> None:
+        """Block until every worker has loaded telic (call it before the run's event loop
+        starts, e.g. to keep start-up out of a measurement).
+
+        Raises:
+            TimeoutError: a worker was not ready in time.
+        """
+        for worker in self._pool:
+            if not worker.ready:
+                if not worker.conn.poll(timeout_s):
+                    raise TimeoutError(f"a worker process was not ready after {timeout_s:g} s")
+                message = worker.conn.recv()
+                worker.ready = message[0] == "ready"
+
     def _attach(self) -> None:
         loop = asyncio.get_running_loop()
         if self._loop is loop:
