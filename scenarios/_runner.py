@@ -267,7 +267,12 @@ async def _run(
             if on_record is not None:
                 on_record(rec)
 
-        sink = RecordSink(writer, written)
+        def stop_now() -> None:  # called from the writing thread
+            if main is not None:
+                with contextlib.suppress(RuntimeError):  # the loop may be closed (final flush)
+                    loop.call_soon_threadsafe(main.cancel)
+
+        sink = RecordSink(writer, written, stop_now)
 
         async def run_chain(chain: Chain, start: int, prior: list[Message] | None) -> None:
             async with semaphore:
@@ -298,8 +303,8 @@ async def _run(
             sink_task.cancel()
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGTERM)
-            failed = None
-            if sink_task.done() and not sink_task.cancelled():
+            failed = sink.failed
+            if failed is None and sink_task.done() and not sink_task.cancelled():
                 failed = sink_task.exception()
             if failed is not None:
                 raise failed  # replaces the cancellation it caused
