@@ -28,7 +28,7 @@ from pydantic import (
 
 #: Fields that change how a run is executed or reported, not what it measures. They are left
 #: out of :meth:`Scenario.content_hash`, so a resumed run may change them.
-EXECUTION_FIELDS = frozenset({"description", "concurrency", "cache", "analysis"})
+EXECUTION_FIELDS = frozenset({"description", "concurrency", "cache", "analysis", "prices"})
 
 
 class _Frozen(BaseModel):
@@ -258,6 +258,10 @@ class Scenario(_Frozen):
     """The LLM-call cache."""
     events: list[EventEntry] = Field(default_factory=list)
     """Scripted events at given steps of every episode."""
+    prices: str | dict[str, Any] | None = None
+    """Model prices in USD per million tokens: a price file (YAML or JSON, relative to the
+    scenario file) or the mapping itself, ``{spec or label: {input, output}}``. They replace
+    the built-in price database for these models (``--prices`` on the command line wins)."""
 
     @model_validator(mode="before")
     @classmethod
