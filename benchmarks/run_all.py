@@ -28,6 +28,7 @@ BENCHMARKS = {
     "runner": "Runner concurrency against a latency-simulating server (issue: scenarios)",
     "personalization": "HyPerAlign pipeline costs (issue: HyPerAlign)",
     "users": "Simulated users and personalized episodes (issue: personalized agents)",
+    "report": "report.html size and load time for large runs (issue: real-model runs)",
 }
 
 

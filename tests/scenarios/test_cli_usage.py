@@ -105,6 +105,7 @@ def test_a_local_file_wins_over_a_bundled_name(
     code, out, err = cli(capsys, "validate", "quickstart")
     assert code == 0, err
     assert "scenario 'mine' is valid" in out
+    assert "(1 model," in out  # not "1 models"
 
 
 def test_sdk_options_that_clash_with_telic_are_refused(
