@@ -136,7 +136,8 @@ def price_of(spec: str, base_url: str | None = None) -> tuple[float, float] | No
     """The (input, output) price per million tokens of ``spec``, ``None`` if unknown.
 
     ``base_url`` is the server of an ``openai-compatible:`` model (its price is looked up only
-    for a server the price database knows).
+    for a server the price database knows); ``openai:`` and ``anthropic:`` models have their
+    provider's price whatever their base URL.
     """
     provider, _, name = spec.partition(":")
     if provider in _FREE_PROVIDERS:
@@ -144,7 +145,7 @@ def price_of(spec: str, base_url: str | None = None) -> tuple[float, float] | No
     with _lock:
         if spec in _PRICES:
             return _PRICES[spec]
-    if provider in _DATABASE_PROVIDERS and not base_url:
+    if provider in _DATABASE_PROVIDERS:  # the provider's price, also through a proxy URL
         return _database_price(_DATABASE_PROVIDERS[provider], None, name)
     if base_url:
         return _database_price(None, str(base_url), name)
