@@ -40,7 +40,13 @@ from pathlib import Path
 from typing import Any
 
 from scenarios._html import fmt, render_html
-from scenarios._store import OutputFolderError, read_episodes, read_manifest
+from scenarios._store import (
+    OutputFolderError,
+    read_episodes,
+    read_manifest,
+    replace_folder,
+    write_atomic,
+)
 
 SUMMARY_VERSION = 1
 SUMMARY_FILE = "summary.json"
@@ -261,11 +267,7 @@ def build_report(out_dir: str | Path) -> ReportPaths:
         raise OutputFolderError(f"{str(out)!r} has no recorded episodes yet")
     analysis = analyze_records(records, manifest)
     summary = build_summary(records, manifest, analysis)
-    plots_dir = out / PLOTS_DIR
-    plots_dir.mkdir(exist_ok=True)
-    for old in [*plots_dir.glob("*.png"), *plots_dir.glob("*.svg")]:
-        old.unlink()
-    plots = sorted(metrics.write_plots(analysis, plots_dir))
+    plots = replace_folder(out / PLOTS_DIR, lambda staging: metrics.write_plots(analysis, staging))
     summary["plots"] = [p.name for p in plots]
     paths = ReportPaths(out / SUMMARY_FILE, out / MARKDOWN_FILE, out / HTML_FILE, plots, summary)
     _write(paths.summary_json, json.dumps(summary, indent=2, sort_keys=True) + "\n")
@@ -280,18 +282,19 @@ def build_report(out_dir: str | Path) -> ReportPaths:
 
 
 def write_transcript_pages(out: Path, records: list[dict[str, Any]], scenario_name: str) -> None:
-    """One page per episode under ``transcripts/`` (what report.html links to); pages of
-    episodes no longer recorded are removed."""
+    """One page per episode under ``transcripts/`` (what report.html links to), replaced as a
+    whole folder (see :func:`scenarios._store.replace_folder`)."""
     from scenarios._html import TRANSCRIPTS_DIR, render_transcript_page, transcript_file
 
-    folder = out / TRANSCRIPTS_DIR
-    folder.mkdir(exist_ok=True)
-    wanted = {transcript_file(r.get("episode_id")): r for r in records}
-    for old in folder.glob("*.html"):
-        if f"{TRANSCRIPTS_DIR}/{old.name}" not in wanted:
-            old.unlink()
-    for name, record in wanted.items():
-        (out / name).write_text(render_transcript_page(record, scenario_name), encoding="utf-8")
+    def fill(staging: Path) -> list[Path]:
+        written = []
+        for record in records:
+            path = staging / Path(transcript_file(record.get("episode_id"))).name
+            path.write_text(render_transcript_page(record, scenario_name), encoding="utf-8")
+            written.append(path)
+        return written
+
+    replace_folder(out / TRANSCRIPTS_DIR, fill)
 
 
 def _html_messages(summary: dict[str, Any]) -> list[dict[str, Any] | str]:
@@ -314,9 +317,7 @@ def _order(record: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, text.encode("utf-8"))
 
 
 #: Headers a reader understands, for the detail tables (``model`` and ``task`` keep their
