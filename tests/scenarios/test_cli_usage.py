@@ -49,7 +49,7 @@ def one_error_line(err: str) -> str:
         (["run", "quickstart", "--max-error-rate", "2"], "--max-error-rate"),
         (["validate"], "Missing argument 'SCENARIO'"),
         (["compare"], "Missing argument"),
-        (["report"], "Missing argument 'DIR'"),
+        (["report"], "Missing argument 'DIR"),
         (["show"], "Missing argument 'DIR'"),
         (["hypotheses", "infer"], "Missing argument 'USER_FILE'"),
         (["--bogus"], "No such option: --bogus"),
