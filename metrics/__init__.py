@@ -26,13 +26,18 @@ from telic._layout import verify_layout
 verify_layout()
 
 from metrics._analysis import analyze  # noqa: E402
+from metrics._bootstrap import INTERVALS  # noqa: E402
 from metrics._capabilities import (  # noqa: E402
     BLOCKSWORLD_CAPABILITIES,
     MIN_CAPABILITY_SAMPLES,
     Capability,
+    CapabilitySamples,
     CapabilityTable,
+    ChanceTest,
     UnknownCapabilityError,
     capabilities,
+    chance_test,
+    informative_estimates_test,
     declared_capabilities,
     get_capability,
     register_capability,
@@ -61,6 +66,7 @@ from metrics._records import (  # noqa: E402
     UnknownTaskError,
     normalize_record,
     normalize_records,
+    read_records,
     select,
 )
 from metrics._rows import (  # noqa: E402
@@ -105,11 +111,14 @@ __all__ = [
     "BLOCKSWORLD_CAPABILITIES",
     "CI",
     "HEIGHT_WINDOW_CM",
+    "INTERVALS",
     "MIN_CAPABILITY_SAMPLES",
     "Analysis",
     "Capability",
     "CapabilityRow",
+    "CapabilitySamples",
     "CapabilityTable",
+    "ChanceTest",
     "CapabilityUnavailable",
     "CeilingInput",
     "CeilingResult",
@@ -132,6 +141,8 @@ __all__ = [
     "block_names",
     "bootstrap_ci",
     "capabilities",
+    "chance_test",
+    "informative_estimates_test",
     "config_space",
     "declared_capabilities",
     "declared_tasks",
@@ -149,6 +160,7 @@ __all__ = [
     "paired_bootstrap_ci",
     "partition_distance",
     "rate",
+    "read_records",
     "register_capability",
     "register_task_gd",
     "sample_height_errors",
