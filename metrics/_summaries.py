@@ -170,10 +170,10 @@ class MeasurementAccumulator:
         rows = []
         for (model, variant, task), pairs in sorted(self.values.items()):
             by_n: dict[int | None, list[float]] = defaultdict(list)
-            for n, score in pairs:
-                by_n[n].append(score)
+            for n_blocks, score in pairs:
+                by_n[n_blocks].append(score)
             parts: list[tuple[int | str | None, list[float]]] = [
-                (n, by_n[n]) for n in sorted(by_n, key=lambda n: (n is None, n or 0))
+                (k, by_n[k]) for k in sorted(by_n, key=lambda k: (k is None, k or 0))
             ]
             parts.append(("all", [score for _, score in pairs]))
             for n, values in parts:
