@@ -33,6 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from metrics._stats import _index_dtype
+
 #: Elements of the (resamples x clusters) count matrix built at once (bounds memory).
 _CHUNK = 2_000_000
 
@@ -151,8 +153,8 @@ def cluster_resamples(data: ClusterData, n_resamples: int, rng: np.random.Genera
         for start in range(0, n_resamples, step):
             stop = min(n_resamples, start + step)
             rows = stop - start
-            idx = rng.integers(0, m, (rows, m))
-            flat = (np.arange(rows)[:, None] * m + idx).ravel()
+            idx = rng.integers(0, m, (rows, m), dtype=_index_dtype(m))
+            flat = (np.arange(rows, dtype=np.int64)[:, None] * m + idx).ravel()
             counts = np.bincount(flat, minlength=rows * m).reshape(rows, m)
             totals[start:stop] += counts @ sub
     n_all, n_done, sa, sb, sc, sd = totals.T
