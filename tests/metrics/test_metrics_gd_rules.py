@@ -122,8 +122,11 @@ def test_uncapped_gd_and_the_above_ceiling_flag() -> None:
     rng = np.random.default_rng(5)
     for s in range(60):
         h = list(5 + 5 * rng.random(3))
-        recs.append(record("m", "measure_height", 3, s, ret=-1.0, target_true_height=h[0],
-                           measuring_error=float(rng.normal(0, 1.5)), random_return=-2.0))  # fmt: skip
+        err = float(rng.normal(0, 1.5))
+        recs.append(
+            record("m", "measure_height", 3, s, ret=-1.0, target_true_height=h[0],
+                   measuring_error=err, random_return=-2.0)
+        )  # fmt: skip
         recs.append(composite("m", "information_gathering", s, h, sum(sorted(h)[-2:])))
     res = metrics.analyze(recs, **FAST)
     row = res.gd_row("m", "information_gathering", 3)
@@ -219,5 +222,5 @@ def test_records_stream_from_a_file(tmp_path: Path) -> None:
     whole = metrics.analyze(recs, **FAST)
     assert streamed.to_dict() == whole.to_dict()
     path.write_text("{not json\n")
-    with pytest.raises(metrics.RecordError, match="episodes.jsonl:1"):
+    with pytest.raises(metrics.RecordError, match=r"episodes\.jsonl:1"):
         list(metrics.read_records(path))
