@@ -116,7 +116,7 @@ def _setup(
         )
     if env is None:
         if not env_id:
-            raise ValueError("pass env_id (a registered ID such as 'telic/Combined-v0') or env")
+            raise ValueError("pass env_id (a registered ID such as 'telic/Combined-v1') or env")
         env = envs.make(env_id, **dict(env_kwargs or {}))
     protocol = getattr(env.unwrapped, "protocol", (env_kwargs or {}).get("protocol", "tags"))
     checked = tuple(Event.model_validate(e) for e in (events or ()))
@@ -255,7 +255,7 @@ def run_episode(
     """Play one episode and return its record.
 
     Args:
-        env_id: Registered env ID (``telic/Combined-v0``); made with ``env_kwargs``.
+        env_id: Registered env ID (``telic/Combined-v1``); made with ``env_kwargs``.
         env_kwargs: Keyword arguments of the env (``n_blocks``, ``protocol``, ...).
         seed: Passed to ``env.reset``.
         model: From :func:`agents.make_model`, or any LangChain chat model (then

@@ -88,7 +88,7 @@ class EpisodeRecord(BaseModel):
     model: str
     """Model spec string, e.g. ``scripted:oracle`` or ``openai:gpt-4o-mini``."""
     env_id: str
-    """Gymnasium ID, e.g. ``telic/Combined-v0``."""
+    """Gymnasium ID, e.g. ``telic/Combined-v1``."""
     env_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Keyword arguments passed to ``gymnasium.make``."""
     seed: int

@@ -59,7 +59,7 @@ class EnvEntry(_Frozen):
     """One environment: a Gymnasium ID and its keyword arguments."""
 
     id: str = Field(min_length=1)
-    """Registered Gymnasium ID, e.g. ``telic/Combined-v0`` (``telic envs`` lists them)."""
+    """Registered Gymnasium ID, e.g. ``telic/Combined-v1`` (``telic envs`` lists them)."""
     kwargs: dict[str, Any] = Field(default_factory=dict)
     """Keyword arguments for ``gymnasium.make`` (``noise``, ``perturb_prob``, ...). ``n_blocks``
     and ``protocol`` come from the scenario's lists unless set here."""
