@@ -201,8 +201,8 @@ def episode(model: str, agent: CalibrationAgent, task: str, seed: int, n: int) -
         if play.random:
             pair = rng.choice(n, size=2, replace=False)
         else:
-            est = _readings(rng, h, play.readings)
-            pair = np.argsort(est)[-2:]
+            est_h = _readings(rng, h, play.readings)
+            pair = np.argsort(est_h)[-2:]
         ret = float(h[pair].sum())
         optimal = float(np.sort(h)[-2:].sum())
         info.update(random_return=float(2 * h.sum() / n), optimal_return=optimal)

@@ -26,9 +26,7 @@ def truths() -> dict[tuple[str, str], float]:
     return {
         (model, task): value["gd"]
         for model in AGENTS
-        for task, value in population_gd(
-            model, TASKS, n_seeds=3000, mc_iterations=30_000
-        ).items()
+        for task, value in population_gd(model, TASKS, n_seeds=3000, mc_iterations=30_000).items()
     }
 
 

@@ -99,7 +99,7 @@ def test_quickstart_random_agent_is_undefined_everywhere(tmp_path: Path) -> None
     }
     recs = [
         agents.run_episode(
-            env_id=f"telic/{env}-v0",
+            env_id=f"telic/{env}-v1",
             env_kwargs={"n_blocks": 3},
             seed=seed,
             model=model,
