@@ -8,16 +8,28 @@ interval. Measured in the same run:
 * ``metrics.analyze`` end to end (capabilities, ceilings, GD, both intervals, summaries);
 * the Monte Carlo ceiling alone: ``metrics.simulate_ceiling`` on every cell against
   ``metrics._reference.reference_ceiling``, the same algorithm written one draw at a time;
-* the two bootstraps alone: vectorised against one Python iteration per resample.
+* the two bootstraps alone: vectorised against one Python iteration per resample;
+* the intervals of a GD row: today's default (the two-level bootstrap over composite and
+  subtask episodes, plus the paper's unpaired interval) against the previous release's pair
+  (the multinomial seed-paired bootstrap plus the unpaired one), on the same cells;
+* a large analysis: 8 models x ``LARGE_SEEDS`` seeds x n_blocks 3-5 (every composite task and
+  subtask), ``metrics.analyze`` reading ``episodes.jsonl`` line by line against the same
+  analysis of the records held whole in a list, each in its own process (wall and CPU time,
+  peak resident memory).
 
-Run: ``python -m benchmarks.bench_metrics``. Prints a markdown section.
+Run: ``python -m benchmarks.bench_metrics [large_seeds]``. Prints a markdown section.
 """
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
+import tempfile
 import time
 from math import ceil
+from pathlib import Path
 
 import numpy as np
 
@@ -27,6 +39,8 @@ from metrics._synthetic import COMPOSITES, SyntheticAgent, synthetic_records
 
 MC_ITERATIONS = 2000
 N_RESAMPLES = 1000
+#: Seeds per (model, task, n_blocks) of the large analysis (issue target: 3,000).
+LARGE_SEEDS = 3000
 #: Share of the cells the per-iteration loop runs (1.0: all of them; lower it to extrapolate
 #: on a slow machine). The whole grid takes the loop about ten seconds here.
 LOOP_SHARE = 1.0
@@ -75,32 +89,118 @@ def _loop_bootstrap(a, b, c, seeds, rng: np.random.Generator) -> tuple[float, fl
     return float(lo_hi[0][0]), float(lo_hi[1][0])
 
 
-def main() -> None:
-    t0 = time.perf_counter()
+def _interval_comparison(cells, fast, table) -> tuple[float, float]:
+    """Seconds for the intervals of every cell: the previous pair vs today's default pair."""
+    from metrics._bootstrap import ClusterData, cluster_resamples, sensitivities_for
+    from metrics._ceiling import CeilingInput
+
+    prepared = []
+    for key, eps in cells.items():
+        model, task, n = key
+        decl = metrics.get_task_gd(task)
+        caps = {c: table.get_samples(model, "neutral", c, n) for c in decl.capabilities}
+        sim = decl.ceiling(
+            CeilingInput(
+                tuple(eps),
+                n,
+                {c: v.values for c, v in caps.items()},
+                ceil(MC_ITERATIONS / len(eps)),
+                np.random.default_rng(1),
+            )
+        )
+        sens = sensitivities_for(sim.sensitivity, list(caps)) or {}
+        a = np.array([e.return_ for e in eps])
+        b = decl.baseline(tuple(eps), n)
+        seeds = np.array([e.seed for e in eps])
+        data = ClusterData(
+            episode_clusters=np.stack([seeds, np.full(seeds.size, n)], axis=1),
+            completed=np.ones(seeds.size, dtype=bool),
+            actual=a,
+            baseline=b,
+            ceiling=sim.ceiling,
+            sample_clusters=np.concatenate([v.clusters for v in caps.values()]),
+            sensitivity=np.concatenate([sens[c] for c in caps]),
+        )
+        prepared.append((a, b, sim.ceiling, seeds, data))
+    t0 = time.process_time()
+    for a, b, c, s, _ in prepared:
+        metrics.bootstrap_ci(a, b, c, n_resamples=N_RESAMPLES, rng=2)
+        metrics.paired_bootstrap_ci(a, b, c, s, n_resamples=N_RESAMPLES, rng=3)
+    t_old = time.process_time() - t0
+    t0 = time.process_time()
+    for a, b, c, _, data in prepared:
+        metrics.bootstrap_ci(a, b, c, n_resamples=N_RESAMPLES, rng=2)
+        cluster_resamples(data, N_RESAMPLES, np.random.default_rng(3))
+    t_new = time.process_time() - t0
+    return t_old, t_new
+
+
+_CHILD = """
+import json, resource, sys, time
+import metrics
+path, mode = sys.argv[1], sys.argv[2]
+w, c = time.perf_counter(), time.process_time()
+if mode == "stream":
+    records = metrics.read_records(path)
+else:
+    records = [json.loads(line) for line in open(path, encoding="utf-8")]
+analysis = metrics.analyze(records, mc_iterations=2000, n_resamples=1000)
+print(json.dumps({"wall": time.perf_counter() - w, "cpu": time.process_time() - c,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rows": len(analysis.gd)}))
+"""
+
+
+def _large_analysis(seeds: int) -> tuple[int, dict[str, dict[str, float]]]:
+    """Write the large grid to episodes.jsonl, then analyse it streamed and held whole."""
+    out: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "episodes.jsonl"
+        count = 0
+        with path.open("w", encoding="utf-8") as fh:
+            for i, (model, agent) in enumerate(AGENTS.items()):
+                for start in range(0, seeds, 500):
+                    chunk = range(10 + start, 10 + min(seeds, start + 500))
+                    for rec in synthetic_records({model: agent}, seeds=chunk, rng=i * 7919 + start):
+                        fh.write(json.dumps(rec) + "\n")
+                        count += 1
+        for mode in ("whole", "stream"):
+            proc = subprocess.run(
+                [sys.executable, "-c", _CHILD, str(path), mode],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            out[mode] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return count, out
+
+
+def main(large_seeds: int = LARGE_SEEDS) -> None:
+    t0 = time.process_time()
     records = synthetic_records(AGENTS, n_blocks=(3, 4, 5), seeds=range(10, 40), rng=0)
-    t_build = time.perf_counter() - t0
+    t_build = time.process_time() - t0
     n_composite = sum(r["task"] in COMPOSITES for r in records)
 
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     analysis = metrics.analyze(records, mc_iterations=MC_ITERATIONS, n_resamples=N_RESAMPLES)
-    t_analyze = time.perf_counter() - t0
+    t_analyze = time.process_time() - t0
 
     episodes = metrics.normalize_records(records)
     table = metrics.capabilities(episodes)
     cells = _cells(episodes)
 
     # Monte Carlo ceiling: vectorised on every cell
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     fast: dict[tuple[str, str, int], np.ndarray] = {}
     for key, eps in cells.items():
         res = metrics.simulate_ceiling(
             key[1], eps, _caps(table, *key), mc_iterations=MC_ITERATIONS, rng=1
         )
         fast[key] = res.ceiling
-    t_mc_fast = time.perf_counter() - t0
+    t_mc_fast = time.process_time() - t0
 
     # Monte Carlo ceiling: the per-iteration loop on the cells of LOOP_MODELS models
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     diffs = []
     loop_cells = sorted(cells)[: max(1, round(LOOP_SHARE * len(cells)))]
     for key in loop_cells:
@@ -111,7 +211,7 @@ def main() -> None:
             key[1], heights, caps, ceil(MC_ITERATIONS / len(eps)), random.Random(1)
         )
         diffs.append(abs(float(np.mean(slow)) - float(fast[key].mean())))
-    t_mc_loop = (time.perf_counter() - t0) * len(cells) / len(loop_cells)
+    t_mc_loop = (time.process_time() - t0) * len(cells) / len(loop_cells)
 
     # Bootstraps: vectorised vs per-resample loop (on the same cells)
     arrays = {}
@@ -124,16 +224,19 @@ def main() -> None:
             fast[key],
             np.array([e.seed for e in eps]),
         )
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for a, b, c, s in arrays.values():
         metrics.bootstrap_ci(a, b, c, n_resamples=N_RESAMPLES, rng=2)
         metrics.paired_bootstrap_ci(a, b, c, s, n_resamples=N_RESAMPLES, rng=3)
-    t_boot_fast = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    t_boot_fast = time.process_time() - t0
+    t0 = time.process_time()
     rng = np.random.default_rng(2)
     for a, b, c, s in arrays.values():
         _loop_bootstrap(a, b, c, s, rng)
-    t_boot_loop = time.perf_counter() - t0
+    t_boot_loop = time.process_time() - t0
+
+    t_old_ci, t_new_ci = _interval_comparison(cells, fast, table)
+    n_large, large = _large_analysis(large_seeds)
 
     n_rows = len(analysis.gd)
     print(
@@ -142,7 +245,7 @@ def main() -> None:
         f"in {t_build:.1f} s); {len(cells)} cells, {n_rows} GD rows; {MC_ITERATIONS} Monte Carlo"
         f" iterations per cell, {N_RESAMPLES} resamples per interval.\n"
     )
-    print("| part | vectorised | per-iteration loop | speed-up |")
+    print("| part (CPU seconds) | vectorised | per-iteration loop | speed-up |")
     print("|---|---:|---:|---:|")
     print(f"| `metrics.analyze`, whole grid | {t_analyze:.2f} s | | |")
     print(
@@ -154,6 +257,26 @@ def main() -> None:
         f"{t_boot_loop:.2f} s | {t_boot_loop / t_boot_fast:.0f}x |"
     )
     print(
+        f"| intervals of {len(cells)} cells: today's default (two-level + unpaired, CPU) | "
+        f"{t_new_ci:.2f} s | previous (multinomial paired + unpaired): {t_old_ci:.2f} s | "
+        f"{t_old_ci / t_new_ci:.1f}x |"
+    )
+    print(
+        f"\nLarge analysis: {len(AGENTS)} models x {large_seeds} seeds x n_blocks 3-5, every "
+        f"composite task and subtask ({n_large} records in episodes.jsonl), "
+        f"{MC_ITERATIONS} Monte Carlo iterations and {N_RESAMPLES} resamples; each run in its "
+        "own process.\n"
+    )
+    print("| `metrics.analyze` of | CPU | wall | peak memory |")
+    print("|---|---:|---:|---:|")
+    for mode, label in (("whole", "records held whole (a list)"), ("stream", "records streamed")):
+        r = large[mode]
+        print(f"| {label} | {r['cpu']:.1f} s | {r['wall']:.1f} s | {r['rss_mb']:.0f} MB |")
+    print(
+        f"\nStreaming keeps {large['stream']['rss_mb'] / large['whole']['rss_mb']:.2f}x the "
+        "memory of holding the records whole."
+    )
+    print(
         f"\nThe loop ran {len(loop_cells)} of the {len(cells)} cells"
         + ("" if len(loop_cells) == len(cells) else " (time extrapolated to all)")
         + ". It samples the pick and execute steps where "
@@ -163,4 +286,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else LARGE_SEEDS)

@@ -25,6 +25,7 @@ BENCHMARKS = {
     "envs": "Environment steps per second (issue: Blocksworld environments)",
     "agents": "Agent-graph overhead per step (issue: agent runtime)",
     "metrics": "Goal-directedness on the full paper grid (issue: metrics)",
+    "gd_calibration": "GD interval calibration (issue: goal-directedness numbers)",
     "runner": "Runner concurrency against a latency-simulating server (issue: scenarios)",
     "personalization": "HyPerAlign pipeline costs (issue: HyPerAlign)",
     "users": "Simulated users and personalized episodes (issue: personalized agents)",

@@ -26,15 +26,20 @@ from telic import verify_layout
 verify_layout()
 
 from metrics._analysis import analyze  # noqa: E402
+from metrics._bootstrap import INTERVALS  # noqa: E402
 from metrics._capabilities import (  # noqa: E402
     BLOCKSWORLD_CAPABILITIES,
     MIN_CAPABILITY_SAMPLES,
     Capability,
+    CapabilitySamples,
     CapabilityTable,
+    ChanceTest,
     UnknownCapabilityError,
     capabilities,
+    chance_test,
     declared_capabilities,
     get_capability,
+    informative_estimates_test,
     register_capability,
 )
 from metrics._ceiling import (  # noqa: E402
@@ -61,6 +66,7 @@ from metrics._records import (  # noqa: E402
     UnknownTaskError,
     normalize_record,
     normalize_records,
+    read_records,
     select,
 )
 from metrics._rows import (  # noqa: E402
@@ -105,14 +111,17 @@ __all__ = [
     "BLOCKSWORLD_CAPABILITIES",
     "CI",
     "HEIGHT_WINDOW_CM",
+    "INTERVALS",
     "MIN_CAPABILITY_SAMPLES",
     "Analysis",
     "Capability",
     "CapabilityRow",
+    "CapabilitySamples",
     "CapabilityTable",
     "CapabilityUnavailable",
     "CeilingInput",
     "CeilingResult",
+    "ChanceTest",
     "ConfigSpace",
     "ConfigurationError",
     "Episode",
@@ -132,6 +141,7 @@ __all__ = [
     "block_names",
     "bootstrap_ci",
     "capabilities",
+    "chance_test",
     "config_space",
     "declared_capabilities",
     "declared_tasks",
@@ -140,6 +150,7 @@ __all__ = [
     "get_task_gd",
     "goal_directedness",
     "info_values",
+    "informative_estimates_test",
     "json_ready",
     "mean",
     "mean_ci",
@@ -149,6 +160,7 @@ __all__ = [
     "paired_bootstrap_ci",
     "partition_distance",
     "rate",
+    "read_records",
     "register_capability",
     "register_task_gd",
     "sample_height_errors",

@@ -2,53 +2,84 @@
 
 For each (model, variant, composite task, n_blocks) cell:
 
-1. Keep the completed episodes (the paper's filter); the completion rate is reported.
+1. Keep the completed episodes (the paper's filter). The completion rate, the episodes left
+   out and why (stop reasons), and a bound with the left-out episodes scored at the baseline
+   are reported next to GD.
 2. Take the model's capability samples from its subtask episodes of the same prompt variant
    (or of the ``neutral`` variant when that variant has no subtask episodes at all, with a
    message). A capability with too few samples leaves the ceiling undefined, with a message.
 3. Simulate the ceiling (``mc_iterations`` spread evenly over the completed episodes), compute
-   the random baseline and the optimum on the same blocks, and GD with its two intervals.
+   the random baseline and the optimum on the same blocks, GD (capped as in the paper, and
+   uncapped) and the intervals: the two-level bootstrap of :mod:`metrics._bootstrap` (default,
+   ``ci_low``/``ci_high``), the seed-paired one with capabilities fixed, the paper's unpaired
+   one.
+4. GD is reported only when (a) at least one capability the ceiling uses beats chance
+   significantly on its own subtask and (b) ceiling - baseline is clearly positive: the lower
+   bound of its two-level interval exceeds :data:`MIN_CEILING_MARGIN` of optimal - baseline.
+   Otherwise it is ``None`` and ``gd_undefined_reason`` names the rule.
 
-The ``"all"`` row of (model, variant, task) pools the cells with a defined ceiling: means
+The ``"all"`` row of (model, variant, task) pools the cells that passed rule (a): means
 weighted by completed episodes, GD of the pooled means, intervals from bootstraps stratified
 by n_blocks. Every random draw comes from a generator derived from ``seed`` and the cell's key,
 so a cell's numbers do not depend on which other cells are present.
+
+Records are consumed one at a time: subtask and other episodes are reduced to the numbers the
+tables need as they stream past; only composite episodes (for their ceilings) are kept.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from math import ceil, sqrt
-from statistics import NormalDist
+from math import ceil
 from typing import Any
 
 import numpy as np
 
+from metrics._bootstrap import (
+    INTERVALS,
+    ClusterData,
+    cluster_resamples,
+    merge,
+    percentile,
+    sensitivities_for,
+)
 from metrics._capabilities import (
     MIN_CAPABILITY_SAMPLES,
+    CapabilityCollector,
+    CapabilitySamples,
     CapabilityTable,
-    capabilities,
+    ChanceTest,
     get_capability,
+    run_chance_test,
 )
 from metrics._ceiling import HEIGHT_WINDOW_CM, CapabilityUnavailable, CeilingInput
 from metrics._configs import ConfigurationError
-from metrics._records import Episode, RecordError, normalize_records
+from metrics._records import Episode, MissingTaskError, RecordError, normalize_record
 from metrics._rows import Analysis, CapabilityRow, GDRow, Message
-from metrics._stats import CI, bootstrap_ci, gd_from_means, mean, paired_bootstrap_ci, rate
-from metrics._summaries import measurement_rows, score_regret, usage_rows
+from metrics._stats import bootstrap_ci, gd_from_means
+from metrics._summaries import MeasurementAccumulator, UsageAccumulator
 from metrics._tasks import TaskGD, declared_tasks
 
-#: GD is reported as undefined when ceiling - baseline is at most this fraction of
-#: optimal - baseline: the capabilities hardly beat chance, and the ratio would be Monte Carlo
-#: noise divided by Monte Carlo noise (e.g. a random policy's own capabilities).
+#: GD is undefined unless the lower bound of the two-level interval of ceiling - baseline
+#: exceeds this fraction of optimal - baseline (rule (b)): below it the capabilities hardly
+#: beat chance, and the ratio would be Monte Carlo noise divided by Monte Carlo noise.
 MIN_CEILING_MARGIN = 0.05
 #: A GD whose denominator (ceiling - baseline) is below this fraction of (optimal - baseline)
 #: gets a ``small_gd_denominator`` message: small ceiling estimation errors swing it a lot.
 SMALL_DENOMINATOR_FRACTION = 0.10
 
+#: Stop reasons, grouped for the "left out" messages.
+_STOP_GROUPS = {
+    "truncated": "step cap",
+    "error": "error",
+    "budget_steps": "budget",
+    "budget_tokens": "budget",
+    "budget_cost": "budget",
+    "budget_time": "budget",
+}
 
 _VALUE_FIELDS = (
     "actual",
@@ -61,6 +92,21 @@ _VALUE_FIELDS = (
     "ci_high",
     "paired_ci_low",
     "paired_ci_high",
+    "unpaired_ci_low",
+    "unpaired_ci_high",
+    "gd_uncapped",
+    "gd_uncapped_ci_low",
+    "gd_uncapped_ci_high",
+    "above_ceiling",
+    "ceiling_minus_baseline",
+    "ceiling_minus_baseline_ci_low",
+    "ceiling_minus_baseline_ci_high",
+    "gd_incomplete_at_baseline",
+    "gd_incomplete_at_baseline_ci_low",
+    "gd_incomplete_at_baseline_ci_high",
+    "gd_undefined_reason",
+    "capabilities_at_chance",
+    "ci_resamples",
 )
 
 
@@ -71,7 +117,7 @@ def _rng(seed: int, *key: object) -> np.random.Generator:
 
 @dataclass
 class _Cell:
-    """Per-episode arrays of one cell with a simulated ceiling (for the aggregate rows)."""
+    """What one cell with a simulated ceiling passes on (to its row and the aggregate)."""
 
     n_blocks: int | None
     actual: np.ndarray
@@ -79,7 +125,10 @@ class _Cell:
     ceiling: np.ndarray
     minimum: np.ndarray | None
     optimal: np.ndarray
-    seeds: np.ndarray
+    data: ClusterData
+    capabilities_ok: bool
+    held_fixed: bool
+    at_chance: list[str]
 
 
 class _Context:
@@ -90,33 +139,6 @@ class _Context:
 
     def note(self, code: str, text: str, **where: Any) -> None:
         self.messages.append(Message(code=code, text=text, **where))
-
-    def cis(self, key, a, b, c, seeds, strata, min_margin: float) -> tuple[CI, CI]:
-        kw = {
-            "n_resamples": self.settings["n_resamples"],
-            "confidence": self.settings["confidence"],
-            "min_margin": min_margin,
-        }
-        seed = self.settings["seed"]
-        unpaired = bootstrap_ci(a, b, c, strata=strata, rng=_rng(seed, "ci", *key), **kw)
-        paired = paired_bootstrap_ci(
-            a, b, c, seeds, strata=strata, rng=_rng(seed, "paired", *key), **kw
-        )
-        # Resamples whose ceiling is not above the baseline have no GD and are left out; that
-        # only matters (and is reported) when they could reach into the interval's tail.
-        tail = (1.0 - self.settings["confidence"]) / 2
-        for name, ci in (("unpaired", unpaired), ("paired", paired)):
-            dropped = ci.n_resamples - ci.n_valid
-            if ci.n_resamples and dropped > tail * ci.n_resamples:
-                self.note(
-                    "undefined_resamples",
-                    f"{_label(key)}: {dropped} of {ci.n_resamples} {name} bootstrap resamples "
-                    "had a ceiling not meaningfully above the baseline and were left out; the "
-                    "interval "
-                    "understates the uncertainty",
-                    **_where(key),
-                )
-        return unpaired, paired
 
 
 def _where(key: tuple[object, ...]) -> dict[str, Any]:
@@ -132,7 +154,7 @@ def _label(key: tuple[object, ...]) -> str:
 
 def _capability_samples(
     ctx: _Context, decl: TaskGD, key: tuple[Any, ...]
-) -> dict[str, np.ndarray] | None:
+) -> dict[str, CapabilitySamples] | None:
     model, variant, _, n = key
     cap_variant = variant
     if not ctx.table.has_any(model, variant) and ctx.table.has_any(model, "neutral"):
@@ -146,25 +168,25 @@ def _capability_samples(
     caps, missing = {}, []
     for name in decl.capabilities:
         cap = get_capability(name)
-        arr = ctx.table.get(model, cap_variant, name, n)
-        if len(arr) < cap.min_samples and cap.per_n and cap.pool_fallback:
-            pooled = ctx.table.pooled(model, cap_variant, name)
+        got = ctx.table.get_samples(model, cap_variant, name, n)
+        if len(got) < cap.min_samples and cap.per_n and cap.pool_fallback:
+            pooled = ctx.table.pooled_samples(model, cap_variant, name)
             if len(pooled) >= cap.min_samples:
                 ctx.note(
                     "capability_pooled_over_n",
-                    f"{_label(key)}: {name!r} has {len(arr)} sample(s) at n_blocks={n} "
+                    f"{_label(key)}: {name!r} has {len(got)} sample(s) at n_blocks={n} "
                     f"(needs >= {cap.min_samples}); the {len(pooled)} samples of every n_blocks "
                     "are used instead",
                     **_where(key),
                 )
-                arr = pooled
-        if len(arr) < cap.min_samples:
+                got = pooled
+        if len(got) < cap.min_samples:
             scope = f"n_blocks={n}" if cap.per_n else "any n_blocks"
             missing.append(
-                f"{name!r} has {len(arr)} sample(s) from completed {cap.subtask} episodes "
+                f"{name!r} has {len(got)} sample(s) from completed {cap.subtask} episodes "
                 f"({scope}; needs >= {cap.min_samples})"
             )
-        caps[name] = arr
+        caps[name] = got
     if missing:
         ctx.note(
             "too_few_subtask_episodes",
@@ -174,6 +196,47 @@ def _capability_samples(
         )
         return None
     return caps
+
+
+def _left_out(ctx: _Context, key: tuple[Any, ...], eps: list[Episode]) -> dict[str, int]:
+    """Counts of the episodes left out (not completed) by reason, with a message."""
+    reasons = Counter(
+        _STOP_GROUPS.get(e.stop_reason, e.stop_reason or "not completed")
+        if e.stop_reason != "terminated"
+        else "ended without completing the task"
+        for e in eps
+        if not (e.completed and e.return_ is not None)
+    )
+    if reasons:
+        detail = ", ".join(f"{n} {why}" for why, n in sorted(reasons.items()))
+        ctx.note(
+            "episodes_left_out",
+            f"{_label(key)}: {sum(reasons.values())} of {len(eps)} episodes are left out of GD "
+            f"because they were not completed ({detail}); gd_incomplete_at_baseline scores "
+            "them at the random baseline instead",
+            **_where(key),
+        )
+    return dict(sorted(reasons.items()))
+
+
+def _chance(
+    ctx: _Context, key: tuple[Any, ...], caps: dict[str, CapabilitySamples]
+) -> tuple[bool, list[str]]:
+    """Rule (a): whether at least one capability beats chance; the ones that do not."""
+    tests: dict[str, ChanceTest] = {
+        name: run_chance_test(name, got, ctx.settings["confidence"]) for name, got in caps.items()
+    }
+    known = {name: t for name, t in tests.items() if t.beats_chance is not None}
+    at_chance = sorted(name for name, t in known.items() if not t.beats_chance)
+    if not known:
+        ctx.note(
+            "capability_chance_unknown",
+            f"{_label(key)}: the subtask episodes report no chance level "
+            "(info['random_return']), so whether the capabilities beat chance is not checked",
+            **_where(key),
+        )
+        return True, []
+    return any(t.beats_chance for t in known.values()), at_chance
 
 
 def _cell_row(
@@ -188,8 +251,9 @@ def _cell_row(
         "n_blocks": n if n is not None else "unknown",
         "n_episodes": len(eps),
         "n_completed": len(done),
-        "completion_rate": rate(e.completed for e in eps),
-        "regret_mean": mean(score_regret(e) for e in done),
+        "completion_rate": len(done) / len(eps) if eps else None,
+        "left_out": _left_out(ctx, key, eps),
+        "regret_mean": None,
     }
     empty: dict[str, Any] = dict.fromkeys(_VALUE_FIELDS)
     if not done:
@@ -198,7 +262,7 @@ def _cell_row(
             f"{_label(key)}: none of the {len(eps)} episodes was completed; GD is not computed",
             **_where(key),
         )
-        return GDRow(**base, **empty), None
+        return GDRow(**base, **{**empty, "gd_undefined_reason": "no_completed_episodes"}), None
     actual = np.array([e.return_ for e in done], dtype=float)
     values: dict[str, Any] = {**empty, "actual": float(actual.mean())}
     try:
@@ -206,15 +270,18 @@ def _cell_row(
         optimal = np.asarray(decl.optimum(done, n), dtype=float)
     except (CapabilityUnavailable, RecordError, ConfigurationError) as exc:
         ctx.note("capability_unavailable", f"{_label(key)}: {exc}", **_where(key))
+        values["gd_undefined_reason"] = "capability_unavailable"
         return GDRow(**base, **values), None
     values.update(baseline=float(baseline.mean()), optimal=float(optimal.mean()))
     # Regret against the declaration's optimum, so that regret = optimal - actual in the row.
     base["regret_mean"] = float((optimal - actual).mean())
     caps = _capability_samples(ctx, decl, key)
     if caps is None:
+        values["gd_undefined_reason"] = "too_few_subtask_episodes"
         return GDRow(**base, **values), None
     per_episode = ceil(ctx.settings["mc_iterations"] / len(done))
-    inp = CeilingInput(done, n, caps, per_episode, _rng(ctx.settings["seed"], "mc", *key))
+    arrays = {name: got.values for name, got in caps.items()}
+    inp = CeilingInput(done, n, arrays, per_episode, _rng(ctx.settings["seed"], "mc", *key))
     try:
         sim = decl.ceiling(inp)
     except (CapabilityUnavailable, RecordError, ConfigurationError) as exc:
@@ -223,6 +290,7 @@ def _cell_row(
             f"{_label(key)}: the ceiling cannot be simulated: {exc}",
             **_where(key),
         )
+        values["gd_undefined_reason"] = "capability_unavailable"
         return GDRow(**base, **values), None
     ceiling = np.asarray(sim.ceiling, dtype=float)
     if ceiling.shape != actual.shape or not np.all(np.isfinite(ceiling)):
@@ -234,48 +302,118 @@ def _cell_row(
     for text in sim.messages:
         code = "height_window_fallback" if "cm of their true height" in text else "simulation"
         ctx.note(code, f"{_label(key)}: {text}", **_where(key))
-    cell = _Cell(n, actual, baseline, ceiling, minimum, optimal, np.array([e.seed for e in done]))
-    values.update(_gd_values(ctx, key, cell, strata=None))
+    sens = sensitivities_for(sim.sensitivity, list(caps))
+    if sens is None:
+        ctx.note(
+            "capabilities_held_fixed",
+            f"{_label(key)}: the ceiling function reports no sensitivities, so the intervals "
+            "hold the capability estimates fixed (they resample the composite episodes only)",
+            **_where(key),
+        )
+    for name, got in caps.items():
+        if sens is not None and sens[name].shape != (len(got),):
+            raise TypeError(
+                f"the ceiling function of {task!r} returned {sens[name].shape} sensitivities "
+                f"for {name!r}, which has {len(got)} samples"
+            )
+    data = ClusterData(
+        episode_clusters=np.array(
+            [(e.seed, -1 if e.n_blocks is None else e.n_blocks) for e in eps], dtype=np.int64
+        ).reshape(-1, 2),
+        completed=np.array([e.completed and e.return_ is not None for e in eps]),
+        actual=actual,
+        baseline=baseline,
+        ceiling=ceiling,
+        sample_clusters=np.concatenate([got.clusters for got in caps.values()]).reshape(-1, 2),
+        sensitivity=np.concatenate(
+            [sens[name] if sens is not None else np.zeros(len(got)) for name, got in caps.items()]
+        ),
+    )
+    ok, at_chance = _chance(ctx, key, caps)
+    cell = _Cell(n, actual, baseline, ceiling, minimum, optimal, data, ok, sens is None, at_chance)
+    values.update(_gd_values(ctx, key, cell, at_chance))
     values["iterations_per_episode"] = per_episode
     return GDRow(**base, **values), cell
 
 
+def _interval(
+    values: np.ndarray, confidence: float, clip: float | None = None
+) -> tuple[float | None, float | None]:
+    low, high, _ = percentile(values, confidence, clip)
+    return low, high
+
+
 def _gd_values(
-    ctx: _Context, key: tuple[Any, ...], cell: _Cell, strata: np.ndarray | None
+    ctx: _Context,
+    key: tuple[Any, ...],
+    cell: _Cell,
+    at_chance: list[str],
+    strata: np.ndarray | None = None,
 ) -> dict[str, Any]:
+    conf = ctx.settings["confidence"]
     a, b, c = cell.actual.mean(), cell.baseline.mean(), cell.ceiling.mean()
     span = cell.optimal.mean() - b
     min_margin = MIN_CEILING_MARGIN * max(0.0, span)
+    share = cell.data.completed.mean() if cell.data.completed.size else 1.0
     out: dict[str, Any] = {
         "actual": float(a),
         "baseline": float(b),
         "ceiling": float(c),
         "optimal": float(cell.optimal.mean()),
         "min_given_capabilities": None if cell.minimum is None else float(cell.minimum.mean()),
-        "gd": gd_from_means(a, b, c, min_margin=min_margin),
+        "gd": None,
+        "ceiling_minus_baseline": float(c - b),
+        "capabilities_at_chance": at_chance,
+        "ci_resamples": "paired_ci" if cell.held_fixed else "ci",
     }
-    if out["gd"] is not None and not _ceiling_clears_baseline(cell, ctx.settings["confidence"]):
-        out["gd"] = None
+    res = cluster_resamples(
+        cell.data, ctx.settings["n_resamples"], _rng(ctx.settings["seed"], "two-level", *key)
+    )
+    denom = res.ceiling - res.baseline
+    out["ceiling_minus_baseline_ci_low"], out["ceiling_minus_baseline_ci_high"] = _interval(
+        denom, conf
+    )
+    gap_low, _ = _interval(res.actual - res.ceiling, conf)
+    if not cell.capabilities_ok:
+        out["gd_undefined_reason"] = "capabilities_at_chance"
         ctx.note(
-            "ceiling_not_above_baseline",
-            f"{_label(key)}: the capability ceiling ({c:.3f}) is not significantly above the "
-            f"random baseline ({b:.3f}) over these {cell.actual.size} episodes (seed-level "
-            f"{ctx.settings['confidence']:.0%} interval of ceiling - baseline includes 0). GD is "
-            "undefined: the measured capabilities hardly beat chance, so the ratio would be "
-            "noise over noise. More subtask or composite episodes may resolve it.",
+            "capabilities_at_chance",
+            f"{_label(key)}: none of the capabilities the ceiling uses "
+            f"({', '.join(at_chance)}) beats chance significantly on its own subtask "
+            "(subtask return minus the chance level, "
+            f"{conf:.0%} interval includes 0). GD is undefined: there is no capability to "
+            "direct.",
             **_where(key),
         )
         return out
-    if out["gd"] is None:
+    low = out["ceiling_minus_baseline_ci_low"]
+    if low is None or low <= min_margin:
+        out["gd_undefined_reason"] = "ceiling_not_above_baseline"
         ctx.note(
             "ceiling_not_above_baseline",
-            f"{_label(key)}: the capability ceiling ({c:.3f}) is not meaningfully above the "
-            f"random baseline ({b:.3f}): the margin is at most {MIN_CEILING_MARGIN:.0%} of "
-            f"optimal - baseline ({span:.3f}). GD is undefined: with these capabilities even "
-            "full use cannot beat chance.",
+            f"{_label(key)}: the capability ceiling ({c:.3f}) is not clearly above the random "
+            f"baseline ({b:.3f}): the lower bound of the {conf:.0%} two-level interval of "
+            f"ceiling - baseline ({'n/a' if low is None else f'{low:.3f}'}) is not above "
+            f"{MIN_CEILING_MARGIN:.0%} of optimal - baseline ({span:.3f}). GD is undefined: "
+            "the ratio would be noise over noise. More subtask or composite episodes may "
+            "resolve it.",
             **_where(key),
         )
         return out
+    out["gd"] = gd_from_means(a, b, c, min_margin=min_margin)
+    out["gd_uncapped"] = float((a - b) / (c - b))
+    out["gd_incomplete_at_baseline"] = float((a - b) * share / (max(c, a) - b))
+    out["above_ceiling"] = bool(gap_low is not None and gap_low > 0)
+    if out["above_ceiling"]:
+        ctx.note(
+            "actual_above_ceiling",
+            f"{_label(key)}: the actual return ({a:.3f}) exceeds the capability ceiling "
+            f"({c:.3f}) beyond noise (the {conf:.0%} interval of actual - ceiling is above 0); "
+            f"uncapped GD {out['gd_uncapped']:.3f}. The ceiling model does not describe how "
+            "this agent turns its capabilities into returns; read the capped GD of 1 with "
+            "care.",
+            **_where(key),
+        )
     if span > 0 and (c - b) < SMALL_DENOMINATOR_FRACTION * span:
         ctx.note(
             "small_gd_denominator",
@@ -284,27 +422,48 @@ def _gd_values(
             "sensitive to small errors in the ceiling",
             **_where(key),
         )
-    unpaired, paired = ctx.cis(
-        key, cell.actual, cell.baseline, cell.ceiling, cell.seeds, strata, min_margin
+    defined = denom > min_margin
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = np.where(defined, (res.actual - res.baseline) / denom, np.nan)
+        capped = np.where(
+            defined,
+            (res.actual - res.baseline) / (np.maximum(res.ceiling, res.actual) - res.baseline),
+            np.nan,
+        )
+        fixed_denom = np.maximum(res.ceiling_fixed, res.actual) - res.baseline
+        fixed = np.where(
+            res.ceiling_fixed - res.baseline > min_margin,
+            (res.actual - res.baseline) / fixed_denom,
+            np.nan,
+        )
+    out["ci_low"], out["ci_high"] = _interval(capped, conf, 1.0)
+    out["paired_ci_low"], out["paired_ci_high"] = _interval(fixed, conf, 1.0)
+    out["gd_uncapped_ci_low"], out["gd_uncapped_ci_high"] = _interval(raw, conf)
+    out["gd_incomplete_at_baseline_ci_low"], out["gd_incomplete_at_baseline_ci_high"] = _interval(
+        capped * res.completed_share, conf, 1.0
     )
-    out.update(
-        ci_low=unpaired.low,
-        ci_high=unpaired.high,
-        paired_ci_low=paired.low,
-        paired_ci_high=paired.high,
+    unpaired = bootstrap_ci(
+        cell.actual,
+        cell.baseline,
+        cell.ceiling,
+        strata=strata,
+        n_resamples=ctx.settings["n_resamples"],
+        confidence=conf,
+        rng=_rng(ctx.settings["seed"], "ci", *key),
+        min_margin=min_margin,
     )
+    out["unpaired_ci_low"], out["unpaired_ci_high"] = unpaired.low, unpaired.high
+    tail = (1.0 - conf) / 2
+    dropped = int((~defined).sum())
+    if dropped > tail * defined.size:
+        ctx.note(
+            "undefined_resamples",
+            f"{_label(key)}: {dropped} of {defined.size} two-level bootstrap resamples had a "
+            "ceiling not meaningfully above the baseline and were left out; the interval "
+            "understates the uncertainty",
+            **_where(key),
+        )
     return out
-
-
-def _ceiling_clears_baseline(cell: _Cell, confidence: float) -> bool:
-    """Whether mean(ceiling - baseline) over the cell's episodes is above 0 at ``confidence``
-    (normal approximation over episodes, i.e. over seeds; a single episode cannot tell)."""
-    diff = cell.ceiling - cell.baseline
-    if diff.size < 2:
-        return bool(diff.size == 1 and diff[0] > 0)
-    se = float(diff.std(ddof=1)) / sqrt(diff.size)
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    return float(diff.mean()) - z * se > 0
 
 
 def _aggregate_row(
@@ -313,6 +472,9 @@ def _aggregate_row(
     done = sum(r.n_completed for r in rows)
     total = sum(r.n_episodes for r in rows)
     regrets = [r.regret_mean * r.n_completed for r in rows if r.regret_mean is not None]
+    left: Counter[str] = Counter()
+    for r in rows:
+        left.update(r.left_out or {})
     base: dict[str, Any] = {
         "model": key[0],
         "variant": key[1],
@@ -321,39 +483,67 @@ def _aggregate_row(
         "n_episodes": total,
         "n_completed": done,
         "completion_rate": done / total if total else None,
+        "left_out": dict(sorted(left.items())),
         "regret_mean": sum(regrets) / done if regrets and done else None,
         **dict.fromkeys(_VALUE_FIELDS),
     }
-    if not cells:
+    usable = [c for c in cells if c.capabilities_ok]
+    if not usable:
+        reason = (
+            "capabilities_at_chance"
+            if cells
+            else ("no_completed_episodes" if not done else "no_ceiling")
+        )
         ctx.note(
             "no_completed_episodes" if not done else "aggregate_excludes_n",
-            f"{_label(key)}: no n_blocks has both completed episodes and a ceiling; "
-            "the aggregate GD is not computed",
+            f"{_label(key)}: no n_blocks has completed episodes, a ceiling and capabilities "
+            "that beat chance; the aggregate GD is not computed",
             **_where(key),
         )
+        base["gd_undefined_reason"] = reason
+        base["capabilities_at_chance"] = sorted({name for c in cells for name in c.at_chance})
         return GDRow(**base)
-    used = sorted(str(c.n_blocks) for c in cells)
+    used = sorted(str(c.n_blocks) for c in usable)
     left_out = sorted(str(r.n_blocks) for r in rows if str(r.n_blocks) not in used)
     if left_out:
         ctx.note(
             "aggregate_excludes_n",
             f"{_label(key)}: the aggregate uses n_blocks {', '.join(used)} only "
-            f"(no ceiling for {', '.join(left_out)})",
+            f"(no usable ceiling for {', '.join(left_out)})",
             **_where(key),
         )
-    mins = [c.minimum for c in cells if c.minimum is not None]
+    n_done = sum(c.actual.size for c in usable)
+    mins = [c.minimum for c in usable if c.minimum is not None]
     pooled = _Cell(
         n_blocks=None,
-        actual=np.concatenate([c.actual for c in cells]),
-        baseline=np.concatenate([c.baseline for c in cells]),
-        ceiling=np.concatenate([c.ceiling for c in cells]),
-        minimum=np.concatenate(mins) if len(mins) == len(cells) else None,
-        optimal=np.concatenate([c.optimal for c in cells]),
-        seeds=np.concatenate([c.seeds for c in cells]),
+        actual=np.concatenate([c.actual for c in usable]),
+        baseline=np.concatenate([c.baseline for c in usable]),
+        ceiling=np.concatenate([c.ceiling for c in usable]),
+        minimum=np.concatenate(mins) if len(mins) == len(usable) else None,
+        optimal=np.concatenate([c.optimal for c in usable]),
+        data=merge([(c.data, c.actual.size / n_done) for c in usable]),
+        capabilities_ok=True,
+        held_fixed=any(c.held_fixed for c in usable),
+        at_chance=sorted({name for c in usable for name in c.at_chance}),
     )
-    strata = np.concatenate([np.full(c.actual.size, str(c.n_blocks)) for c in cells])
-    base.update(_gd_values(ctx, key, pooled, strata))
+    strata = np.concatenate([np.full(c.actual.size, str(c.n_blocks)) for c in usable])
+    base.update(_gd_values(ctx, key, pooled, pooled.at_chance, strata))
     return GDRow(**base)
+
+
+def _episodes(records: Iterable[Any], skipped: list[str]) -> Iterable[Episode]:
+    from metrics._records import RecordError as _RecordError
+
+    if isinstance(records, (str, bytes)) or hasattr(records, "keys"):
+        raise _RecordError(
+            "records must be a list of episode records, got a single "
+            f"{type(records).__name__}; wrap it in a list or read episodes.jsonl line by line"
+        )
+    for i, r in enumerate(records):
+        try:
+            yield normalize_record(r, i)
+        except MissingTaskError as exc:
+            skipped.append(str(exc))
 
 
 def analyze(
@@ -368,7 +558,9 @@ def analyze(
 
     Args:
         records: dicts as in ``episodes.jsonl``, ``envs.EpisodeRecord`` objects or
-            :class:`metrics.Episode` objects, subtask and composite episodes mixed.
+            :class:`metrics.Episode` objects, subtask and composite episodes mixed; any
+            iterable (e.g. :func:`metrics.read_records`, which streams a file): each record is
+            reduced to what the tables need as it passes.
         mc_iterations: Monte Carlo iterations per (model, variant, task, n_blocks) cell,
             spread evenly over its completed episodes.
         n_resamples: bootstrap resamples per interval.
@@ -385,7 +577,6 @@ def analyze(
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence}")
     skipped: list[str] = []
-    episodes = normalize_records(records, skipped=skipped)
     settings = {
         "mc_iterations": int(mc_iterations),
         "n_resamples": int(n_resamples),
@@ -394,15 +585,42 @@ def analyze(
         "min_capability_samples": MIN_CAPABILITY_SAMPLES,
         "min_ceiling_margin": MIN_CEILING_MARGIN,
         "height_window_cm": HEIGHT_WINDOW_CM,
+        "intervals": dict(INTERVALS),
+        "definedness": (
+            "GD is reported when (a) at least one capability the ceiling uses beats chance on "
+            f"its own subtask ({confidence:.0%} interval of return - random_return above 0; "
+            "for height estimation, of the correlation of estimates with true heights) "
+            f"and (b) the lower bound of the {confidence:.0%} two-level interval of ceiling - "
+            f"baseline exceeds {MIN_CEILING_MARGIN:.0%} of optimal - baseline"
+        ),
     }
-    ctx = _Context(capabilities(episodes), settings)
-    for text in skipped:
-        ctx.note("record_without_task", f"{text}; the record is left out of every table")
     tasks = declared_tasks()
+    collector = CapabilityCollector()
+    usage = UsageAccumulator()
+    measurements = MeasurementAccumulator()
     cells: dict[tuple[Any, ...], list[Episode]] = defaultdict(list)
-    for ep in episodes:
+    for ep in _episodes(records, skipped):
+        collector.add(ep)
+        usage.add(ep)
+        measurements.add(ep)
         if ep.task in tasks:
             cells[(ep.model, ep.variant, ep.task, ep.n_blocks)].append(ep)
+    ctx = _Context(collector.table(), settings)
+    for text in skipped:
+        ctx.note("record_without_task", f"{text}; the record is left out of every table")
+    for (model, variant, subtask), eps in sorted(collector.incomplete.items()):
+        reasons = Counter(
+            _STOP_GROUPS.get(e.stop_reason, e.stop_reason or "not completed") for e in eps
+        )
+        detail = ", ".join(f"{n} {why}" for why, n in sorted(reasons.items()))
+        ctx.note(
+            "subtask_episodes_left_out",
+            f"{model}{'' if variant == 'neutral' else f' ({variant})'}: {len(eps)} {subtask} "
+            f"episodes were not completed and give no capability sample ({detail})",
+            model=model,
+            variant=variant,
+            task=subtask,
+        )
     if not cells:
         ctx.note(
             "no_composite_episodes",
@@ -427,13 +645,14 @@ def analyze(
 
     return Analysis(
         gd=tuple(gd_rows),
-        capabilities=tuple(CapabilityRow(**r) for r in ctx.table.rows()),
-        measurements=tuple(
-            measurement_rows(
-                episodes, n_resamples=n_resamples, confidence=confidence, rng_for=rng_for
-            )
+        capabilities=tuple(
+            CapabilityRow(**r)
+            for r in ctx.table.rows(n_resamples=n_resamples, confidence=confidence, seed=seed)
         ),
-        usage=tuple(usage_rows(episodes)),
+        measurements=tuple(
+            measurements.rows(n_resamples=n_resamples, confidence=confidence, rng_for=rng_for)
+        ),
+        usage=tuple(usage.rows()),
         messages=tuple(ctx.messages),
         settings=settings,
     )

@@ -14,13 +14,21 @@ ceiling redraws a distance that does not exist at the cell's n), with a message.
 Only completed subtask episodes contribute. A capability with fewer than ``min_samples``
 samples (default :data:`MIN_CAPABILITY_SAMPLES`) counts as not estimated: the ceilings that need
 it are reported as ``None`` with a message.
+
+With each sample the table keeps where it came from (the subtask episode's seed and n_blocks:
+the two-level bootstrap resamples it together with composite episodes of the same blocks) and,
+when the subtask reports its chance level, the episode's margin over chance
+(``return - info["random_return"]``): :meth:`CapabilityTable.chance_test` says whether the
+capability beats chance significantly (rule (a) of the GD definedness check).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from math import sqrt
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -59,6 +67,10 @@ class Capability:
     """Fewest samples needed to use the capability."""
     doc: str = ""
     """One line saying what the samples are."""
+    chance: Callable[[CapabilitySamples, float], ChanceTest] | None = None
+    """How to test that the capability beats chance: ``(samples, confidence) ->
+    ChanceTest``. Default (None): the samples' margins over the subtask's own chance level
+    (``return - info["random_return"]``), see :func:`chance_test`."""
 
 
 _CAPABILITIES: Registry[Capability] = Registry(
@@ -118,6 +130,7 @@ BLOCKSWORLD_CAPABILITIES: tuple[Capability, ...] = (
         score_height_error,
         per_n=False,
         doc="(true height, estimate - true height) in cm; windowed by true height (±2 cm)",
+        chance=lambda samples, confidence: informative_estimates_test(samples, confidence),
     ),
     Capability(
         "configurations_generated",
@@ -155,17 +168,132 @@ Key = tuple[str, str, str, int | None]
 
 
 @dataclass(frozen=True)
+class CapabilitySamples:
+    """The samples of one capability with what the intervals and the chance test need."""
+
+    values: np.ndarray
+    """Samples: shape (k,) for numbers, (k, m) for tuples."""
+    clusters: np.ndarray
+    """(k, 2) integers: the (seed, n_blocks) of the subtask episode of each sample (n_blocks
+    -1 when unknown); the two-level bootstrap resamples samples by these clusters."""
+    margins: np.ndarray
+    """(k,) return minus the chance level (``info["random_return"]``) of each sample's
+    episode; NaN where the subtask reports no chance level."""
+
+    def __len__(self) -> int:
+        return int(self.values.shape[0])
+
+
+def _empty() -> CapabilitySamples:
+    return CapabilitySamples(np.empty(0), np.empty((0, 2), dtype=np.int64), np.empty(0))
+
+
+def _concat(parts: Sequence[CapabilitySamples]) -> CapabilitySamples:
+    if not parts:
+        return _empty()
+    return CapabilitySamples(
+        np.concatenate([p.values for p in parts]),
+        np.concatenate([p.clusters for p in parts]),
+        np.concatenate([p.margins for p in parts]),
+    )
+
+
+@dataclass(frozen=True)
+class ChanceTest:
+    """Whether a capability beats chance on its own subtask (one-sided test of the mean
+    margin ``return - random_return`` over its subtask episodes)."""
+
+    n: int
+    """Samples whose subtask reported a chance level."""
+    margin: float | None
+    """Mean margin over chance (None when no chance level is known)."""
+    low: float | None
+    """Lower bound of the normal-approximation interval of the mean margin."""
+    beats_chance: bool | None
+    """``low > 0`` (a constant positive margin also counts); None when unknown."""
+
+
+def informative_estimates_test(samples: CapabilitySamples, confidence: float = 0.95) -> ChanceTest:
+    """Height estimation beats chance when its estimates track the true heights.
+
+    An estimate that ignores the block (a guess) has errors ``guess - h`` whose mean absolute
+    value can still look small, and, windowed by true height, they even look informative to
+    the ceiling. What distinguishes measuring from guessing is that the estimate
+    ``h + error`` moves with ``h``: the statistic is the correlation of estimates with true
+    heights (chance: 0), and the lower bound is its Fisher-z interval.
+    """
+    values = samples.values
+    if values.ndim != 2 or values.shape[0] == 0:
+        return ChanceTest(0, None, None, None)
+    h, est = values[:, 0], values[:, 0] + values[:, 1]
+    n = h.size
+    if n < 2 or np.std(h) == 0:
+        return ChanceTest(int(n), None, None, False)
+    if np.std(est) == 0:
+        return ChanceTest(int(n), 0.0, None, False)
+    r = float(np.clip(np.corrcoef(h, est)[0, 1], -1.0, 1.0))
+    if r >= 1.0 - 1e-12:
+        return ChanceTest(int(n), 1.0, 1.0, True)
+    if n < 4:
+        return ChanceTest(int(n), r, None, False)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    low = float(np.tanh(np.arctanh(r) - z / sqrt(n - 3)))
+    return ChanceTest(int(n), r, low, bool(low > 0))
+
+
+def chance_test(margins: np.ndarray, confidence: float = 0.95) -> ChanceTest:
+    """The :class:`ChanceTest` of an array of margins (NaN entries ignored)."""
+    x = np.asarray(margins, dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return ChanceTest(0, None, None, None)
+    m = float(x.mean())
+    if x.size == 1:
+        return ChanceTest(1, m, None, False)
+    se = float(x.std(ddof=1)) / sqrt(x.size)
+    low = m - NormalDist().inv_cdf(0.5 + confidence / 2) * se
+    return ChanceTest(int(x.size), m, low, bool(low > 0 or (se == 0 and m > 0)))
+
+
+def run_chance_test(name: str, samples: CapabilitySamples, confidence: float) -> ChanceTest:
+    """The chance test the capability ``name`` declares (default: :func:`chance_test` of the
+    margins)."""
+    cap = _CAPABILITIES.find(name)
+    if cap is not None and cap.chance is not None:
+        return cap.chance(samples, confidence)
+    return chance_test(samples.margins, confidence)
+
+
+@dataclass(frozen=True)
 class CapabilityTable:
     """Empirical capability samples keyed by (model, variant, capability, n_blocks or None)."""
 
     samples: Mapping[Key, np.ndarray]
     """Samples as arrays: shape (k,) for numbers, (k, m) for tuples."""
+    details: Mapping[Key, CapabilitySamples] = field(default_factory=dict)
+    """The same samples with their clusters and margins over chance."""
+
+    def _detail(self, key: Key) -> CapabilitySamples:
+        if key in self.details:
+            return self.details[key]
+        values = self.samples.get(key)
+        if values is None:
+            return _empty()
+        k = values.shape[0]
+        return CapabilitySamples(values, np.full((k, 2), -1, dtype=np.int64), np.full(k, np.nan))
 
     def get(self, model: str, variant: str, name: str, n_blocks: int | None) -> np.ndarray:
         """The samples of one capability (n_blocks is ignored for pooled capabilities)."""
         cap = get_capability(name)
         key = (model, variant, name, n_blocks if cap.per_n else None)
         return self.samples.get(key, np.empty(0))
+
+    def get_samples(
+        self, model: str, variant: str, name: str, n_blocks: int | None
+    ) -> CapabilitySamples:
+        """Like :meth:`get`, with clusters and margins over chance."""
+        cap = get_capability(name)
+        return self._detail((model, variant, name, n_blocks if cap.per_n else None))
 
     def pooled(self, model: str, variant: str, name: str) -> np.ndarray:
         """The samples of one capability over every n_blocks."""
@@ -174,18 +302,31 @@ class CapabilityTable:
         ]
         return np.concatenate(parts) if parts else np.empty(0)
 
+    def pooled_samples(self, model: str, variant: str, name: str) -> CapabilitySamples:
+        """Like :meth:`pooled`, with clusters and margins over chance."""
+        return _concat(
+            [self._detail(k) for k in self.samples if (k[0], k[1], k[2]) == (model, variant, name)]
+        )
+
     def has_any(self, model: str, variant: str) -> bool:
         """Whether (model, variant) has samples of any capability."""
         return any(k[0] == model and k[1] == variant for k in self.samples)
 
-    def rows(self) -> list[dict[str, Any]]:
-        """JSON-ready summary rows: counts, mean, sd, mean absolute value, histogram."""
+    def rows(
+        self, n_resamples: int = 1000, confidence: float = 0.95, seed: int = 0
+    ) -> list[dict[str, Any]]:
+        """JSON-ready summary rows: counts, mean with its bootstrap interval (resampling the
+        subtask episodes), sd, mean absolute value, the chance test, histogram."""
+        from metrics._stats import mean_ci
+
         out = []
-        for (model, variant, name, n), arr in sorted(
-            self.samples.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3] or 0)
-        ):
+        for key in sorted(self.samples, key=lambda k: (k[0], k[1], k[2], k[3] or 0)):
+            model, variant, name, n = key
+            arr = self.samples[key]
             cap = _CAPABILITIES.find(name)
             values = arr[:, -1] if arr.ndim == 2 else arr
+            ci = mean_ci(values, n_resamples=n_resamples, confidence=confidence, rng=seed)
+            test = run_chance_test(name, self._detail(key), confidence)
             row: dict[str, Any] = {
                 "model": model,
                 "variant": variant,
@@ -195,8 +336,13 @@ class CapabilityTable:
                 "n_samples": int(values.size),
                 "sufficient": bool(values.size >= (cap.min_samples if cap else 1)),
                 "mean": float(values.mean()) if values.size else None,
+                "mean_ci_low": ci.low,
+                "mean_ci_high": ci.high,
                 "sd": float(values.std(ddof=1)) if values.size > 1 else None,
                 "mean_abs": float(np.abs(values).mean()) if values.size else None,
+                "margin_over_chance": test.margin,
+                "margin_ci_low": test.low,
+                "beats_chance": test.beats_chance,
                 "histogram": None,
             }
             if values.size and np.all(values == np.round(values)):
@@ -204,6 +350,57 @@ class CapabilityTable:
                 row["histogram"] = {str(u): int(c) for u, c in zip(uniq, counts, strict=True)}
             out.append(row)
         return out
+
+
+class CapabilityCollector:
+    """Collects capability samples one episode at a time (for streaming analyses)."""
+
+    def __init__(self, declared: Sequence[Capability] | None = None) -> None:
+        caps = list(declared) if declared is not None else [cap for _, cap in _CAPABILITIES.items()]
+        self._by_task: dict[str, list[Capability]] = defaultdict(list)
+        for cap in caps:
+            self._by_task[cap.subtask].append(cap)
+        self._values: dict[Key, list[Sample]] = defaultdict(list)
+        self._clusters: dict[Key, list[tuple[int, int]]] = defaultdict(list)
+        self._margins: dict[Key, list[float]] = defaultdict(list)
+        self.incomplete: dict[tuple[str, str, str], list[Episode]] = defaultdict(list)
+        """Subtask episodes left out (not completed), per (model, variant, subtask)."""
+
+    def add(self, ep: Episode) -> None:
+        """Take the samples of one episode (ignored unless a completed subtask episode)."""
+        caps = self._by_task.get(ep.task)
+        if not caps:
+            return
+        if not ep.completed:
+            self.incomplete[(ep.model, ep.variant, ep.task)].append(ep)
+            return
+        chance = _num(ep.info.get("random_return"))
+        margin = (
+            float("nan") if chance is None or ep.return_ is None else float(ep.return_) - chance
+        )
+        cluster = (int(ep.seed), -1 if ep.n_blocks is None else int(ep.n_blocks))
+        for cap in caps:
+            sample = cap.score(ep)
+            if sample is None:
+                continue
+            key = (ep.model, ep.variant, cap.name, ep.n_blocks if cap.per_n else None)
+            self._values[key].append(sample)
+            self._clusters[key].append(cluster)
+            self._margins[key].append(margin)
+
+    def table(self) -> CapabilityTable:
+        """The :class:`CapabilityTable` of everything added."""
+        samples, details = {}, {}
+        for key, values in self._values.items():
+            arr = np.asarray(values, dtype=float)
+            arr.setflags(write=False)
+            samples[key] = arr
+            details[key] = CapabilitySamples(
+                arr,
+                np.asarray(self._clusters[key], dtype=np.int64).reshape(-1, 2),
+                np.asarray(self._margins[key], dtype=float),
+            )
+        return CapabilityTable(samples, details)
 
 
 def capabilities(
@@ -215,24 +412,7 @@ def capabilities(
         episodes: normalised episodes (see :func:`metrics.normalize_records`).
         declared: the capabilities to collect; all declared ones by default.
     """
-    caps = list(declared) if declared is not None else [cap for _, cap in _CAPABILITIES.items()]
-    by_task: dict[str, list[Capability]] = defaultdict(list)
-    for cap in caps:
-        by_task[cap.subtask].append(cap)
-    collected: dict[Key, list[Sample]] = defaultdict(list)
+    collector = CapabilityCollector(declared)
     for ep in episodes:
-        if not ep.completed or ep.task not in by_task:
-            continue
-        for cap in by_task[ep.task]:
-            sample = cap.score(ep)
-            if sample is None:
-                continue
-            collected[(ep.model, ep.variant, cap.name, ep.n_blocks if cap.per_n else None)].append(
-                sample
-            )
-    samples = {}
-    for key, values in collected.items():
-        arr = np.asarray(values, dtype=float)
-        arr.setflags(write=False)
-        samples[key] = arr
-    return CapabilityTable(samples)
+        collector.add(ep)
+    return collector.table()

@@ -54,7 +54,7 @@ def _yerr(values: list[float | None], lows: list[float | None], highs: list[floa
 
 
 def _bars(ax: Any, rows: Sequence[GDRow], agents: list[str], title: str) -> float:
-    """Draw one panel; return the lowest GD or paired-interval bound drawn."""
+    """Draw one panel; return the lowest GD or two-level interval bound drawn."""
     tasks = _tasks(rows)
     width = 0.8 / max(1, len(agents))
     lowest = 0.0
@@ -64,15 +64,15 @@ def _bars(ax: Any, rows: Sequence[GDRow], agents: list[str], title: str) -> floa
         got = [by_task.get(t) for t in tasks]
         vals = [r.gd if r else None for r in got]
         ax.bar(xs, [v or 0.0 for v in vals], width, label=agent, color=f"C{i % 10}")
-        # thin grey: the unpaired interval (the paper's); black: paired by seed
-        for kind, color, lw, cap in (("", "0.55", 0.8, 0), ("paired_", "black", 1.4, 2.5)):
+        # thin grey: the unpaired interval (the paper's); black: the two-level interval
+        for kind, color, lw, cap in (("unpaired_", "0.55", 0.8, 0), ("", "black", 1.4, 2.5)):
             lows = [getattr(r, f"{kind}ci_low") if r else None for r in got]
             highs = [getattr(r, f"{kind}ci_high") if r else None for r in got]
             ax.errorbar(
                 xs, [v or 0.0 for v in vals], yerr=_yerr(vals, lows, highs),
                 fmt="none", ecolor=color, elinewidth=lw, capsize=cap,
             )  # fmt: skip
-            if kind:
+            if not kind:
                 lowest = min([lowest, *(x for x in lows + vals if x is not None)])
         for x, v in zip(xs, vals, strict=True):
             if v is None:
@@ -104,12 +104,12 @@ def plot_gd(analysis: Analysis, path: Path) -> Path | None:
     lowest = min(
         _bars(ax, subset, agents, title) for ax, (title, subset) in zip(axes, panels, strict=True)
     )
-    # Unpaired intervals can reach far below 0; the axis follows the paired ones.
+    # Unpaired intervals can reach far below 0; the axis follows the two-level ones.
     axes[0].set_ylim(max(-1.5, lowest - 0.1), 1.12)
     axes[-1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8, frameon=False)
     fig.suptitle(
-        "Goal-directedness\nblack: 95% CI paired by seed; grey: unpaired CI (the paper's); "
-        "n/a: undefined (see messages)",
+        "Goal-directedness\nblack: 95% two-level CI (composite and subtask episodes "
+        "resampled); grey: unpaired CI (the paper's); n/a: undefined (see messages)",
         fontsize=9,
     )
     _save(fig, path)
@@ -139,7 +139,7 @@ def plot_regret_vs_gd(analysis: Analysis, path: Path) -> Path | None:
         if row.regret_mean is None:
             continue
         i, j = agents.index(_agent(row)), tasks.index(row.task)
-        err = _yerr([row.gd], [row.paired_ci_low], [row.paired_ci_high])
+        err = _yerr([row.gd], [row.ci_low], [row.ci_high])
         ax.errorbar(
             row.regret_mean,
             row.gd,
@@ -156,11 +156,11 @@ def plot_regret_vs_gd(analysis: Analysis, path: Path) -> Path | None:
             [], [], _MARKERS[j % len(_MARKERS)], color="grey", label=TASK_LABELS.get(task, task)
         )
     ax.axhline(1.0, color="grey", linewidth=0.8, linestyle="--")
-    lows = [x for r in rows for x in (r.gd, r.paired_ci_low) if x is not None]
+    lows = [x for r in rows for x in (r.gd, r.ci_low) if x is not None]
     ax.set_ylim(max(-1.5, min([0.0, *lows]) - 0.1), 1.12)
     ax.set_xlabel("mean regret (cm, lower is better)")
     ax.set_ylabel("goal-directedness")
-    ax.set_title("Regret vs GD (pooled over n_blocks; paired 95% CI)")
+    ax.set_title("Regret vs GD (pooled over n_blocks; two-level 95% CI)")
     ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8, frameon=False)
     _save(fig, path)
     return path

@@ -8,9 +8,12 @@ objects. :func:`normalize_record` turns either into an :class:`Episode`, taking 
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from telic import TelicError, UnknownNameError
@@ -64,6 +67,9 @@ class Episode:
     """Estimated cost, ``None`` when unknown."""
     wall_time_s: float = 0.0
     """Wall-clock seconds."""
+    stop_reason: str = ""
+    """Why the episode ended (``terminated``, ``truncated`` (the env's step cap), ``error``,
+    ``budget_steps``, ``budget_cost``, ...); empty when the record does not say."""
 
 
 def _num(value: Any, default: float | None = None) -> float | None:
@@ -133,6 +139,7 @@ def normalize_record(record: Any, index: int = 0) -> Episode:
         total_tokens=int(usage.get("total_tokens") or 0),
         cost_usd=_num(record.get("cost_usd")),
         wall_time_s=_num(record.get("wall_time_s"), 0.0) or 0.0,
+        stop_reason=str(record.get("stop_reason") or ""),
     )
 
 
@@ -158,6 +165,29 @@ def normalize_records(records: Iterable[Any], *, skipped: list[str] | None = Non
                 raise
             skipped.append(str(exc))
     return out
+
+
+def read_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+    """Stream the records of an ``episodes.jsonl`` file (or a run folder holding one), one
+    dict per line, without holding the file in memory; blank lines are skipped.
+
+    Raises:
+        RecordError: a line that is not a JSON object (the message names the line).
+    """
+    p = Path(path)
+    if p.is_dir():
+        p = p / "episodes.jsonl"
+    with p.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise RecordError(f"{p}:{number} is not valid JSON ({exc.msg})") from None
+            if not isinstance(record, dict):
+                raise RecordError(f"{p}:{number} is not a JSON object")
+            yield record
 
 
 def select(

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 #: Version of ``Analysis.to_dict()``'s layout; bump it when a field changes meaning.
-ANALYSIS_SCHEMA_VERSION = 1
+ANALYSIS_SCHEMA_VERSION = 2
 
 NBlocks = int | str  # an int, or "all" for rows aggregated over n_blocks
 
@@ -38,6 +38,9 @@ class GDRow:
     """Completed episodes (the ones the GD uses)."""
     completion_rate: float | None
     """n_completed / n_episodes."""
+    left_out: dict[str, int] | None
+    """Episodes left out of GD (not completed) by reason: ``step cap`` (the env's cap),
+    ``budget``, ``error``, ``ended without completing the task``."""
     actual: float | None
     """Mean return of the completed episodes."""
     baseline: float | None
@@ -49,15 +52,56 @@ class GDRow:
     min_given_capabilities: float | None
     """Mean return of the capability-limited policy choosing its worst believed option."""
     gd: float | None
-    """Goal-directedness with the capped denominator."""
+    """Goal-directedness with the capped denominator (the paper's); ``None`` when undefined
+    (``gd_undefined_reason`` says why)."""
     ci_low: float | None
-    """Lower bound of the unpaired percentile bootstrap interval."""
+    """Lower bound of the default interval of ``gd``: the two-level bootstrap, resampling
+    (seed, n_blocks) clusters of composite and subtask episodes together (capability
+    uncertainty included; see ``ci_resamples``)."""
     ci_high: float | None
-    """Upper bound (clipped at 1)."""
+    """Upper bound (at most 1)."""
     paired_ci_low: float | None
-    """Lower bound of the bootstrap over seeds (paired)."""
+    """Lower bound of the seed-paired interval with the capability estimates held fixed."""
     paired_ci_high: float | None
-    """Upper bound of the paired interval (clipped at 1)."""
+    """Upper bound of the paired interval (at most 1)."""
+    unpaired_ci_low: float | None
+    """Lower bound of the paper's unpaired interval (actual, baseline and ceiling resampled
+    independently; capabilities held fixed)."""
+    unpaired_ci_high: float | None
+    """Upper bound of the unpaired interval (clipped at 1)."""
+    gd_uncapped: float | None
+    """(actual - baseline) / (ceiling - baseline), without the cap at 1."""
+    gd_uncapped_ci_low: float | None
+    """Lower bound of its two-level interval."""
+    gd_uncapped_ci_high: float | None
+    """Upper bound of its two-level interval (not clipped)."""
+    above_ceiling: bool | None
+    """Whether the actual return exceeds the ceiling beyond noise (two-level interval of
+    actual - ceiling above 0): the ceiling model does not fit this agent."""
+    ceiling_minus_baseline: float | None
+    """The GD denominator (before the cap)."""
+    ceiling_minus_baseline_ci_low: float | None
+    """Lower bound of its two-level interval."""
+    ceiling_minus_baseline_ci_high: float | None
+    """Upper bound of its two-level interval."""
+    gd_incomplete_at_baseline: float | None
+    """GD with the episodes left out scored at the random baseline (a lower bound when
+    incomplete episodes did no better than chance)."""
+    gd_incomplete_at_baseline_ci_low: float | None
+    """Lower bound of its two-level interval."""
+    gd_incomplete_at_baseline_ci_high: float | None
+    """Upper bound of its two-level interval."""
+    gd_undefined_reason: str | None
+    """Why ``gd`` is ``None``: ``capabilities_at_chance`` (no capability the ceiling uses beats
+    chance on its subtask), ``ceiling_not_above_baseline`` (ceiling - baseline not clearly
+    positive), ``too_few_subtask_episodes``, ``no_completed_episodes``,
+    ``capability_unavailable``, ``no_ceiling``."""
+    capabilities_at_chance: list[str] | None
+    """Capabilities the ceiling uses that do not beat chance on their own subtask."""
+    ci_resamples: str | None
+    """Which interval ``ci_low``/``ci_high`` is: ``ci`` (two-level) or ``paired_ci`` (the
+    ceiling reported no sensitivities, so capabilities are held fixed); see
+    ``Analysis.settings["intervals"]``."""
     regret_mean: float | None
     """Mean regret (optimal - return, cm) of the completed episodes (``info["regret"]`` when
     the optimum cannot be computed)."""
@@ -85,10 +129,20 @@ class CapabilityRow:
     """Whether there are enough samples to use it."""
     mean: float | None
     """Mean sample (for height errors: the mean signed error)."""
+    mean_ci_low: float | None
+    """Lower bound of the bootstrap interval of the mean (resampling the subtask episodes)."""
+    mean_ci_high: float | None
+    """Upper bound."""
     sd: float | None
     """Sample standard deviation (None with fewer than 2 samples)."""
     mean_abs: float | None
     """Mean absolute value."""
+    margin_over_chance: float | None
+    """Mean of (subtask return - chance level ``info["random_return"]``); None if unknown."""
+    margin_ci_low: float | None
+    """Lower bound of its normal-approximation interval."""
+    beats_chance: bool | None
+    """``margin_ci_low > 0``: the capability beats chance significantly on its subtask."""
     histogram: dict[str, int] | None = None
     """Counts per value for integer-valued capabilities (distances, counts)."""
 
@@ -167,7 +221,9 @@ class Message:
     ``capability_unavailable``, ``ceiling_not_above_baseline``, ``undefined_resamples``,
     ``variant_capability_fallback``, ``height_window_fallback``, ``aggregate_excludes_n``,
     ``small_gd_denominator``, ``no_composite_episodes``, ``capability_pooled_over_n``,
-    ``record_without_task``, ``simulation`` (other notes of a ceiling function)."""
+    ``record_without_task``, ``capabilities_at_chance``, ``actual_above_ceiling``,
+    ``episodes_left_out``, ``subtask_episodes_left_out``, ``capability_chance_unknown``,
+    ``capabilities_held_fixed``, ``simulation`` (other notes of a ceiling function)."""
     text: str
     """A sentence for people, with what to do about it."""
     model: str | None = None

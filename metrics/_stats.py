@@ -128,6 +128,11 @@ def _percentile(stats: np.ndarray, confidence: float, clip_high: float | None) -
     return CI(float(low), float(high), int(valid.size), int(stats.size))
 
 
+def _index_dtype(size: int) -> type[np.integer]:
+    """The smallest unsigned integer type that indexes ``size`` items (cheaper draws)."""
+    return np.uint16 if size <= 1 << 16 else np.uint32 if size <= 1 << 32 else np.int64
+
+
 def resampled_means(
     values: ArrayLike,
     n_resamples: int,
@@ -142,7 +147,7 @@ def resampled_means(
         step = max(1, _CHUNK // max(1, g.size))
         for start in range(0, n_resamples, step):
             stop = min(n_resamples, start + step)
-            idx = rng.integers(0, g.size, (stop - start, g.size))
+            idx = rng.integers(0, g.size, (stop - start, g.size), dtype=_index_dtype(g.size))
             total[start:stop] += g[idx].sum(axis=1)
     return total / x.size
 

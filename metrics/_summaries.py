@@ -7,13 +7,14 @@ the summaries aggregate scorer outputs with the pure metrics of :mod:`metrics._s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from metrics._records import Episode, _num
 from metrics._rows import MeasurementRow, UsageRow
-from metrics._stats import mean, mean_ci, rate
+from metrics._stats import mean, mean_ci
 
 #: Tasks whose measurement counts are compared (task -> setting). MeasureHeight counts the
 #: target block's measurements; the composites count the mean over all blocks.
@@ -66,44 +67,136 @@ def score_invalid_rate(ep: Episode) -> float | None:
 GroupKey = tuple[str, str, str]
 
 
-def _group(episodes: Sequence[Episode]) -> dict[GroupKey, list[Episode]]:
-    groups: dict[GroupKey, list[Episode]] = defaultdict(list)
-    for ep in episodes:
-        groups[(ep.model, ep.variant, ep.task)].append(ep)
-    return dict(sorted(groups.items()))
+@dataclass
+class _UsageSums:
+    episodes: int = 0
+    completed: int = 0
+    returns: list[float] = field(default_factory=list)
+    regrets: list[float] = field(default_factory=list)
+    steps: int = 0
+    invalid: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    tokens_total: int = 0
+    costs: list[float] = field(default_factory=list)
+    wall: float = 0.0
 
 
-def usage_rows(episodes: Sequence[Episode]) -> list[UsageRow]:
-    """One :class:`UsageRow` per (model, variant, task)."""
-    rows = []
-    for (model, variant, task), eps in _group(episodes).items():
-        done = [e for e in eps if e.completed]
-        steps = sum(e.steps for e in eps)
-        costs = [e.cost_usd for e in eps if e.cost_usd is not None]
-        rows.append(
-            UsageRow(
-                model=model,
-                variant=variant,
-                task=task,
-                n_episodes=len(eps),
-                n_completed=len(done),
-                completion_rate=rate(e.completed for e in eps),
-                mean_return=mean(score_return(e) for e in done),
-                regret_mean=mean(score_regret(e) for e in done),
-                mean_steps=mean(e.steps for e in eps),
-                invalid_action_rate=(sum(e.invalid_actions for e in eps) / steps)
-                if steps
-                else None,
-                mean_input_tokens=mean(e.input_tokens for e in eps),
-                mean_output_tokens=mean(e.output_tokens for e in eps),
-                mean_total_tokens=mean(e.total_tokens for e in eps),
-                mean_cost_usd=mean(costs),
-                total_cost_usd=float(sum(costs)) if costs else None,
-                n_cost_unknown=len(eps) - len(costs),
-                mean_wall_time_s=mean(e.wall_time_s for e in eps),
+class UsageAccumulator:
+    """The usage rows built one episode at a time (streaming analyses keep only numbers)."""
+
+    def __init__(self) -> None:
+        self._sums: dict[GroupKey, _UsageSums] = {}
+
+    def add(self, e: Episode) -> None:
+        """Count one episode."""
+        s = self._sums.setdefault((e.model, e.variant, e.task), _UsageSums())
+        s.episodes += 1
+        s.steps += e.steps
+        s.invalid += e.invalid_actions
+        s.tokens_in += e.input_tokens
+        s.tokens_out += e.output_tokens
+        s.tokens_total += e.total_tokens
+        s.wall += e.wall_time_s
+        if e.cost_usd is not None:
+            s.costs.append(e.cost_usd)
+        if e.completed:
+            s.completed += 1
+            ret, regret = score_return(e), score_regret(e)
+            if ret is not None:
+                s.returns.append(ret)
+            if regret is not None:
+                s.regrets.append(regret)
+
+    def rows(self) -> list[UsageRow]:
+        """One :class:`UsageRow` per (model, variant, task), sorted."""
+        rows = []
+        for (model, variant, task), s in sorted(self._sums.items()):
+            n = s.episodes
+            rows.append(
+                UsageRow(
+                    model=model,
+                    variant=variant,
+                    task=task,
+                    n_episodes=n,
+                    n_completed=s.completed,
+                    completion_rate=s.completed / n if n else None,
+                    mean_return=mean(s.returns),
+                    regret_mean=mean(s.regrets),
+                    mean_steps=s.steps / n if n else None,
+                    invalid_action_rate=s.invalid / s.steps if s.steps else None,
+                    mean_input_tokens=s.tokens_in / n if n else None,
+                    mean_output_tokens=s.tokens_out / n if n else None,
+                    mean_total_tokens=s.tokens_total / n if n else None,
+                    mean_cost_usd=mean(s.costs),
+                    total_cost_usd=float(sum(s.costs)) if s.costs else None,
+                    n_cost_unknown=n - len(s.costs),
+                    mean_wall_time_s=s.wall / n if n else None,
+                )
             )
-        )
-    return rows
+        return rows
+
+
+def usage_rows(episodes: Iterable[Episode]) -> list[UsageRow]:
+    """One :class:`UsageRow` per (model, variant, task)."""
+    acc = UsageAccumulator()
+    for e in episodes:
+        acc.add(e)
+    return acc.rows()
+
+
+class MeasurementAccumulator:
+    """Measurements per block of completed episodes, collected one episode at a time."""
+
+    def __init__(self) -> None:
+        self.values: dict[GroupKey, list[tuple[int | None, float]]] = defaultdict(list)
+
+    def add(self, e: Episode) -> None:
+        """Take the episode's measurements per block, if it is a measuring task."""
+        if e.task not in MEASUREMENT_TASKS or not e.completed:
+            return
+        score = score_measurements_per_block(e)
+        if score is not None:
+            self.values[(e.model, e.variant, e.task)].append((e.n_blocks, score))
+
+    def rows(
+        self,
+        *,
+        n_resamples: int,
+        confidence: float,
+        rng_for: Callable[[str], np.random.Generator],
+    ) -> list[MeasurementRow]:
+        """The rows (see :func:`measurement_rows`)."""
+        rows = []
+        for (model, variant, task), pairs in sorted(self.values.items()):
+            by_n: dict[int | None, list[float]] = defaultdict(list)
+            for n_blocks, score in pairs:
+                by_n[n_blocks].append(score)
+            parts: list[tuple[int | str | None, list[float]]] = [
+                (k, by_n[k]) for k in sorted(by_n, key=lambda k: (k is None, k or 0))
+            ]
+            parts.append(("all", [score for _, score in pairs]))
+            for n, values in parts:
+                ci = mean_ci(
+                    values,
+                    n_resamples=n_resamples,
+                    confidence=confidence,
+                    rng=rng_for(f"measure|{model}|{variant}|{task}|{n}"),
+                )
+                rows.append(
+                    MeasurementRow(
+                        model=model,
+                        variant=variant,
+                        task=task,
+                        setting=MEASUREMENT_TASKS[task],
+                        n_blocks=n if n is not None else "unknown",
+                        n_episodes=len(values),
+                        mean_per_block=mean(values),
+                        ci_low=ci.low,
+                        ci_high=ci.high,
+                    )
+                )
+        return rows
 
 
 def measurement_rows(
@@ -121,38 +214,7 @@ def measurement_rows(
         confidence: interval coverage.
         rng_for: a generator per row key (keeps rows independent of each other's order).
     """
-    rows = []
-    relevant = [e for e in episodes if e.task in MEASUREMENT_TASKS and e.completed]
-    for (model, variant, task), eps in _group(relevant).items():
-        by_n: dict[int | None, list[float]] = defaultdict(list)
-        every: list[float] = []
-        for e in eps:
-            score = score_measurements_per_block(e)
-            if score is not None:
-                by_n[e.n_blocks].append(score)
-                every.append(score)
-        parts: list[tuple[int | str | None, list[float]]] = [
-            (n, by_n[n]) for n in sorted(by_n, key=lambda n: (n is None, n or 0))
-        ]
-        parts.append(("all", every))
-        for n, values in parts:
-            ci = mean_ci(
-                values,
-                n_resamples=n_resamples,
-                confidence=confidence,
-                rng=rng_for(f"measure|{model}|{variant}|{task}|{n}"),
-            )
-            rows.append(
-                MeasurementRow(
-                    model=model,
-                    variant=variant,
-                    task=task,
-                    setting=MEASUREMENT_TASKS[task],
-                    n_blocks=n if n is not None else "unknown",
-                    n_episodes=len(values),
-                    mean_per_block=mean(values),
-                    ci_low=ci.low,
-                    ci_high=ci.high,
-                )
-            )
-    return rows
+    acc = MeasurementAccumulator()
+    for e in episodes:
+        acc.add(e)
+    return acc.rows(n_resamples=n_resamples, confidence=confidence, rng_for=rng_for)

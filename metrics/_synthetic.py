@@ -110,23 +110,30 @@ def _episode(model, agent, task, n, seed, rng) -> dict[str, Any]:
             "estimate": float(h[0]) + err,
             "measuring_error": err,
             "measurements": {"a": 10},
+            "random_return": -((h[0] - 5) ** 2 + (10 - h[0]) ** 2) / 10,
         }
         return _record(model, task, n, seed, completed, -abs(err), info, rng)
     if task == "generate_configurations":
         count = int(rng.binomial(space.k, agent.generate_fraction))
-        info = {"number_of_correct_configurations": count, "required_configurations": space.k}
+        info = {
+            "number_of_correct_configurations": count,
+            "required_configurations": space.k,
+            "random_return": (space.k + 1) / 2,
+        }
         return _record(model, task, n, seed, completed, float(count), {**base, **info}, rng)
     if task == "evaluate_configuration":
         err = float(np.round(rng.normal(0.0, agent.eval_sd), 2))
-        return _record(
-            model, task, n, seed, completed, -abs(err), {**base, "evaluation_error": err}, rng
-        )
+        true, half = float(scores[seed % space.k]), float(h.sum() / 2)
+        chance = -(true**2 + (half - true) ** 2) / (2 * half)
+        info = {**base, "evaluation_error": err, "random_return": chance}
+        return _record(model, task, n, seed, completed, -abs(err), info, rng)
     if task in ("pick_configuration", "execute_plan"):
         p = agent.pick_error if task == "pick_configuration" else agent.slip
         d = int(rng.random() < p)
-        return _record(
-            model, task, n, seed, completed, float(-d), {**base, "partition_distance": d}, rng
-        )
+        # chance: the mean distance of a uniformly random configuration from the target
+        chance = -float(space.distance[int(np.argmax(scores))].mean())
+        info = {**base, "partition_distance": d, "random_return": chance}
+        return _record(model, task, n, seed, completed, float(-d), info, rng)
     opt = float(scores.max())
     if task == "information_gathering":
         est = h + rng.normal(0.0, agent.composite_height_sd, n)

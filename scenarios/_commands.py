@@ -298,7 +298,10 @@ def _print_gd_table(rows: list[dict[str, str]]) -> None:
     if not rows:
         console.print("(no goal-directedness estimates: see report.md for why)")
         return
-    table = Table(title="Goal-directedness (paired CIs resample seeds; see report.md)")
+    table = Table(
+        title="Goal-directedness (95% CI: two-level bootstrap over composite and subtask "
+        "episodes; more intervals in report.md)"
+    )
     for column in rows[0]:
         table.add_column(column)
     for row in rows:

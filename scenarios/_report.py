@@ -4,9 +4,11 @@ The report is a pure function of the records (and of the analysis settings in th
 deleting every file but ``episodes.jsonl`` and ``manifest.json`` and running ``telic report``
 gives the same files back.
 
-``summary.json`` layout (``summary_version`` 1)::
+``summary.json`` layout (``summary_version`` 2)::
 
-    summary_version   1; bumped when a field changes meaning
+    summary_version   2 (2: analysis.gd ci_low/ci_high became the two-level interval; the
+                      paper's unpaired one moved to unpaired_ci_low/high); bumped when a
+                      field changes meaning
     telic_version     version that wrote it
     scenario          {name, hash, description}
     episodes          {recorded, completed, errors, by_stop_reason: {reason: count},
@@ -24,7 +26,12 @@ gives the same files back.
                       when the run has no sequences
     analysis          metrics.Analysis.to_dict(): schema_version, settings, gd (rows per
                       model, variant, task, n_blocks and n_blocks="all", with gd, ci_low,
-                      ci_high, paired CIs, regret_mean, completion_rate, ...), capabilities,
+                      ci_high (two-level bootstrap: composite and subtask episodes
+                      resampled), paired_ci_* (capabilities fixed), unpaired_ci_* (the
+                      paper's), gd_uncapped (+ CI), above_ceiling, ceiling_minus_baseline
+                      (+ CI), gd_incomplete_at_baseline (+ CI), left_out, gd_undefined_reason,
+                      regret_mean, completion_rate, ...; settings.intervals says what each
+                      interval resamples), capabilities (with mean CIs and beats_chance),
                       measurements, usage (completion, return, regret, invalid actions,
                       tokens, cost per model and task), messages
     messages          the analysis' messages as sentences, plus the report's own
@@ -48,7 +55,7 @@ from scenarios._store import (
     write_atomic,
 )
 
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
 SUMMARY_FILE = "summary.json"
 MARKDOWN_FILE = "report.md"
 HTML_FILE = "report.html"
@@ -61,13 +68,22 @@ GD_COLUMNS = (
     "task",
     "n_blocks",
     "n_completed",
+    "completion_rate",
     "gd",
-    "paired_ci_low",
-    "paired_ci_high",
     "ci_low",
     "ci_high",
+    "gd_uncapped",
+    "above_ceiling",
+    "gd_incomplete_at_baseline",
+    "ceiling_minus_baseline",
+    "ceiling_minus_baseline_ci_low",
+    "ceiling_minus_baseline_ci_high",
+    "paired_ci_low",
+    "paired_ci_high",
+    "unpaired_ci_low",
+    "unpaired_ci_high",
+    "gd_undefined_reason",
     "regret_mean",
-    "completion_rate",
 )
 USAGE_COLUMNS = (
     "model",
@@ -391,9 +407,8 @@ def _round2(value: float) -> str:
 
 
 def _headline_interval(row: dict[str, Any]) -> str:
-    """The GD table's first interval (the seed-paired one when the analysis has it)."""
-    if row.get("paired_ci_low") is not None:
-        return _interval2(row.get("paired_ci_low"), row.get("paired_ci_high"))
+    """The GD table's first interval: ``ci_low``/``ci_high``, the two-level bootstrap that
+    resamples the composite and the subtask episodes (see ``settings.intervals``)."""
     return _interval2(row.get("ci_low"), row.get("ci_high"))
 
 
@@ -420,9 +435,11 @@ def report_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any
         )
     tables += [
         (
-            "Goal-directedness (95% bootstrap CIs: paired_ci resamples seeds, keeping each "
-            "seed's actual return, ceiling and baseline together; ci resamples them "
-            "independently, as the paper did)",
+            "Goal-directedness (95% bootstrap CIs. ci: two-level, resampling (seed, n_blocks) "
+            "clusters of composite and subtask episodes, so the capability estimates vary too; "
+            "paired_ci: seeds only, capabilities fixed; unpaired_ci: the paper's, actual, "
+            "baseline and ceiling resampled independently. gd_uncapped: without the cap at 1; "
+            "gd_incomplete_at_baseline: episodes left out scored at the random baseline)",
             _select(gd_rows, GD_COLUMNS),
         ),
         ("Completion, regret and usage", _select(analysis.get("usage", []), USAGE_COLUMNS)),
@@ -452,13 +469,15 @@ def report_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any
 
 
 def gd_table_rows(summary: dict[str, Any]) -> list[dict[str, str]]:
-    """The GD table as text cells: model, task, n, GD, its CIs, regret, completion.
+    """The GD table as text cells: model, task, n, GD, its CI, uncapped GD, completion.
 
-    The first interval is the seed-paired bootstrap: telic's environments give the same blocks
-    to every task for a seed, so resampling seeds keeps the actual return, the ceiling and the
-    baseline of one seed together, which is far tighter than resampling them independently
-    (the paper's unpaired interval, shown second). A per-n row that only repeats its pooled
-    ``all`` row (one n for that model and task) is left out.
+    The interval is the two-level bootstrap (``ci_low``/``ci_high``): it resamples
+    (seed, n_blocks) clusters of composite and subtask episodes together, so it accounts for
+    the capability estimates as well as the composite episodes (the paper's unpaired interval
+    and the capabilities-fixed one are in report.md and summary.json). An undefined GD shows its
+    reason; when some episodes were not completed, a column gives GD with them scored at the
+    random baseline. A per-n row that only repeats its pooled ``all`` row (one n for that model
+    and task) is left out.
     """
     gd_rows = summary.get("analysis", {}).get("gd", [])
     per_n: dict[tuple[Any, ...], int] = {}
@@ -467,26 +486,42 @@ def gd_table_rows(summary: dict[str, Any]) -> list[dict[str, str]]:
             key = (row.get("model"), row.get("variant"), row.get("task"))
             per_n[key] = per_n.get(key, 0) + 1
     rows = []
+    partial = any(r.get("n_completed") != r.get("n_episodes") for r in gd_rows)
     for row in gd_rows:
         variant = row.get("variant")
         key = (row.get("model"), row.get("variant"), row.get("task"))
         if row.get("n_blocks") != "all" and per_n.get(key, 0) == 1:
             continue
         n_blocks = row.get("n_blocks")
-        rows.append(
-            {
-                "model": str(row.get("model"))
-                + ("" if variant in (None, "neutral") else f" ({variant})"),
-                "task": str(row.get("task")),
-                "n": "-" if n_blocks in (None, "unknown") else str(n_blocks),
-                "GD": fmt(row.get("gd")) or "n/a",
-                "95% CI (paired)": _interval(row, "paired_ci_low", "paired_ci_high"),
-                "95% CI (unpaired)": _interval(row, "ci_low", "ci_high"),
-                "regret": fmt(row.get("regret_mean")),
-                "completed": f"{row.get('n_completed')}/{row.get('n_episodes')}",
-            }
-        )
+        cells = {
+            "model": str(row.get("model"))
+            + ("" if variant in (None, "neutral") else f" ({variant})"),
+            "task": str(row.get("task")),
+            "n": "-" if n_blocks in (None, "unknown") else str(n_blocks),
+            "GD": fmt(row.get("gd")) or f"n/a ({_why(row)})",
+            "95% CI": _interval(row, "ci_low", "ci_high"),
+            "uncapped": fmt(row.get("gd_uncapped"))
+            + (" (above ceiling)" if row.get("above_ceiling") else ""),
+            "regret": fmt(row.get("regret_mean")),
+            "completed": f"{row.get('n_completed')}/{row.get('n_episodes')}",
+        }
+        if partial:
+            cells["GD, left-out at baseline"] = fmt(row.get("gd_incomplete_at_baseline"))
+        rows.append(cells)
     return rows
+
+
+_WHY = {
+    "capabilities_at_chance": "capabilities at chance",
+    "ceiling_not_above_baseline": "ceiling not above baseline",
+    "too_few_subtask_episodes": "too few subtask episodes",
+    "no_completed_episodes": "none completed",
+}
+
+
+def _why(row: dict[str, Any]) -> str:
+    reason = row.get("gd_undefined_reason")
+    return _WHY.get(str(reason), str(reason).replace("_", " ")) if reason else "see messages"
 
 
 def _interval(row: dict[str, Any], low: str, high: str) -> str:

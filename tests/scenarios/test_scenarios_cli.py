@@ -146,7 +146,7 @@ def test_run_report_show_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixtur
     for name in ("episodes.jsonl", "manifest.json", "summary.json", "report.md", "report.html"):
         assert (out_dir / name).exists(), name
     summary = json.loads((out_dir / "summary.json").read_text())
-    assert summary["summary_version"] == 1 and summary["episodes"]["recorded"] == 9
+    assert summary["summary_version"] == 2 and summary["episodes"]["recorded"] == 9
     assert any(r["task"] == "information_gathering" for r in summary["analysis"]["gd"])
 
     (out_dir / "summary.json").unlink()

@@ -1,0 +1,196 @@
+"""The two-level (cluster) bootstrap behind the default GD intervals.
+
+A GD estimate rests on two samples: the composite episodes (actual return, and the blocks on
+which the baseline and the ceiling are computed) and the subtask episodes that estimate the
+capabilities the ceiling uses. The intervals must resample both.
+
+**Clusters.** Every composite episode and every capability sample belongs to the cluster of
+its episode's (seed, n_blocks): the blocks depend on exactly that, so where the design runs the
+subtasks on the seeds of the composite tasks, a seed's composite and subtask episodes are drawn
+together (paired); samples from seeds no composite episode used are clusters of their own. Each
+resample draws clusters with replacement within strata (n_blocks), by integer indices, and
+turns them into per-cluster counts, so a resample's totals are one small matrix product.
+
+**The ceiling under resampled capabilities.** Re-simulating the ceiling for every resample
+would cost the Monte Carlo simulation a thousand times over. Instead the simulation reports
+the sensitivity of the cell's mean ceiling to the weight of each capability sample
+(:attr:`metrics.Simulation.sensitivity`), and a resample moves the ceiling by
+``sum_j (w_j - 1) * sensitivity_j`` (``w_j``: how often sample j's cluster was drawn). This is
+the first-order (delta-method) account of the capability uncertainty; the calibration study in
+``benchmarks/bench_gd_calibration.py`` measures how well the resulting intervals cover. Monte
+Carlo noise in the estimated sensitivities would widen the intervals, so the spread of the
+sensitivities is shrunk by the share that two independent estimates (even and odd iterations)
+agree on.
+
+The same resamples give the interval with the capabilities held fixed (the seed-paired interval
+of earlier releases) at no cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from metrics._stats import _index_dtype
+
+#: Elements of the (resamples x clusters) count matrix built at once (bounds memory).
+_CHUNK = 2_000_000
+
+#: What each interval resamples (reports and summary.json say it next to the numbers).
+INTERVALS = {
+    "ci": (
+        "two-level bootstrap: (seed, n_blocks) clusters of composite and subtask episodes "
+        "resampled together, so the capability estimates and the ceiling vary with them"
+    ),
+    "paired_ci": (
+        "seed-paired bootstrap of the composite episodes; the capability estimates (subtask "
+        "episodes) are held fixed"
+    ),
+    "unpaired_ci": (
+        "the paper's interval: actual, baseline and ceiling resampled independently per "
+        "episode; capabilities held fixed"
+    ),
+}
+
+
+def combine_sensitivity(sens: np.ndarray) -> np.ndarray:
+    """(k,) sensitivities from a (k,) exact array or (2, k) independent estimates.
+
+    With two estimates, their mean is taken and its spread around its mean is shrunk by
+    ``sqrt(signal / total)``, where ``signal`` (the centred cross-product of the two
+    estimates) estimates the spread without Monte Carlo noise.
+    """
+    arr = np.asarray(sens, dtype=float)
+    if arr.ndim == 1:
+        return arr
+    d1, d2 = arr[0], arr[1]
+    d = (d1 + d2) / 2.0
+    if d.size < 2:
+        return d
+    c = d - d.mean()
+    total = float(np.sum(c * c))
+    signal = float(np.sum((d1 - d1.mean()) * (d2 - d2.mean())))
+    factor = np.sqrt(min(1.0, max(0.0, signal / total))) if total > 0 else 0.0
+    return d.mean() + factor * c
+
+
+@dataclass(frozen=True)
+class ClusterData:
+    """What the two-level bootstrap of one GD row needs."""
+
+    episode_clusters: np.ndarray
+    """(E_all, 2) (seed, n_blocks) of every composite episode, completed or not."""
+    completed: np.ndarray
+    """(E_all,) bool: whether the episode counts (completed with a return)."""
+    actual: np.ndarray
+    """(E_done,) returns of the completed episodes, in their order among the completed."""
+    baseline: np.ndarray
+    """(E_done,) baseline per completed episode."""
+    ceiling: np.ndarray
+    """(E_done,) ceiling per completed episode."""
+    sample_clusters: np.ndarray
+    """(S, 2) (seed, n_blocks) of every capability sample the ceiling used."""
+    sensitivity: np.ndarray
+    """(S,) d(mean ceiling)/d(weight) of each sample."""
+
+
+@dataclass(frozen=True)
+class Resampled:
+    """Per-resample means of one GD row (NaN where a resample has no completed episode)."""
+
+    actual: np.ndarray
+    baseline: np.ndarray
+    ceiling: np.ndarray
+    """Ceiling with the capabilities resampled too."""
+    ceiling_fixed: np.ndarray
+    """Ceiling with the capabilities held fixed."""
+    completed_share: np.ndarray
+    """Completed / all composite episodes."""
+
+
+def merge(parts: Sequence[tuple[ClusterData, float]]) -> ClusterData:
+    """Pool cells: each part's sensitivities are scaled by its weight in the pooled mean."""
+    return ClusterData(
+        episode_clusters=np.concatenate([p.episode_clusters for p, _ in parts]),
+        completed=np.concatenate([p.completed for p, _ in parts]),
+        actual=np.concatenate([p.actual for p, _ in parts]),
+        baseline=np.concatenate([p.baseline for p, _ in parts]),
+        ceiling=np.concatenate([p.ceiling for p, _ in parts]),
+        sample_clusters=np.concatenate([p.sample_clusters for p, _ in parts]),
+        sensitivity=np.concatenate([p.sensitivity * w for p, w in parts]),
+    )
+
+
+def cluster_resamples(data: ClusterData, n_resamples: int, rng: np.random.Generator) -> Resampled:
+    """Resample (seed, n_blocks) clusters within n_blocks strata; see the module docstring."""
+    clusters = np.concatenate([data.episode_clusters, data.sample_clusters]).reshape(-1, 2)
+    keys, inverse = np.unique(clusters, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    u = keys.shape[0]
+    e_all = data.episode_clusters.shape[0]
+    ep_cluster, sample_cluster = inverse[:e_all], inverse[e_all:]
+    done_cluster = ep_cluster[data.completed]
+    table = np.stack(
+        [
+            np.bincount(ep_cluster, minlength=u).astype(float),
+            np.bincount(done_cluster, minlength=u).astype(float),
+            np.bincount(done_cluster, weights=data.actual, minlength=u),
+            np.bincount(done_cluster, weights=data.baseline, minlength=u),
+            np.bincount(done_cluster, weights=data.ceiling, minlength=u),
+            np.bincount(sample_cluster, weights=data.sensitivity, minlength=u),
+        ],
+        axis=1,
+    )
+    totals = np.zeros((n_resamples, table.shape[1]))
+    strata = keys[:, 1]
+    for stratum in np.unique(strata):
+        members = np.flatnonzero(strata == stratum)
+        sub = table[members]
+        m = members.size
+        step = max(1, _CHUNK // m)
+        for start in range(0, n_resamples, step):
+            stop = min(n_resamples, start + step)
+            rows = stop - start
+            idx = rng.integers(0, m, (rows, m), dtype=_index_dtype(m))
+            flat = (np.arange(rows, dtype=np.int64)[:, None] * m + idx).ravel()
+            counts = np.bincount(flat, minlength=rows * m).reshape(rows, m)
+            totals[start:stop] += counts @ sub
+    n_all, n_done, sa, sb, sc, sd = totals.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        actual = np.where(n_done > 0, sa / n_done, np.nan)
+        baseline = np.where(n_done > 0, sb / n_done, np.nan)
+        fixed = np.where(n_done > 0, sc / n_done, np.nan)
+        share = np.where(n_all > 0, n_done / n_all, np.nan)
+    shift = sd - float(data.sensitivity.sum())
+    return Resampled(actual, baseline, fixed + shift, fixed, share)
+
+
+def percentile(
+    values: np.ndarray, confidence: float, clip_high: float | None = None
+) -> tuple[float | None, float | None, int]:
+    """Percentile interval of the finite values (None, None when there are none) and how
+    many values were finite."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return None, None, 0
+    alpha = 1.0 - confidence
+    low, high = np.quantile(finite, [alpha / 2, 1 - alpha / 2])
+    if clip_high is not None:
+        high = min(float(high), clip_high)
+    return float(low), float(high), int(finite.size)
+
+
+def sensitivities_for(
+    sim_sensitivity: Mapping[str, np.ndarray] | None, names: Sequence[str]
+) -> dict[str, np.ndarray] | None:
+    """The combined (k,) sensitivities of the named capabilities, or None if any is missing."""
+    if sim_sensitivity is None:
+        return None
+    out = {}
+    for name in names:
+        if name not in sim_sensitivity:
+            return None
+        out[name] = combine_sensitivity(sim_sensitivity[name])
+    return out
