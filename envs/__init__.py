@@ -63,11 +63,14 @@ from envs._text import (  # noqa: E402
     text_space,
     to_charset,
 )
-from envs.blocksworld import register_blocksworld_envs  # noqa: E402
+from envs.anagrams import register_anagram_envs  # noqa: E402
+from envs.blocksworld import register_blocksworld_envs, register_tower_envs  # noqa: E402
 from envs.personalized import register_personalized_envs  # noqa: E402
 from envs.users import register_user_envs  # noqa: E402
 
 register_blocksworld_envs()
+register_anagram_envs()
+register_tower_envs()
 register_personalized_envs()
 register_user_envs()
 
