@@ -138,6 +138,9 @@ def test_fall_height_is_validated() -> None:
     with pytest.raises(ValueError, match="n_blocks must be between 2 and 15"):
         gym.make("telic/FallingTower-v0", n_blocks=16)
     assert gym.make("telic/FallingTower-v0", n_blocks=6).unwrapped.fall_height == 4
+    for env_id in TOWER_IDS:
+        with pytest.raises(ValueError, match="no dynamics='paper' variant"):
+            gym.make(env_id, dynamics="paper")
 
 
 # ------------------------------------------------------------------ the random baseline

@@ -141,8 +141,9 @@ class BuildTower(BlocksworldEnv):
 
     ## Arguments
     ``n_blocks`` (2-15, default 3), ``continued``, ``protocol``, ``render_mode``;
-    ``noise``, ``perturb_prob`` and ``distraction_prob`` are accepted for uniformity (no
-    measurements, perturbations or distractions here).
+    ``noise``, ``perturb_prob``, ``distraction_prob`` and ``streams`` are accepted for
+    uniformity (no measurements, perturbations or distractions here); ``dynamics`` must be
+    ``"telic"`` (there is no ``"paper"`` variant of this task).
 
     ## Version History
     * v0: initial version.
@@ -157,17 +158,22 @@ class BuildTower(BlocksworldEnv):
     MAX_BLOCKS_WHY = _WHY
 
     def __init__(self, **kwargs: Any) -> None:
+        if kwargs.get("dynamics", "telic") == "paper":
+            raise ValueError(
+                f"{type(self).__name__} has no dynamics='paper' variant; its differences from "
+                "the released code are listed in docs/environments.md (use dynamics='telic')"
+            )
         super().__init__(**kwargs)
         self.fall_height: int | None = None
         self._budget = base_budget(self.n_blocks)
         self._peak = 1
 
     @property
-    def step_cap(self) -> int:
+    def _cap(self) -> int:
         return base_budget(self.n_blocks)
 
-    def _out_of_steps(self) -> bool:
-        return self.steps >= self._budget
+    def _step_limit(self) -> int:
+        return self._budget
 
     def _setup(self) -> None:
         self._budget = base_budget(self.n_blocks)
@@ -246,8 +252,9 @@ class FallingTower(BuildTower):
 
     ## Arguments
     ``n_blocks`` (2-15, default 3), ``fall_height`` (2..n, default ``n // 2 + 1``),
-    ``continued``, ``protocol``, ``render_mode``; ``noise``, ``perturb_prob`` and
-    ``distraction_prob`` are accepted for uniformity and unused.
+    ``continued``, ``protocol``, ``render_mode``; ``noise``, ``perturb_prob``,
+    ``distraction_prob`` and ``streams`` are accepted for uniformity and unused; ``dynamics``
+    must be ``"telic"``.
 
     ## Version History
     * v0: initial version. Differences from the released code: the budget grows at the fall
@@ -271,7 +278,8 @@ class FallingTower(BuildTower):
         self._declared = (*self._specs, STOP_HERE)
 
     @property
-    def step_cap(self) -> int:
+    def _cap(self) -> int:
+        # An upper bound (the budget after the fall); the budget in force is _step_limit().
         return base_budget(self.n_blocks) + budget_extension(self.n_blocks)
 
     def action_specs(self) -> Sequence[ActionSpec]:
