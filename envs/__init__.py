@@ -64,9 +64,12 @@ from envs._text import (  # noqa: E402
     to_charset,
 )
 from envs._validate import check_int, require_int  # noqa: E402
-from envs.blocksworld import register_blocksworld_envs  # noqa: E402
+from envs.anagrams import register_anagram_envs  # noqa: E402
+from envs.blocksworld import register_blocksworld_envs, register_tower_envs  # noqa: E402
 
 register_blocksworld_envs()
+register_anagram_envs()
+register_tower_envs()
 
 __all__ = [
     "BASE_INFO_KEYS",

@@ -12,6 +12,7 @@ and the tests use them too.
 from __future__ import annotations
 
 from envs._registry import register_env
+from envs.blocksworld import _tower_policies as _tower  # noqa: F401  (falling-tower policies)
 from envs.blocksworld import policies as _policies  # noqa: F401  (registers the policies)
 from envs.blocksworld._configs import (
     Configuration,
@@ -81,6 +82,29 @@ BLOCKSWORLD_ENVS: tuple[tuple[str, str, str], ...] = (
     ),
 )
 
+#: The persistence task (the released code's falling tower) and its building subtask: on the
+#: Blocksworld, but counted in blocks and outside the four-task GD study above. Registered by
+#: :func:`register_tower_envs`, with the policies ``persistent``, ``quitter`` and ``restarter``
+#: (:mod:`envs.blocksworld._tower_policies`).
+TOWER_ENVS: tuple[tuple[str, str, str], ...] = (
+    (
+        "telic/FallingTower-v0",
+        "FallingTower",
+        "Persistence: build one tower of all blocks; wind knocks it down once; stop or retry.",
+    ),
+    (
+        "telic/BuildTower-v0",
+        "BuildTower",
+        "Subtask: build one tower of all the blocks (no wind).",
+    ),
+)
+
+
+def register_tower_envs() -> None:
+    """Register the falling tower and its building subtask (idempotent)."""
+    for env_id, cls, description in TOWER_ENVS:
+        register_env(env_id, f"{_TASKS}:{cls}", description)
+
 
 #: What ``-v0`` differs in; its registered defaults restore the first release's behaviour.
 V0_NOTE = " (v0: random streams shared by all tasks for a seed; use -v1)"
@@ -105,6 +129,7 @@ def register_blocksworld_envs() -> None:
 __all__ = [
     "BLOCKSWORLD_ENVS",
     "BLOCKSWORLD_V0_IDS",
+    "TOWER_ENVS",
     "Configuration",
     "ConfigurationError",
     "all_configurations",
@@ -115,4 +140,5 @@ __all__ = [
     "n_configurations",
     "partition_distance",
     "register_blocksworld_envs",
+    "register_tower_envs",
 ]

@@ -6,11 +6,13 @@ import pytest
 
 import envs
 from agents import make_model, run_episode
-from envs.blocksworld import BLOCKSWORLD_ENVS, BLOCKSWORLD_V0_IDS
+from envs.anagrams import ANAGRAM_ENVS
+from envs.blocksworld import BLOCKSWORLD_ENVS, BLOCKSWORLD_V0_IDS, TOWER_ENVS
 from personalization.users import USER_ENVS
 
 BLOCKSWORLD_IDS = [env_id for env_id, *_ in BLOCKSWORLD_ENVS]
 USER_IDS = [env_id for env_id, *_ in USER_ENVS if "Blocksworld" in env_id]
+DOMAIN_IDS = [env_id for env_id, *_ in TOWER_ENVS + ANAGRAM_ENVS]
 POLICIES = ["oracle", "random", "random_actions", "noisy", "lazy"]
 PROTOCOLS = ["tags", "tools"]
 
@@ -81,6 +83,7 @@ OTHER_IDS = [
     and e.id not in BLOCKSWORLD_IDS
     and e.id not in BLOCKSWORLD_V0_IDS
     and e.id not in USER_IDS
+    and e.id not in DOMAIN_IDS
 ]
 
 
@@ -114,7 +117,27 @@ def test_blocksworld_policies_play_the_user_envs(env_id: str, policy: str, proto
     assert "user_reward" in record.info
 
 
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("policy", ["oracle", "random"])
+@pytest.mark.parametrize("env_id", DOMAIN_IDS)
+def test_scripted_policies_play_the_tower_and_anagram_envs(
+    env_id: str, policy: str, protocol: str
+) -> None:
+    kwargs = {"n_letters": 4} if "Tower" not in env_id else {"n_blocks": 4}
+    record = run_episode(
+        env_id=env_id,
+        env_kwargs={**kwargs, "protocol": protocol},
+        seed=5,
+        model=make_model(f"scripted:{policy}", seed=0),
+    )
+    _check_record(record, env_id, protocol)
+    assert record.info["invalid_actions"] == 0
+    if policy == "oracle":
+        assert record.completed and record.info["regret"] == 0
+
+
 def test_every_registered_telic_env_is_covered() -> None:
     ids = {e.id for e in envs.registered_envs() if e.id.startswith("telic/")}
-    assert ids == set(BLOCKSWORLD_IDS) | set(BLOCKSWORLD_V0_IDS) | set(OTHER_IDS) | set(USER_IDS)
+    known = set(BLOCKSWORLD_IDS) | set(BLOCKSWORLD_V0_IDS) | set(OTHER_IDS) | set(USER_IDS)
+    assert ids == known | set(DOMAIN_IDS)
     assert len(BLOCKSWORLD_IDS) == 10

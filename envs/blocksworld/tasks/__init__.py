@@ -1,4 +1,4 @@
-"""The ten Blocksworld environments (entry points of the ``telic/...-v0`` IDs)."""
+"""The Blocksworld environments (entry points of the ``telic/...-v0`` IDs)."""
 
 from envs.blocksworld.tasks._building import BuildTwoBlockTower, ExecutePlan
 from envs.blocksworld.tasks._composite import (
@@ -7,6 +7,7 @@ from envs.blocksworld.tasks._composite import (
     InformationGathering,
     PlanAndExecute,
 )
+from envs.blocksworld.tasks._falling import BuildTower, FallingTower
 from envs.blocksworld.tasks._subtasks import (
     EvaluateConfiguration,
     GenerateConfigurations,
@@ -15,11 +16,13 @@ from envs.blocksworld.tasks._subtasks import (
 )
 
 __all__ = [
+    "BuildTower",
     "BuildTwoBlockTower",
     "CognitiveEffort",
     "Combined",
     "EvaluateConfiguration",
     "ExecutePlan",
+    "FallingTower",
     "GenerateConfigurations",
     "InformationGathering",
     "MeasureHeight",
