@@ -252,3 +252,67 @@ __all__ = [
 
 # importing personalization makes ``scripted:style_writer`` available
 register_style_writer()
+
+# HyPerAlign as the paper runs it: the shared generation prompt, published protocols,
+# benchmark prompt files, external baselines, bringing your own user.
+from personalization._baseline import (  # noqa: E402
+    BaselineOutput,
+    BaselineOutputs,
+    CandidateOutput,
+    WinTable,
+    baseline_win_table,
+    candidates_from_records,
+    format_win_table,
+    load_baseline_outputs,
+)
+from personalization._generation import (  # noqa: E402
+    StrippedText,
+    hyperalign_system_prompt,
+    strip_wrapper,
+)
+from personalization._jailbreak import (  # noqa: E402
+    SYNTHETIC_JAILBREAK_FILE,
+    load_jailbreak_prompts,
+    write_prompt_set,
+)
+from personalization._protocols import (  # noqa: E402
+    SplitRecord,
+    ditto_ccat50,
+    ditto_cmcc,
+    read_topic_file,
+    write_split,
+)
+from personalization._user_files import read_reference, read_user_texts  # noqa: E402
+from personalization._write import WrittenText, write_as_user, write_as_user_cli  # noqa: E402
+
+__all__ += [
+    "SYNTHETIC_JAILBREAK_FILE",
+    "BaselineOutput",
+    "BaselineOutputs",
+    "CandidateOutput",
+    "SplitRecord",
+    "StrippedText",
+    "WinTable",
+    "WrittenText",
+    "baseline_win_table",
+    "candidates_from_records",
+    "ditto_ccat50",
+    "ditto_cmcc",
+    "format_win_table",
+    "hyperalign_system_prompt",
+    "load_baseline_outputs",
+    "load_jailbreak_prompts",
+    "read_reference",
+    "read_topic_file",
+    "read_user_texts",
+    "strip_wrapper",
+    "write_as_user",
+    "write_as_user_cli",
+    "write_prompt_set",
+    "write_split",
+]
+
+from personalization._stylometric_judge import register_stylometric_judge  # noqa: E402
+
+# importing personalization makes ``scripted:stylometric_judge`` available
+register_stylometric_judge()

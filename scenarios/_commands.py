@@ -312,6 +312,8 @@ def hypotheses_infer_command(
     out: Path | None,
     user: str | None = None,
     n: int = 8,
+    k: int | None = None,
+    reference: Path | None = None,
 ) -> int:
     """``telic hypotheses infer``: delegates to ``personalization.infer_hypotheses_cli``."""
     import personalization
@@ -326,7 +328,22 @@ def hypotheses_infer_command(
 
     problems: tuple[type[BaseException], ...] = (*_user_errors(), FileNotFoundError, ValueError)
     try:
-        code = infer(user_file, model=model, out=out, user=user, n=n, make_model=make_model)
+        code = infer(
+            user_file, model=model, out=out, user=user, n=n, k=k, reference=reference,
+            make_model=make_model,
+        )  # fmt: skip
     except problems as exc:
         return fail(str(exc))
     return int(code or 0)
+
+
+def hypotheses_write_command(source: Path, prompt: str, **options: Any) -> int:
+    """``telic hypotheses write``: delegates to ``personalization.write_as_user_cli``."""
+    from agents import make_model
+    from personalization import write_as_user_cli
+
+    problems: tuple[type[BaseException], ...] = (*_user_errors(), FileNotFoundError, ValueError)
+    try:
+        return write_as_user_cli(source, prompt, make_model=make_model, **options)
+    except problems as exc:
+        return fail(str(exc))
