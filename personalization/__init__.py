@@ -275,6 +275,11 @@ from personalization._jailbreak import (  # noqa: E402
     load_jailbreak_prompts,
     write_prompt_set,
 )
+from personalization._pairing import (  # noqa: E402
+    IdenticalConditions,
+    identical_conditions,
+    lost_pairs,
+)
 from personalization._protocols import (  # noqa: E402
     SplitRecord,
     ditto_ccat50,
@@ -290,6 +295,7 @@ __all__ += [
     "BaselineOutput",
     "BaselineOutputs",
     "CandidateOutput",
+    "IdenticalConditions",
     "SplitRecord",
     "StrippedText",
     "WinTable",
@@ -300,8 +306,10 @@ __all__ += [
     "ditto_cmcc",
     "format_win_table",
     "hyperalign_system_prompt",
+    "identical_conditions",
     "load_baseline_outputs",
     "load_jailbreak_prompts",
+    "lost_pairs",
     "read_reference",
     "read_topic_file",
     "read_user_texts",
@@ -316,3 +324,8 @@ from personalization._stylometric_judge import register_stylometric_judge  # noq
 
 # importing personalization makes ``scripted:stylometric_judge`` available
 register_stylometric_judge()
+
+from personalization._deliberative_reader import register_deliberative_reader  # noqa: E402
+
+# importing personalization makes ``scripted:deliberative_reader`` available
+register_deliberative_reader()

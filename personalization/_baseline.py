@@ -169,8 +169,9 @@ def candidates_from_records(
         text = info.get("text") if info.get("completed") else None
         error = None
         if text is None:
-            err = record.get("error") or {}
-            error = str(err.get("message") or err.get("type") or record.get("stop_reason") or "")
+            from personalization._pairing import failure_reason
+
+            error = failure_reason(record)
         out.append(
             CandidateOutput(
                 user=str(info.get("user") or kwargs.get("user")),

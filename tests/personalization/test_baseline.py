@@ -128,9 +128,10 @@ def test_candidates_from_records_keep_failures() -> None:
         {"condition": "hypotheses", "model": "m", "env_kwargs": {"user": "u"},
          "info": {"completed": True, "user": "u", "prompt_id": "p", "text": "t"}},
         {"condition": "hypotheses", "model": "m", "env_kwargs": {"user": "u"},
-         "info": {"completed": False}, "error": {"type": "PersonalizationError",
-                                                  "message": "no grounded hypotheses"}},
+         "info": {}, "stop_reason": "error",
+         "errors": [{"kind": "PersonalizationError", "message": "no grounded hypotheses"}]},
     ]  # fmt: skip
     cands = candidates_from_records(records)
     assert [c.text for c in cands] == ["t", None]
-    assert cands[1].error == "no grounded hypotheses" and cands[1].user == "u"
+    assert cands[1].error == "error: PersonalizationError: no grounded hypotheses"
+    assert cands[1].user == "u"
