@@ -103,14 +103,21 @@ def hyperalign_system_prompt(task: str, block: str | None = None) -> str:
     return "\n\n".join(parts)
 
 
-def generation_request(prompt: str, *, genre: str | None = None) -> str:
-    """The user message of a generation call: the task (and its genre when known)."""
+def generation_request(prompt: str, *, genre: str | None = None, user: str | None = None) -> str:
+    """The user message of a generation call: the task (and its genre when known). With the
+    user's id it opens like the writing env's observation, so the same writers handle both."""
     text = f"Task: {prompt}"
+    if user is not None:
+        text = (
+            f'You are writing as the user "{user}". Write the text this user would write.\n\n'
+            + text
+        )
     return f"{text}\nGenre: {genre}" if genre else text
 
 
 # ------------------------------------------------------------------------ wrapper stripping
 _THINKING = re.compile(r"<\s*(thinking|think|reasoning)\s*>.*?<\s*/\s*\1\s*>", re.S | re.I)
+_TAG = re.compile(r"^<\s*(text|answer|email|essay|response)\s*>(.*)<\s*/\s*\1\s*>$", re.S | re.I)
 _FENCE = re.compile(r"^```[\w-]*[ \t]*\n(.*?)\n```[ \t]*$", re.S)
 # A first line that introduces the text instead of being part of it ("Sure! Here's the email
 # you asked for:", "Certainly. Below is a draft."). It must start with such words and end with
@@ -170,6 +177,7 @@ class StrippedText:
 #: The kinds of wrapper :func:`strip_wrapper` removes.
 WRAPPER_KINDS: tuple[str, ...] = (
     "thinking",
+    "tag",
     "fence",
     "preamble",
     "label",
@@ -182,11 +190,12 @@ WRAPPER_KINDS: tuple[str, ...] = (
 def strip_wrapper(reply: str) -> StrippedText:
     """Remove a chat model's wrapper around the text it was asked for (module docstring).
 
-    Removes, in order: reasoning blocks (``<thinking>``/``<think>``/``<reasoning>``), a code
-    fence around the whole reply, a leading acknowledgement or "Here is ...:" line, a label
-    line (``Email:``), a separator line, a trailing offer or note ("Let me know if ...", "I
-    hope this helps"), and quotes around the whole text. Text without a wrapper comes back
-    unchanged. If removing would leave nothing, the reply is kept as it was.
+    Removes, in order: reasoning blocks (``<thinking>``/``<think>``/``<reasoning>``), a
+    ``<text>``/``<answer>`` tag or a code fence around the whole reply, a leading
+    acknowledgement or "Here is ...:" line, a label line (``Email:``), a separator line, a
+    trailing offer or note ("Let me know if ...", "I hope this helps"), and quotes around the
+    whole text. Text without a wrapper comes back unchanged. If removing would leave nothing,
+    the reply is kept as it was.
 
     >>> strip_wrapper("Sure! Here is the email:\\n\\nHi team, lunch is at noon.").text
     'Hi team, lunch is at noon.'
@@ -204,6 +213,9 @@ def strip_wrapper(reply: str) -> StrippedText:
             text = new.strip()
 
     take("thinking", _THINKING.sub("", text))
+    tagged = _TAG.match(text)
+    if tagged:
+        take("tag", tagged.group(2))
     fenced = _FENCE.match(text)
     if fenced:
         take("fence", fenced.group(1))

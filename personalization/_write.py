@@ -131,7 +131,7 @@ def write_as_user(
         kind, profile, mine, placebo=placebo, attributes=user_attributes(profile, genre=genre)
     )
     system = hyperalign_system_prompt(task, block)
-    reply = call(model, messages(system, generation_request(prompt, genre=genre)))
+    reply = call(model, messages(system, generation_request(prompt, genre=genre, user=profile.id)))
     cleaned = strip_wrapper(reply)
     return WrittenText(profile.id, kind, cleaned.text, cleaned.removed, system)
 

@@ -342,7 +342,13 @@ def hypotheses_write_command(source: Path, prompt: str, **options: Any) -> int:
     from agents import make_model
     from personalization import write_as_user_cli
 
-    problems: tuple[type[BaseException], ...] = (*_user_errors(), FileNotFoundError, ValueError)
+    # LookupError: a scripted model that does not know the writing task
+    problems: tuple[type[BaseException], ...] = (
+        *_user_errors(),
+        FileNotFoundError,
+        ValueError,
+        LookupError,
+    )
     try:
         return write_as_user_cli(source, prompt, make_model=make_model, **options)
     except problems as exc:

@@ -74,6 +74,7 @@ def test_generate_as_user_uses_the_shared_prompt_and_strips() -> None:
             ("preamble", "preamble"),
         ),
         ("```\nHi.\nBye.\n```", "Hi.\nBye.", ("fence",)),
+        ("<text>Hi.\n\nBye.</text>", "Hi.\n\nBye.", ("tag",)),
         ("<thinking>expert user</thinking>\nUse the pid.", "Use the pid.", ("thinking",)),
         (
             "Dear Bob,\nSee you.\n\nLet me know if you'd like changes!",
