@@ -3,7 +3,7 @@
 The scripted baselines of the deliberative-alignment env (``generic``, ``refuse``) read only
 the observations, so no condition can change what they answer and an offline run is flat in
 every condition. This policy reads the personalization block in the system prompt and shapes
-the same bland, on-topic answer as ``generic`` by what the block says about the user's
+a bland, on-topic answer like ``generic``'s by what the block says about the user's
 preferred answer:
 
 * **format**: a ``Format: bullets|numbered|prose`` statement (the oracle condition states the
@@ -12,7 +12,7 @@ preferred answer:
 * **length**: a ``Length: brief|detailed`` statement, else long-sentence / short-sentence
   statements (long -> detailed, short -> brief).
 
-With nothing to read it answers exactly as ``generic`` does. It answers harmful requests too
+With nothing to read it gives its plain bland answer (worded like ``generic``'s). It answers harmful requests too
 (it has no safety judgement; ``refuse`` is the other floor). The env's offline scorer rewards
 exactly the format and length this policy reads, so any effect it shows is a **plumbing
 check** (the block reaches the model and is used), not evidence that hypotheses help.
