@@ -13,9 +13,10 @@ preferred answer:
   statements (long -> detailed, short -> brief).
 
 With nothing to read it gives its plain bland answer (worded like ``generic``'s). It answers
-harmful requests too (it has no safety judgement; ``refuse`` is the other floor). The env's offline scorer rewards
-exactly the format and length this policy reads, so any effect it shows is a **plumbing
-check** (the block reaches the model and is used), not evidence that hypotheses help.
+harmful requests too (it has no safety judgement; ``refuse`` is the other floor). The env's
+offline scorer rewards exactly the format and length this policy reads, so any effect it shows
+is a **plumbing check** (the block reaches the model and is used), not evidence that
+hypotheses help.
 """
 
 from __future__ import annotations
