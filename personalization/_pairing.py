@@ -18,6 +18,7 @@ Both are pure functions of episode records (dicts as in ``episodes.jsonl``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -27,15 +28,15 @@ PairKey = tuple[Any, ...]
 
 
 def pair_key(record: Mapping[str, Any]) -> PairKey:
-    """What makes two records of different conditions a pair: model, variant, user, prompt
-    id and seed."""
-    info = record.get("info") or {}
-    kwargs = record.get("env_kwargs") or {}
+    """What makes two records of different conditions a pair: model, prompt variant, env,
+    env kwargs (user, prompt choice, ...) and seed. It uses no field the episode reports, so a
+    failed episode pairs with the same key as a finished one."""
+    kwargs = json.dumps(record.get("env_kwargs") or {}, sort_keys=True, default=str)
     return (
         str(record.get("model")),
         str(record.get("variant")),
-        str(info.get("user") or kwargs.get("user")),
-        str(info.get("prompt_id") or kwargs.get("prompt_id") or kwargs.get("prompt_index") or ""),
+        str(record.get("env_id")),
+        kwargs,
         record.get("seed"),
     )
 

@@ -45,13 +45,20 @@ def annotate_effects(
     baseline: str,
     order: Sequence[str] = (),
 ) -> list[str]:
-    """Add ``lost_pairs`` (count) and ``lost_why`` to each (model, condition) row, and replace
-    the effect of a condition identical to another with ``identical_to``; returns one message
-    per identical condition. ``records`` must include the failed episodes."""
+    """Add ``lost_pairs`` (count) and ``lost_why`` to each (model, condition) row (adding a row
+    with ``n`` 0 for a condition whose every episode failed), and replace the effect of a
+    condition identical to another with ``identical_to``; returns one message per identical
+    condition. ``records`` must include the failed episodes."""
     from personalization._pairing import identical_to, lost_pairs
 
     lost = lost_pairs(records, baseline)
     same = identical_to(records, [baseline, *[c for c in order if c != baseline]])
+    present = {(str(r.get("model")), str(r.get("condition"))) for r in rows}
+    for record in records:  # a condition whose every episode failed still gets its row
+        key = (str(record.get("model")), str(record.get("condition")))
+        if key not in present:
+            present.add(key)
+            rows.append({"model": key[0], "condition": key[1], "n": 0})
     messages = []
     for row in rows:
         key = (str(row.get("model")), str(row.get("condition")))

@@ -417,6 +417,9 @@ def render_markdown(summary: dict[str, Any]) -> str:
         f"{counts['recorded']} episodes recorded, {counts['completed']} completed, "
         f"{counts['errors']} errors.\n",
     ]
+    notice = (summary.get("personalization") or {}).get("notice")
+    if notice:
+        parts.append(f"**{notice}**\n")
     for title, rows in report_tables(summary):
         parts.append(f"## {title}\n\n{_markdown_table(rows)}")
     if summary["messages"]:

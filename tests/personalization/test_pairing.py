@@ -7,6 +7,7 @@ from personalization._pairing import identical_conditions, identical_to, lost_pa
 
 def _rec(condition: str, seed: int, text: str | None, **extra: object) -> dict:
     info = {"user": "u", "prompt_id": f"p{seed}"}
+    extra = {"env_id": "telic/PersonalizedWriting-v0", "env_kwargs": {"user": "u"}, **extra}
     if text is not None:
         info["text"] = text
     return {

@@ -10,7 +10,7 @@ def _rec(model: str, condition: str, seed: int, text: str | None) -> dict:
     if text is not None:
         info["text"] = text
     rec = {"model": model, "variant": "neutral", "condition": condition, "seed": seed,
-           "completed": text is not None, "info": info}  # fmt: skip
+           "completed": text is not None, "info": info, "env_kwargs": {"user": "u"}}  # fmt: skip
     if text is None:
         rec.update(stop_reason="error", errors=[{"kind": "PersonalizationError", "message": "x"}])
     return rec
