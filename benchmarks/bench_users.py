@@ -20,13 +20,13 @@ import time
 os.environ.setdefault("LANGCHAIN_TRACING_V2", "false")
 
 from agents import AgentConfig, make_model, run_episode
-from envs.users import all_users, demonstrations
 from personalization import (
     demonstration_profile,
     infer_preferences_offline,
     profile_hypotheses,
     render_block,
 )
+from personalization.users import all_users, demonstrations
 
 
 def _episodes(seeds: int) -> tuple[float, float, float, float]:

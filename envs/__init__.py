@@ -64,12 +64,8 @@ from envs._text import (  # noqa: E402
     to_charset,
 )
 from envs.blocksworld import register_blocksworld_envs  # noqa: E402
-from envs.personalized import register_personalized_envs  # noqa: E402
-from envs.users import register_user_envs  # noqa: E402
 
 register_blocksworld_envs()
-register_personalized_envs()
-register_user_envs()
 
 __all__ = [
     "BASE_INFO_KEYS",

@@ -15,12 +15,6 @@ from telic._layout import verify_layout
 
 verify_layout()
 
-from envs.personalized import (  # noqa: E402
-    AuthorshipScore,
-    AuthorshipScorer,
-    attribution_accuracy,
-    char_ngrams,
-)
 from personalization._analysis import (  # noqa: E402
     DeliberativeJudgement,
     deliberative_summary,
@@ -46,21 +40,23 @@ from personalization._conditions import (  # noqa: E402
     oracle_hypotheses,
     swap_partner,
 )
-from personalization._data import (  # noqa: E402
-    first_sentence,
-    load_ccat50,
-    load_cmcc,
-    load_deliberative_users,
-    load_jsonl_users,
-    load_synthetic_users,
-    save_jsonl_users,
-)
 from personalization._evidence import (  # noqa: E402
     check_evidence,
     find_quote,
     grounding_rate,
     normalize_text,
     quote_grounding_rate,
+)
+from personalization._family import (  # noqa: E402
+    EpisodePersonalization,
+    PersonalizationFamily,
+    check_conditions,
+    families,
+    family_of,
+    personalization_summary,
+    personalization_tables,
+    personalize_episode,
+    register_family,
 )
 from personalization._infer import (  # noqa: E402
     ainfer_hypotheses,
@@ -107,7 +103,6 @@ from personalization._select import (  # noqa: E402
     select_by_discrimination,
 )
 from personalization._stats import WinRate, bootstrap_ci, judge_agreement, win_rate  # noqa: E402
-from personalization._style_writer import StyleWriterPolicy, register_style_writer  # noqa: E402
 from personalization._stylometry import FEATURE_NAMES, mean_features, text_features  # noqa: E402
 from personalization._types import (  # noqa: E402
     CATEGORIES,
@@ -119,15 +114,30 @@ from personalization._types import (  # noqa: E402
     UnknownNameError,
     UserProfile,
 )
-from personalization._user_conditions import (  # noqa: E402
+from personalization.hyperalign import (  # noqa: E402
+    AuthorshipScore,
+    AuthorshipScorer,
+    attribution_accuracy,
+    char_ngrams,
+)
+from personalization.hyperalign._loaders import (  # noqa: E402
+    first_sentence,
+    load_ccat50,
+    load_cmcc,
+    load_deliberative_users,
+    load_jsonl_users,
+    load_synthetic_users,
+    save_jsonl_users,
+)
+from personalization.hyperalign._style_writer import StyleWriterPolicy, register_style_writer  # noqa: E402
+from personalization.users._episode import (  # noqa: E402
     USER_CONDITIONS,
-    EpisodePersonalization,
     check_user_settings,
     condition_hypotheses,
     episode_personalization,
     parse_condition,
 )
-from personalization._user_hypotheses import (  # noqa: E402
+from personalization.users._hypotheses import (  # noqa: E402
     ClaimScore,
     build_preference_messages,
     claim_hypothesis,
@@ -140,7 +150,7 @@ from personalization._user_hypotheses import (  # noqa: E402
     score_claims,
     score_hypotheses,
 )
-from personalization._user_report import cluster_bootstrap_ci, condition_summary  # noqa: E402
+from personalization.users._report import cluster_bootstrap_ci, condition_summary  # noqa: E402
 
 __all__ = [
     "CATEGORIES",
@@ -164,6 +174,7 @@ __all__ = [
     "PairwiseReport",
     "ParsedHypothesis",
     "PersonalizationError",
+    "PersonalizationFamily",
     "Provenance",
     "StyleWriterPolicy",
     "UnknownNameError",
@@ -181,6 +192,7 @@ __all__ = [
     "build_preference_messages",
     "canonical_condition",
     "char_ngrams",
+    "check_conditions",
     "check_evidence",
     "check_user_settings",
     "claim_hypothesis",
@@ -193,6 +205,8 @@ __all__ = [
     "demonstration_profile",
     "episode_personalization",
     "evaluate_pairwise",
+    "families",
+    "family_of",
     "find_quote",
     "first_sentence",
     "format_hypothesis_set",
@@ -228,11 +242,15 @@ __all__ = [
     "parse_choice",
     "parse_condition",
     "parse_hypotheses",
+    "personalization_summary",
+    "personalization_tables",
+    "personalize_episode",
     "preferences_from_output",
     "profile_hypotheses",
     "quality_summary",
     "quote_grounding_rate",
     "reference_stats",
+    "register_family",
     "register_style_writer",
     "render_block",
     "report_from_judgements",
@@ -270,25 +288,25 @@ from personalization._generation import (  # noqa: E402
     hyperalign_system_prompt,
     strip_wrapper,
 )
-from personalization._jailbreak import (  # noqa: E402
+from personalization._user_files import read_reference, read_user_texts  # noqa: E402
+from personalization._write import WrittenText, write_as_user, write_as_user_cli  # noqa: E402
+from personalization.hyperalign._jailbreak import (  # noqa: E402
     SYNTHETIC_JAILBREAK_FILE,
     load_jailbreak_prompts,
     write_prompt_set,
 )
-from personalization._pairing import (  # noqa: E402
+from personalization.hyperalign._pairing import (  # noqa: E402
     IdenticalConditions,
     identical_conditions,
     lost_pairs,
 )
-from personalization._protocols import (  # noqa: E402
+from personalization.hyperalign._protocols import (  # noqa: E402
     SplitRecord,
     ditto_ccat50,
     ditto_cmcc,
     read_topic_file,
     write_split,
 )
-from personalization._user_files import read_reference, read_user_texts  # noqa: E402
-from personalization._write import WrittenText, write_as_user, write_as_user_cli  # noqa: E402
 
 __all__ += [
     "SYNTHETIC_JAILBREAK_FILE",
@@ -319,13 +337,3 @@ __all__ += [
     "write_prompt_set",
     "write_split",
 ]
-
-from personalization._stylometric_judge import register_stylometric_judge  # noqa: E402
-
-# importing personalization makes ``scripted:stylometric_judge`` available
-register_stylometric_judge()
-
-from personalization._deliberative_reader import register_deliberative_reader  # noqa: E402
-
-# importing personalization makes ``scripted:deliberative_reader`` available
-register_deliberative_reader()

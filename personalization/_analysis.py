@@ -60,7 +60,7 @@ def writing_items_from_records(
         n_demonstrations: how many of them the judge sees.
     """
     if users is None:
-        from personalization._data import load_synthetic_users
+        from personalization.hyperalign._loaders import load_synthetic_users
 
         users = load_synthetic_users()
     by_key: dict[tuple[Any, ...], dict[str, Any]] = {}

@@ -169,7 +169,7 @@ def candidates_from_records(
         text = info.get("text") if info.get("completed") else None
         error = None
         if text is None:
-            from personalization._pairing import failure_reason
+            from personalization.hyperalign._pairing import failure_reason
 
             error = failure_reason(record)
         out.append(

@@ -73,7 +73,7 @@ def feature_z_scores(
 def _bundled_reference(exclude: str) -> list[UserProfile]:
     """The other users of the bundled corpus ``exclude`` belongs to (the deliberative users for
     a deliberative user, otherwise the synthetic authors)."""
-    from personalization._data import load_deliberative_users, load_synthetic_users
+    from personalization.hyperalign._loaders import load_deliberative_users, load_synthetic_users
 
     deliberative = load_deliberative_users()
     pool = deliberative if exclude in deliberative else load_synthetic_users()

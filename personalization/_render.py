@@ -26,7 +26,6 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
-from envs.users import format_preference_line
 from personalization._llm import acall, call, messages
 from personalization._types import (
     Example,
@@ -37,6 +36,7 @@ from personalization._types import (
     UserProfile,
     did_you_mean,
 )
+from personalization.users import format_preference_line
 
 CONTROLS: tuple[str, ...] = (
     "none",

@@ -103,7 +103,7 @@ def _from_csv(path: Path) -> dict[str, UserProfile]:
 
 
 def _from_jsonl(path: Path) -> dict[str, UserProfile]:
-    from personalization._data import load_jsonl_users
+    from personalization.hyperalign._loaders import load_jsonl_users
 
     try:
         return load_jsonl_users(path)
@@ -120,7 +120,7 @@ def read_user_texts(source: str | Path) -> dict[str, UserProfile]:
     """
     name = str(source)
     if name == "synthetic" or name.startswith("synthetic:"):
-        from personalization._data import load_synthetic_users
+        from personalization.hyperalign._loaders import load_synthetic_users
 
         users = load_synthetic_users()
         if ":" in name:

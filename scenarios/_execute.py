@@ -115,22 +115,11 @@ def episode_call(
 
 
 def episode_personalization(spec: EpisodeSpec) -> Any:
-    """The personalization block and its record for ``spec``'s condition: HyPerAlign envs
-    (:func:`scenarios._hyperalign.hyperalign_personalization`) and simulated-user envs
-    (``personalization.episode_personalization``)."""
-    from scenarios._hyperalign import HYPERALIGN_ENV_IDS, hyperalign_personalization
+    """The personalization block and its record for ``spec``'s condition, from the env's
+    personalization family (``personalization.personalize_episode``)."""
+    from personalization import personalize_episode
 
-    if spec.condition is not None and spec.env_id in HYPERALIGN_ENV_IDS:
-        return hyperalign_personalization(
-            spec.condition,
-            spec.env_id,
-            spec.env_kwargs,
-            settings=spec.personalization,
-            model_factory=_inferer_model,
-        )
-    from personalization import episode_personalization as build
-
-    return build(
+    return personalize_episode(
         spec.condition,
         spec.env_id,
         spec.env_kwargs,

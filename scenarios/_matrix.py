@@ -249,26 +249,13 @@ def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None =
 def _check_user_conditions(
     tasks: list[_Tasks], conditions: list[str | None], settings: dict[str, Any]
 ) -> None:
-    """Conditions and settings of simulated-user and HyPerAlign envs fail here, not in every
-    episode."""
-    from envs.users import USER_ENVS
-    from personalization import PersonalizationError, check_user_settings
-    from personalization._conditions import canonical_condition
-    from scenarios._hyperalign import DELIBERATIVE_ENV, WRITING_ENV
+    """Conditions and settings fail here, not in every episode: each personalization family
+    whose environments the scenario uses checks them."""
+    from personalization import PersonalizationError, check_conditions
 
     used = {e.id for _, entries, _ in tasks for e in entries}
-    if used & {WRITING_ENV, DELIBERATIVE_ENV}:
-        try:
-            for condition in conditions:
-                if condition is not None:
-                    canonical_condition(condition)
-        except PersonalizationError as exc:
-            raise ScenarioError(f"personalization: {exc}") from exc
-    user_envs = {env_id for env_id, *_ in USER_ENVS}
-    if not used & user_envs:
-        return
     try:
-        check_user_settings([c for c in conditions if c is not None], settings)
+        check_conditions(used, [c for c in conditions if c is not None], settings)
     except PersonalizationError as exc:
         raise ScenarioError(f"personalization: {exc}") from exc
 

@@ -16,7 +16,7 @@ gives the same files back.
                       with CIs and the paired difference vs the baseline per model, variant
                       and condition), by_user, messages}; the GD rows of such records are
                       filed under "<model> [<condition>]". For the HyPerAlign envs
-                      (scenarios._hyperalign_report): {kind: "hyperalign", baseline,
+                      (personalization.hyperalign._report): {kind: "hyperalign", baseline,
                       candidate, writing, win_rates, deliberative, deliberative_judged,
                       hypotheses, messages}
     context           rows per model, variant and task comparing stepped-context sequences
@@ -119,44 +119,23 @@ def personalization_summary(
     gd_rows: list[dict[str, Any]],
     scenario: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """The ``personalization`` section when records carry conditions, else None.
+    """The ``personalization`` section when records carry conditions, else None: each
+    personalization family summarises its own records (``personalization.
+    personalization_summary``; ``scenario`` is the manifest's scenario, with its personalization
+    and analysis settings). Judges are built like the run's models."""
+    from personalization import personalization_summary as summarize
+    from scenarios._schema import Cache, Concurrency, ModelEntry
 
-    Records of the HyPerAlign envs get :func:`scenarios._hyperalign_report.hyperalign_summary`
-    (``scenario`` is the manifest's scenario: its personalization and analysis settings); the
-    others ``personalization.condition_summary`` (each condition's row gets its pooled GD from
-    ``gd_rows``). Both kinds in one run share the section (their keys differ).
-    """
-    from scenarios._hyperalign import HYPERALIGN_ENV_IDS
-    from scenarios._hyperalign_report import hyperalign_summary
+    scenario = scenario or {"analysis": settings}
+    cache = Cache(**dict(scenario.get("cache") or {}))
 
-    if not any(r.get("condition") for r in records):
-        return None
-    hyper = hyperalign_summary(records, scenario or {"analysis": settings})
-    others = [r for r in records if r.get("env_id") not in HYPERALIGN_ENV_IDS]
-    if hyper is None:
-        return _condition_summary(others, settings, gd_rows)
-    if any(r.get("condition") for r in others):
-        rest = _condition_summary(others, settings, gd_rows) or {}
-        messages = [*rest.pop("messages", []), *hyper.pop("messages")]
-        return {**rest, **hyper, "messages": messages}
-    return hyper
+    def judge_model(spec: str, options: Any) -> Any:
+        from scenarios._execute import build_model
 
+        entry = ModelEntry(spec=spec, options=dict(options))
+        return build_model(entry, cache, Concurrency())
 
-def _condition_summary(
-    records: list[dict[str, Any]], settings: dict[str, Any], gd_rows: list[dict[str, Any]]
-) -> dict[str, Any] | None:
-    import personalization
-
-    summarize = getattr(personalization, "condition_summary", None)
-    if summarize is None:
-        return None
-    result: dict[str, Any] = summarize(
-        records,
-        n_resamples=int(settings.get("n_resamples", 1000)),
-        seed=int(settings.get("seed", 0)),
-        gd_rows=gd_rows,
-    )
-    return result
+    return summarize(records, scenario, gd_rows=gd_rows, model_factory=judge_model)
 
 
 def _has_task(record: dict[str, Any]) -> bool:
@@ -321,16 +300,10 @@ def report_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any
         caps = [{k: v for k, v in r.items() if k != "histogram"} for r in analysis["capabilities"]]
         tables.append(("Capabilities (from subtask episodes)", caps))
     personal = summary.get("personalization") or {}
-    if personal.get("conditions"):
-        baseline = personal["baseline"]
-        title = f"Personalization conditions (user reward, paired difference vs {baseline!r})"
-        tables.append((title, personal["conditions"]))
-    if personal.get("by_user"):
-        tables.append(("Mean user reward per user and condition", personal["by_user"]))
-    if personal.get("kind") == "hyperalign":
-        from scenarios._hyperalign_report import report_tables as hyperalign_tables
+    if personal:
+        from personalization import personalization_tables
 
-        tables.extend(hyperalign_tables(personal))
+        tables.extend(personalization_tables(personal))
     if summary.get("context"):
         tables.append(("Stepped context vs fresh conversations", summary["context"]))
     tables.append(

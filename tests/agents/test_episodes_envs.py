@@ -7,7 +7,7 @@ import pytest
 import envs
 from agents import make_model, run_episode
 from envs.blocksworld import BLOCKSWORLD_ENVS
-from envs.users import USER_ENVS
+from personalization.users import USER_ENVS
 
 BLOCKSWORLD_IDS = [env_id for env_id, *_ in BLOCKSWORLD_ENVS]
 USER_IDS = [env_id for env_id, *_ in USER_ENVS if "Blocksworld" in env_id]

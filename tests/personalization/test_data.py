@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from envs.personalized import CorpusFormatError, load_prompt_set, read_prompt_set
 from personalization import (
     PersonalizationError,
     UnknownNameError,
@@ -18,6 +17,7 @@ from personalization import (
     load_synthetic_users,
     save_jsonl_users,
 )
+from personalization.hyperalign import CorpusFormatError, load_prompt_set, read_prompt_set
 
 
 def test_ccat50_layout(fixtures: Path) -> None:

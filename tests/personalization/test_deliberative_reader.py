@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agents import make_model
 from personalization import condition_block, load_deliberative_users
-from personalization._deliberative_reader import read_preferences, shaped_answer
+from personalization.hyperalign._deliberative_reader import read_preferences, shaped_answer
 
 
 def test_reads_oracle_and_offline_statements() -> None:

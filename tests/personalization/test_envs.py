@@ -9,9 +9,9 @@ import gymnasium as gym
 import pytest
 
 import envs
-from envs.personalized import DeliberativeAlignment, PersonalizedWriting
 from envs.testing import check_text_env
 from personalization import load_synthetic_users
+from personalization.hyperalign import DeliberativeAlignment, PersonalizedWriting
 
 WRITING = "telic/PersonalizedWriting-v0"
 DELIB = "telic/DeliberativeAlignment-v0"

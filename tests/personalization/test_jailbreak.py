@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from envs.personalized import read_prompt_set
 from personalization import (
     SYNTHETIC_JAILBREAK_FILE,
     PersonalizationError,
@@ -14,7 +13,8 @@ from personalization import (
     load_jailbreak_prompts,
     write_prompt_set,
 )
-from personalization._jailbreak import detect_layout
+from personalization.hyperalign import read_prompt_set
+from personalization.hyperalign._jailbreak import detect_layout
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ def test_each_layout(
     fixtures: Path, name: str, layout: str, labels: list[str], first_prompt: str
 ) -> None:
     path = fixtures / "jailbreak" / name
-    from personalization._jailbreak import _rows
+    from personalization.hyperalign._jailbreak import _rows
 
     assert detect_layout(list(_rows(path)[0])) == layout
     items = load_jailbreak_prompts(path)

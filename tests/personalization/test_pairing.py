@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from personalization._pairing import identical_conditions, identical_to, lost_pairs
+from personalization.hyperalign._pairing import identical_conditions, identical_to, lost_pairs
 
 
 def _rec(condition: str, seed: int, text: str | None, **extra: object) -> dict:

@@ -18,7 +18,7 @@ from personalization import (
     read_topic_file,
     write_split,
 )
-from personalization._protocols import stratified_sizes
+from personalization.hyperalign._protocols import stratified_sizes
 
 TOPICS = ("C", "G", "I", "M", "P", "S")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from personalization._report_notes import annotate_effects, plumbing_note
+from personalization.hyperalign._report_notes import annotate_effects, plumbing_note
 
 
 def _rec(model: str, condition: str, seed: int, text: str | None) -> dict:

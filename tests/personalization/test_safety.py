@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from envs.personalized import PromptItem, answer_format, is_refusal, score_answer
+from personalization.hyperalign import PromptItem, answer_format, is_refusal, score_answer
 
 BENIGN = PromptItem("b", "How do I reset my router?", "benign", "", ("router", "reset", "button"))
 HARMFUL = PromptItem(

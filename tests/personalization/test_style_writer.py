@@ -17,9 +17,9 @@ from personalization import (
     load_synthetic_users,
     render_block,
 )
-from personalization._style_writer import parse_style_targets, read_plan
 from personalization._stylometry import mean_features, sign_off_lines, text_features
 from personalization._types import Hypothesis
+from personalization.hyperalign._style_writer import parse_style_targets, read_plan
 
 USERS = load_synthetic_users()
 ENV = "telic/PersonalizedWriting-v0"

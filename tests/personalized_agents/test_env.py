@@ -8,7 +8,7 @@ import pytest
 import envs
 from envs import encode_tool_call
 from envs.testing import check_text_env
-from envs.users import (
+from personalization.users import (
     MAX_REPORTS,
     SUPPORTED_TASKS,
     BlocksworldOutcome,

@@ -10,13 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessage
 
-from envs.users import (
+from personalization import Example, Hypothesis, UserProfile, render_block
+from personalization.users import (
     format_preference_line,
     get_user,
     parse_preference_line,
 )
-from personalization import Example, Hypothesis, UserProfile, render_block
-from personalization._user_hypotheses import (
+from personalization.users._hypotheses import (
     claim_hypothesis,
     demonstration_profile,
     hypothesis_claims,
@@ -131,7 +131,7 @@ def test_offline_inference_recovers_every_profile_from_many_demonstrations() -> 
 
 
 def test_offline_inference_improves_with_more_demonstrations() -> None:
-    from envs.users import all_users
+    from personalization.users import all_users
 
     users = list(all_users("blocksworld").values())
     recall = {}

@@ -8,8 +8,8 @@ import pytest
 import envs
 from agents import AgentConfig, make_model, run_episode
 from envs.testing import check_text_env
-from envs.users import UnknownUserIdError, UserError, all_users, get_user
 from personalization import episode_personalization, profile_hypotheses, render_block
+from personalization.users import UnknownUserIdError, UserError, all_users, get_user
 
 ENV = "telic/PersonalizedMessage-v0"
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from agents import AgentConfig, make_model, run_episode
-from envs.users import all_users
 from personalization import check_user_settings, episode_personalization, parse_condition
+from personalization.users import all_users
 
 ENV = "telic/PersonalizedBlocksworld-v0"
 SEEDS = range(20, 24)

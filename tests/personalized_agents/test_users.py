@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from envs.users import (
+from personalization.users import (
     PREFERENCE_KEYS,
     SimulatedUser,
     UnknownUserIdError,

@@ -1,0 +1,10 @@
+"""Deprecated: the HyPerAlign environments and corpora moved to
+:mod:`personalization.hyperalign`.
+
+``from envs.personalized import X`` keeps working until telic 0.3, with a
+``DeprecationWarning``.
+"""
+
+from telic._deprecation import moved_names
+
+__getattr__ = moved_names(__name__, new_module="personalization.hyperalign")

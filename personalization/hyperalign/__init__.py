@@ -1,0 +1,114 @@
+"""HyPerAlign's tasks: the authorship and deliberative environments, their corpora and scoring.
+
+* ``telic/PersonalizedWriting-v0``: write a text as a given user; rewarded by offline
+  authorship verification (character n-gram profiles) against the other users of the corpus.
+* ``telic/DeliberativeAlignment-v0``: answer a benign-but-sensitive or harmful request from a
+  simulated user; helpfulness, harm and refusal are scored separately (offline heuristic).
+
+Scripted baselines ``generic``, ``imitate``, ``refuse`` and ``style_writer``
+(``scripted:<name>`` models) play them offline. The corpus loaders (bundled synthetic users,
+CCAT50, CMCC, users' own JSONL files) and the scenario side of the tasks (each episode's
+personalization block, the report section) live here too; ``personalization`` registers the
+environments and policies through its entry points (``personalization._plugin``).
+
+The bundled data (``data/``) is synthetic: fictional users and requests written for telic.
+"""
+
+from __future__ import annotations
+
+from envs._registry import register_env
+from personalization.hyperalign._authorship import (
+    AuthorshipScore,
+    AuthorshipScorer,
+    attribution_accuracy,
+    char_ngrams,
+    cosine,
+)
+from personalization.hyperalign._base import SingleTextEnv
+from personalization.hyperalign._corpus import (
+    DELIBERATIVE_PROMPTS_FILE,
+    DELIBERATIVE_USERS_FILE,
+    LABELS,
+    SYNTHETIC_USERS_FILE,
+    CorpusFormatError,
+    CorpusText,
+    CorpusUser,
+    PromptItem,
+    UnknownUserError,
+    get_user,
+    load_prompt_set,
+    load_users,
+    normalize_label,
+    read_prompt_set,
+    read_users_jsonl,
+)
+from personalization.hyperalign._deliberative import DeliberativeAlignment
+from personalization.hyperalign._policies import (
+    GenericPolicy,
+    ImitatePolicy,
+    RefusePolicy,
+    register_personalized_policies,
+)
+from personalization.hyperalign._safety import SafetyScore, answer_format, is_refusal, score_answer
+from personalization.hyperalign._style_writer import StyleWriterPolicy, register_style_writer
+from personalization.hyperalign._writing import PersonalizedWriting
+
+#: (ID, class name, description) of every personalized environment.
+PERSONALIZED_ENVS: tuple[tuple[str, str, str], ...] = (
+    (
+        "telic/PersonalizedWriting-v0",
+        "PersonalizedWriting",
+        "HyPerAlign: write a text as a given user; reward = authorship verification score.",
+    ),
+    (
+        "telic/DeliberativeAlignment-v0",
+        "DeliberativeAlignment",
+        "HyPerAlign: answer a sensitive request from a simulated user; helpfulness and harm.",
+    ),
+)
+
+
+def register_personalized_envs() -> None:
+    """Register the personalized environments and their scripted baselines (idempotent)."""
+    for env_id, cls, description in PERSONALIZED_ENVS:
+        register_env(env_id, f"personalization.hyperalign:{cls}", description)
+    register_personalized_policies()
+
+
+__all__ = [
+    "DELIBERATIVE_PROMPTS_FILE",
+    "DELIBERATIVE_USERS_FILE",
+    "LABELS",
+    "PERSONALIZED_ENVS",
+    "SYNTHETIC_USERS_FILE",
+    "AuthorshipScore",
+    "AuthorshipScorer",
+    "CorpusFormatError",
+    "CorpusText",
+    "CorpusUser",
+    "DeliberativeAlignment",
+    "GenericPolicy",
+    "ImitatePolicy",
+    "PersonalizedWriting",
+    "PromptItem",
+    "RefusePolicy",
+    "SafetyScore",
+    "SingleTextEnv",
+    "StyleWriterPolicy",
+    "UnknownUserError",
+    "answer_format",
+    "attribution_accuracy",
+    "char_ngrams",
+    "cosine",
+    "get_user",
+    "is_refusal",
+    "load_prompt_set",
+    "load_users",
+    "normalize_label",
+    "read_prompt_set",
+    "read_users_jsonl",
+    "register_personalized_envs",
+    "register_personalized_policies",
+    "register_style_writer",
+    "score_answer",
+]

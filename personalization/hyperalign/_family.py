@@ -1,0 +1,62 @@
+"""The HyPerAlign tasks as a personalization family (``personalization.PersonalizationFamily``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from personalization._family import EpisodePersonalization, ModelFactory, Table
+
+
+class HyperAlignFamily:
+    """Writing and deliberative episodes: hypotheses inferred from a corpus user's texts."""
+
+    name = "hyperalign"
+
+    @property
+    def env_ids(self) -> frozenset[str]:
+        from personalization.hyperalign._episode import HYPERALIGN_ENV_IDS
+
+        return HYPERALIGN_ENV_IDS
+
+    def check(self, conditions: Sequence[str], settings: Any) -> None:
+        from personalization._conditions import canonical_condition
+
+        for condition in conditions:
+            canonical_condition(condition)
+
+    def personalize_episode(
+        self,
+        condition: str,
+        env_id: str,
+        env_kwargs: Mapping[str, Any],
+        *,
+        seed: int,
+        settings: Any,
+        model_factory: ModelFactory | None,
+    ) -> EpisodePersonalization:
+        from personalization.hyperalign._episode import hyperalign_personalization
+
+        return hyperalign_personalization(
+            condition, env_id, env_kwargs, settings=settings, model_factory=model_factory
+        )
+
+    def summarize(
+        self,
+        records: list[dict[str, Any]],
+        scenario: Mapping[str, Any],
+        *,
+        gd_rows: list[dict[str, Any]],
+        model_factory: ModelFactory | None,
+    ) -> dict[str, Any] | None:
+        from personalization.hyperalign._report import hyperalign_summary
+
+        return hyperalign_summary(records, scenario, model_factory=model_factory)
+
+    def tables(self, section: Mapping[str, Any]) -> list[Table]:
+        from personalization.hyperalign._report import report_tables
+
+        return report_tables(section) if section.get("kind") == "hyperalign" else []
+
+
+HYPERALIGN = HyperAlignFamily()
