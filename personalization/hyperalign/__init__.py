@@ -53,25 +53,41 @@ from personalization.hyperalign._safety import SafetyScore, answer_format, is_re
 from personalization.hyperalign._style_writer import StyleWriterPolicy, register_style_writer
 from personalization.hyperalign._writing import PersonalizedWriting
 
-#: (ID, class name, description) of every personalized environment.
-PERSONALIZED_ENVS: tuple[tuple[str, str, str], ...] = (
+#: (ID, class name, description, kwargs) of every personalized environment. v1 chooses the
+#: agent's system prompt (HyPerAlign's generation prompt) and strips model wrappers.
+_V1 = {"own_prompt": True, "strip_wrappers": True}
+PERSONALIZED_ENVS: tuple[tuple[str, str, str, dict[str, bool]], ...] = (
     (
         "telic/PersonalizedWriting-v0",
         "PersonalizedWriting",
         "HyPerAlign: write a text as a given user; reward = authorship verification score.",
+        {},
+    ),
+    (
+        "telic/PersonalizedWriting-v1",
+        "PersonalizedWriting",
+        "HyPerAlign: v0 prompted with the HyPerAlign generation prompt; model wrappers removed.",
+        _V1,
     ),
     (
         "telic/DeliberativeAlignment-v0",
         "DeliberativeAlignment",
         "HyPerAlign: answer a sensitive request from a simulated user; helpfulness and harm.",
+        {},
+    ),
+    (
+        "telic/DeliberativeAlignment-v1",
+        "DeliberativeAlignment",
+        "HyPerAlign: v0 with the deliberative generation prompt; model wrappers removed.",
+        _V1,
     ),
 )
 
 
 def register_personalized_envs() -> None:
     """Register the personalized environments and their scripted baselines (idempotent)."""
-    for env_id, cls, description in PERSONALIZED_ENVS:
-        register_env(env_id, f"personalization.hyperalign:{cls}", description)
+    for env_id, cls, description, kwargs in PERSONALIZED_ENVS:
+        register_env(env_id, f"personalization.hyperalign:{cls}", description, kwargs=kwargs)
     register_personalized_policies()
 
 

@@ -27,8 +27,10 @@ from personalization._family import ModelFactory
 from personalization._types import PersonalizationError
 from personalization.hyperalign._episode import (
     DELIBERATIVE_ENV,
+    DELIBERATIVE_ENVS,
     HYPERALIGN_ENV_IDS,
     WRITING_ENV,
+    WRITING_ENVS,
     corpus_users,
 )
 
@@ -171,8 +173,8 @@ def hyperalign_summary(
     kept = [r for r in mine if r.get("stop_reason") != "error"]
     if any(not r.get("completed") for r in kept):
         messages.append("HyPerAlign episodes that ended without a text count as reward 0")
-    writing = [r for r in kept if r.get("env_id") == WRITING_ENV]
-    deliberative = [r for r in kept if r.get("env_id") == DELIBERATIVE_ENV]
+    writing = [r for r in kept if r.get("env_id") in WRITING_ENVS]
+    deliberative = [r for r in kept if r.get("env_id") in DELIBERATIVE_ENVS]
     order = [str(c) for c in settings.get("conditions") or []]
     out: dict[str, Any] = {
         "kind": "hyperalign",
@@ -186,7 +188,7 @@ def hyperalign_summary(
         "hypotheses": hypothesis_table(kept),
         "messages": messages,
     }
-    all_writing = [r for r in mine if r.get("env_id") == WRITING_ENV]
+    all_writing = [r for r in mine if r.get("env_id") in WRITING_ENVS]
     messages.extend(annotate_effects(out["writing"], all_writing, baseline, order))
     judges: dict[str, Any] = {}
     if settings.get("judges"):
@@ -207,7 +209,7 @@ def hyperalign_summary(
         out["external_baseline"] = _external(all_writing, settings, judges, opts, messages)
     if deliberative:
         out["deliberative"] = _deliberative_rows(deliberative, settings, baseline, opts)
-        all_deliberative = [r for r in mine if r.get("env_id") == DELIBERATIVE_ENV]
+        all_deliberative = [r for r in mine if r.get("env_id") in DELIBERATIVE_ENVS]
         messages.extend(annotate_effects(out["deliberative"], all_deliberative, baseline, order))
         for name, judge in judges.items():
             out["deliberative_judged"].extend(
