@@ -142,11 +142,11 @@ def _ray_executor(plan: Any, address: str | None) -> Any:
         raise ScenarioError(f"could not start or reach Ray {where}: {exc}") from exc
 
 
-def _report(out_dir: Path) -> int:
+def _report(out_dir: Path, baseline: Path | None = None) -> int:
     from scenarios._report import build_report, gd_table_rows
 
     try:
-        paths = build_report(out_dir)
+        paths = build_report(out_dir, baseline_file=baseline)
     except (OutputFolderError, ScenarioError) as exc:
         return fail(str(exc))
     _print_gd_table(gd_table_rows(paths.summary))
@@ -202,11 +202,11 @@ def _print_outcomes(summary: dict[str, Any]) -> None:
     console.print(table)
 
 
-def report_command(out_dir: Path) -> int:
+def report_command(out_dir: Path, baseline: Path | None = None) -> int:
     """``telic report``: recompute the report files from ``episodes.jsonl``."""
     if not (out_dir / "episodes.jsonl").exists():
         return fail(f"{str(out_dir)!r} has no episodes.jsonl; give the output folder of a run")
-    return _report(out_dir)
+    return _report(out_dir, baseline)
 
 
 def validate_command(scenario_path: Path, *, models: Sequence[str] | None = None) -> int:

@@ -119,6 +119,9 @@ class Personalization(BaseModel):
     """Conditions to compare, e.g. ``[none, inferred, oracle, placebo]``."""
     users: str | list[str] | None = None
     """A user corpus reference (a path or a bundled corpus name) or a list of user ids."""
+    baseline_file: str | None = None
+    """Another method's generations (JSONL: user, prompt_id, text), judged against every
+    writing condition by ``personalization.judges`` (``telic report --baseline`` sets it too)."""
 
 
 class Analysis(_Frozen):

@@ -121,9 +121,13 @@ def report_cmd(
     out: Annotated[
         Path, typer.Argument(metavar="DIR", help="Output folder of a run.", show_default=False)
     ],
+    baseline: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="Another method's outputs (JSONL) to judge against."),
+    ] = None,
 ) -> None:
     """Recompute summary.json, report.md, report.html and plots from episodes.jsonl."""
-    _exit(commands.report_command(out))
+    _exit(commands.report_command(out, baseline))
 
 
 @app.command()

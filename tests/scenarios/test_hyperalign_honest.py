@@ -15,7 +15,7 @@ import envs
 from envs import PolicyAction
 from scenarios import build_report, run_scenario
 
-WRITING = "telic/PersonalizedWriting-v0"
+WRITING = "telic/PersonalizedWriting-v1"
 USERS = ("ravi", "rosalind")
 
 
@@ -134,3 +134,29 @@ def test_failed_inference_is_an_error_episode_and_a_counted_lost_pair(tmp_path: 
     assert rows["hypotheses"]["lost_pairs"] == 6
     assert "PersonalizationError" in rows["hypotheses"]["lost_why"]
     assert "lost_pairs" in (out / "report.md").read_text()
+
+
+def test_report_flag_judges_against_a_baseline_file(
+    baseline_run: tuple, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scenarios.cli import run_cli
+
+    _, _, out = baseline_run
+    rows = [{"user": u, "prompt_id": "x", "text": "t", "method": "other"} for u in USERS]
+    other = tmp_path / "other.jsonl"
+    other.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    code = run_cli(["report", str(out), "--baseline", str(other)])
+    capsys.readouterr()
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    external = summary["personalization"]["external_baseline"]
+    assert external["baseline"] == "other"
+    # no prompt id of the file matches an episode: every pair is lost, and the table says why
+    for row in external["rows"]:
+        assert row["n_lost"] == 6 and "combined" not in row
+        assert row["lost"] == {"no baseline output for this user and prompt": 6}
+    code = run_cli(["report", str(out), "--baseline", str(tmp_path / "missing.jsonl")])
+    _, err = capsys.readouterr()
+    assert code == 2 and err.startswith("error: ") and "missing.jsonl" in err
+    run_cli(["report", str(out)])  # back to the scenario's own baseline file
+    capsys.readouterr()
