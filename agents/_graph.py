@@ -10,12 +10,16 @@ produces (transcript, actions, usage, ...). Every list in the state is append-on
 ``operator.add`` reducer), so nodes return just what they add.
 
 The graph ends when the env terminates or truncates, when a budget is hit (checked before each
-model call) or when a model call fails for good. Two graphs are compiled once per process: one
+model call; the wall-time budget also bounds the call itself) or when a model call fails for
+good. A reply longer than the model's ``max_reply_chars`` is cut, and the cut recorded as a
+``reply_truncated`` error entry. Two graphs are compiled once per process: one
 with synchronous nodes (``invoke``) and one with async nodes (``ainvoke``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,7 +40,7 @@ from agents._messages import (
     select_context,
     to_langchain,
 )
-from agents._model import Model, ModelReply
+from agents._model import Model, ModelReply, WallTimeExceeded
 from agents._pricing import cost_usd
 from agents._prompt import system_prompt
 from envs import ActionRecord, Message
@@ -128,6 +132,52 @@ def _budget_hit(state: EpisodeState, ctx: EpisodeContext) -> str | None:
     return None
 
 
+def _time_left(ctx: EpisodeContext) -> float | None:
+    """Seconds of the wall-time budget left (None: no such budget); a call may use them all."""
+    limit = ctx.config.budget.max_wall_time_s
+    return None if limit is None else limit - (ctx.clock() - ctx.started)
+
+
+def _cap(text: str | None, cap: int | None) -> tuple[str | None, int]:
+    """``text`` cut to ``cap`` characters, and how many were cut."""
+    if text is None or cap is None or len(text) <= cap:
+        return text, 0
+    return text[:cap], len(text) - cap
+
+
+def _capped(reply: Reply, cap: int | None, step: int) -> tuple[Reply, list[dict[str, Any]]]:
+    """The reply with its text, reasoning and raw tool arguments cut to ``cap`` characters,
+    and one ``reply_truncated`` error entry saying what was cut (none when nothing was)."""
+    text, cut_text = _cap(reply.text, cap)
+    reasoning, cut_reasoning = _cap(reply.reasoning, cap)
+    calls, cut_calls = [], 0
+    for call in reply.tool_calls:
+        args = call.get("arguments")
+        if isinstance(args, str):
+            args, cut = _cap(args, cap)
+            cut_calls += cut
+            call = {**call, "arguments": args}
+        elif args is not None and cap is not None and len(json.dumps(args, default=str)) > cap:
+            cut_calls += len(json.dumps(args, default=str)) - cap
+            call = {**call, "arguments": json.dumps(args, default=str)[:cap]}
+        calls.append(call)
+    if not (cut_text or cut_reasoning or cut_calls):
+        return reply, []
+    native = reply.native if not cut_text and not cut_reasoning else None
+    parts = [f"{n:,} characters of {what}" for n, what in
+             ((cut_text, "text"), (cut_reasoning, "reasoning"), (cut_calls, "tool arguments"))
+             if n]  # fmt: skip
+    note = {
+        "step": step,
+        "kind": "reply_truncated",
+        "message": f"the reply was longer than max_reply_chars={cap}: cut {', '.join(parts)}",
+    }
+    shorter = dataclasses.replace(
+        reply, text=text or "", reasoning=reasoning, tool_calls=calls, native=native
+    )
+    return shorter, [note]
+
+
 def _prepare(
     state: EpisodeState, ctx: EpisodeContext
 ) -> tuple[dict[str, Any], list[Any] | None, list[dict[str, Any]] | None]:
@@ -176,8 +226,13 @@ def _finish(
         updates["retries"] = [{"step": step, **r} for r in outcome.retries]
         updates["errors"] = [{"step": step, "kind": outcome.kind, "message": str(outcome)}]
         return updates
+    if isinstance(outcome, WallTimeExceeded):
+        updates.update(done=True, stop_reason="budget_time", reply=None)
+        return updates
     answer: ModelReply = outcome
-    reply = read_reply(answer.message)
+    reply, cut = _capped(read_reply(answer.message), ctx.model.max_reply_chars, step)
+    if cut:
+        updates["errors"] = cut
     usage = dict(state.get("usage", {}))
     usage["input_tokens"] = usage.get("input_tokens", 0) + reply.input_tokens
     usage["output_tokens"] = usage.get("output_tokens", 0) + reply.output_tokens
@@ -207,8 +262,10 @@ def agent_node(state: EpisodeState, runtime: Runtime[EpisodeContext]) -> dict[st
     if messages is None:
         return updates
     try:
-        outcome: Any = ctx.model.call(messages, tools=tools, sample_index=ctx.config.sample_index)
-    except ProviderError as exc:
+        outcome: Any = ctx.model.call(
+            messages, tools=tools, sample_index=ctx.config.sample_index, time_left_s=_time_left(ctx)
+        )
+    except (ProviderError, WallTimeExceeded) as exc:
         outcome = exc
     return _finish(state, ctx, updates, outcome)
 
@@ -221,9 +278,9 @@ async def agent_node_async(state: EpisodeState, runtime: Runtime[EpisodeContext]
         return updates
     try:
         outcome: Any = await ctx.model.acall(
-            messages, tools=tools, sample_index=ctx.config.sample_index
+            messages, tools=tools, sample_index=ctx.config.sample_index, time_left_s=_time_left(ctx)
         )
-    except ProviderError as exc:
+    except (ProviderError, WallTimeExceeded) as exc:
         outcome = exc
     return _finish(state, ctx, updates, outcome)
 

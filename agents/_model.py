@@ -8,11 +8,14 @@ while backing off) and the retry layer. :func:`agents.make_model` builds one fro
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
@@ -20,7 +23,47 @@ from langchain_core.runnables import Runnable
 
 from agents._cache import CacheKey, LLMCache
 from agents._limits import limiter_for
-from agents._retry import MalformedResponseError, RetryPolicy
+from agents._retry import MalformedResponseError, RetryPolicy, check_message
+
+T = TypeVar("T")
+
+#: Seconds one call attempt may take, connection and the whole body included, when the model's
+#: ``timeout`` option is not given (the SDKs' own default, 600 s, bounds only each read).
+DEFAULT_CALL_TIMEOUT_S = 300.0
+#: Characters of one reply kept (text, reasoning and each tool call's arguments); the rest is
+#: cut and the cut recorded.
+DEFAULT_MAX_REPLY_CHARS = 200_000
+
+
+class CallTimeoutError(TimeoutError):
+    """One call attempt took longer than its deadline (retried like any timeout)."""
+
+
+class WallTimeExceeded(Exception):
+    """The episode's wall-time budget ran out during a model call."""
+
+
+def _within(seconds: float, fn: Callable[[], T], on_timeout: Callable[[], Exception]) -> T:
+    """``fn()`` in a worker thread, abandoned after ``seconds`` (blocking calls cannot be
+    cancelled; the abandoned one ends on its own, its answer unused)."""
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, daemon=True, name="telic-model-call").start()
+    if not done.wait(seconds):
+        raise on_timeout()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
 
 #: Options that configure the transport, not the sampling; they stay out of the cache key.
 TRANSPORT_OPTIONS = frozenset(
@@ -63,6 +106,10 @@ class Model:
         options: Sampling options (part of the cache key).
         retry: The retry policy.
         cache: The LLM-call cache, or ``None``.
+        call_timeout_s: Deadline of one call attempt, connection, waiting and the whole body
+            included (``None``: none); an attempt past it is retried as a timeout.
+        max_reply_chars: Characters of a reply kept (``None``: all); see
+            :data:`DEFAULT_MAX_REPLY_CHARS`.
     """
 
     spec: str
@@ -70,6 +117,8 @@ class Model:
     options: Mapping[str, Any] = field(default_factory=dict)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     cache: LLMCache | None = None
+    call_timeout_s: float | None = None
+    max_reply_chars: int | None = DEFAULT_MAX_REPLY_CHARS
     _bound: dict[str, Runnable] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -100,7 +149,7 @@ class Model:
         if hook is None:
             return self
         options = {**self.options, "episode_seed": seed}
-        return Model(self.spec, hook(seed), options, self.retry, self.cache)
+        return dataclasses.replace(self, chat=hook(seed), options=options, _bound={})
 
     def _runnable(self, tools: Sequence[Mapping[str, Any]] | None) -> Runnable:
         if not tools:
@@ -130,6 +179,7 @@ class Model:
             raise MalformedResponseError(
                 f"the model returned {type(result).__name__}, not an AIMessage"
             )
+        check_message(result)
         return result
 
     def call(
@@ -138,12 +188,21 @@ class Model:
         *,
         tools: Sequence[Mapping[str, Any]] | None = None,
         sample_index: int = 0,
+        time_left_s: float | None = None,
     ) -> ModelReply:
         """Call the model (blocking).
+
+        Args:
+            messages: The conversation.
+            tools: Tool schemas to bind.
+            sample_index: Which sample of the same call (part of the cache key).
+            time_left_s: The episode's remaining wall-time budget: the call, its retries
+                included, stops when it runs out.
 
         Raises:
             ProviderError: when the call fails for good.
             CacheMissError: in replay mode, when the call was never recorded.
+            WallTimeExceeded: ``time_left_s`` ran out first.
         """
         key = self._key(messages, tools, sample_index)
         if key is not None and self.cache is not None:
@@ -153,14 +212,36 @@ class Model:
         runnable = self._runnable(tools)
         limiter = limiter_for(self.provider)
 
+        end = None if time_left_s is None else time.monotonic() + time_left_s
+
         def attempt() -> AIMessage:
             with limiter.slot():
-                return self._check(runnable.invoke(list(messages)))
+                limit, wall = self.call_timeout_s, False
+                if end is not None:
+                    left = end - time.monotonic()
+                    if left <= 0:
+                        raise WallTimeExceeded("the wall-time budget ran out before a call")
+                    if limit is None or left < limit:
+                        limit, wall = left, True
+                if limit is None:
+                    return self._check(runnable.invoke(list(messages)))
+                return self._check(
+                    _within(
+                        limit,
+                        lambda: runnable.invoke(list(messages)),
+                        lambda: self._timed_out(limit, wall),
+                    )
+                )
 
         message, retries = self.retry.call(attempt)
         if key is not None and self.cache is not None:
             self.cache.put(key, message)
         return ModelReply(message, cached=False, retries=retries)
+
+    def _timed_out(self, seconds: float, wall: bool) -> Exception:
+        if wall:
+            return WallTimeExceeded(f"the wall-time budget ran out during a call ({seconds:.1f} s)")
+        return CallTimeoutError(f"no complete answer within {seconds:g} s")
 
     async def acall(
         self,
@@ -168,6 +249,7 @@ class Model:
         *,
         tools: Sequence[Mapping[str, Any]] | None = None,
         sample_index: int = 0,
+        time_left_s: float | None = None,
     ) -> ModelReply:
         """Call the model (async); see :meth:`call`."""
         key = self._key(messages, tools, sample_index)
@@ -180,9 +262,26 @@ class Model:
 
         async def attempt() -> AIMessage:
             async with limiter.aslot():
-                return self._check(await runnable.ainvoke(list(messages)))
+                if self.call_timeout_s is None:
+                    return self._check(await runnable.ainvoke(list(messages)))
+                try:
+                    async with asyncio.timeout(self.call_timeout_s) as deadline:
+                        return self._check(await runnable.ainvoke(list(messages)))
+                except TimeoutError:
+                    if deadline.expired():
+                        raise self._timed_out(self.call_timeout_s, False) from None
+                    raise
 
-        message, retries = await self.retry.acall(attempt)
+        if time_left_s is None:
+            message, retries = await self.retry.acall(attempt)
+        else:
+            try:
+                async with asyncio.timeout(max(0.0, time_left_s)) as budget:
+                    message, retries = await self.retry.acall(attempt)
+            except TimeoutError:
+                if budget.expired():
+                    raise self._timed_out(time_left_s, True) from None
+                raise
         if key is not None and self.cache is not None:
             self.cache.put(key, message)
         return ModelReply(message, cached=False, retries=retries)

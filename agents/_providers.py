@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +27,17 @@ from pydantic import SecretStr
 from agents._cache import LLMCache
 from agents._errors import MissingAPIKeyError, MissingExtraError, ModelSpecError, did_you_mean
 from agents._limits import configure_limits
-from agents._model import Model
-from agents._retry import RetryPolicy
+from agents._model import DEFAULT_CALL_TIMEOUT_S, DEFAULT_MAX_REPLY_CHARS, Model
+from agents._retry import RetryPolicy, check_openai_body
 
 PROVIDERS: tuple[str, ...] = ("openai", "anthropic", "openai-compatible", "local", "scripted")
 LOCAL_MODELS: tuple[str, ...] = ("smollm2",)
 #: Placeholder key for OpenAI-compatible servers that do not check keys.
 PLACEHOLDER_KEY = "not-needed"
 _TELIC_OPTIONS = ("max_attempts", "base_wait_s", "max_wait_s", "retry", "cache",
-                  "max_concurrency", "rpm")  # fmt: skip
+                  "max_concurrency", "rpm", "max_reply_chars")  # fmt: skip
+#: Providers reached over the network: their calls get a deadline (``timeout``).
+NETWORK_PROVIDERS = ("openai", "anthropic", "openai-compatible")
 
 
 def parse_spec(spec: str) -> tuple[str, str]:
@@ -111,8 +113,9 @@ def _openai_class() -> Any:
 
     class ReasoningChatOpenAI(ChatOpenAI):
         def _create_chat_result(self, response: Any, generation_info: Any = None) -> Any:
-            result = super()._create_chat_result(response, generation_info)
             data = response if isinstance(response, dict) else response.model_dump()
+            check_openai_body(data)  # an empty answer is retried like a truncated one
+            result = super()._create_chat_result(response, generation_info)
             for generation, choice in zip(result.generations, data.get("choices") or [],
                                           strict=False):  # fmt: skip
                 message = (choice or {}).get("message") or {}
@@ -130,12 +133,33 @@ def _anthropic(name: str, spec: str, options: dict[str, Any]) -> Any:
     # Anthropic's API has no seed parameter and rejects unknown fields; a scenario's shared
     # seed option therefore has no effect here.
     options.pop("seed", None)
+    kwargs = {"model": name, "api_key": SecretStr(key), "max_retries": 0, **options}
+    return _anthropic_class(spec)(**kwargs)
+
+
+@cache
+def _anthropic_class(spec: str) -> Any:
+    """``ChatAnthropic`` with an async HTTP client of its own.
+
+    langchain-anthropic shares one cached async HTTP client per base URL across the process,
+    bound to the event loop that first used it: a model made for a second ``asyncio.run`` (a
+    resumed run, a notebook cell) would fail its first call on every episode with a connection
+    error (the same reason the OpenAI models get their own client above).
+    """
     try:
+        import anthropic
         from langchain_anthropic import ChatAnthropic
     except ImportError as exc:
         raise MissingExtraError(f"{spec} needs langchain-anthropic: pip install telic") from exc
-    kwargs = {"model": name, "api_key": SecretStr(key), "max_retries": 0, **options}
-    return ChatAnthropic(**kwargs)
+
+    class OwnClientChatAnthropic(ChatAnthropic):
+        @cached_property
+        def _async_client(self) -> Any:
+            return anthropic.AsyncClient(
+                **self._client_params, http_client=anthropic.DefaultAsyncHttpxClient()
+            )
+
+    return OwnClientChatAnthropic
 
 
 def _local(name: str, spec: str, options: dict[str, Any]) -> Any:
@@ -231,7 +255,9 @@ def make_model(spec: str, **options: Any) -> Model:
             :class:`~agents.RetryPolicy`) for retries; ``cache`` (an :class:`~agents.LLMCache`,
             a path, or ``{"mode": ..., "path": ...}``);
             ``max_concurrency`` and ``rpm`` (set the provider's limits, see
-            :func:`~agents.configure_limits`).
+            :func:`~agents.configure_limits`); ``max_reply_chars`` (characters of a reply
+            kept, default 200,000; ``None`` keeps all). For network providers ``timeout`` (default
+            300 s) is also the deadline of each whole call attempt, body included.
 
     Raises:
         ModelSpecError: unknown provider or model, or a malformed spec.
@@ -257,7 +283,31 @@ def make_model(spec: str, **options: Any) -> Model:
         configure_limits(
             provider, max_concurrency=telic.get("max_concurrency"), rpm=telic.get("rpm")
         )
+    deadline = None
+    if provider in NETWORK_PROVIDERS:
+        # The SDKs' timeout bounds each read (a reply dripping in resets it); telic's deadline
+        # bounds the whole attempt. Without a timeout option both get the default.
+        options.setdefault("timeout", DEFAULT_CALL_TIMEOUT_S)
+        deadline = _seconds(options["timeout"])
+    cap = telic.get("max_reply_chars", DEFAULT_MAX_REPLY_CHARS)
+    if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
+        raise ModelSpecError(f"max_reply_chars must be a positive integer or None, got {cap!r}")
     sampling = dict(options)  # recorded before the factories consume key and address options
     chat = _FACTORIES[provider](name, spec, options)
     sampling.pop("api_key", None)
-    return Model(spec=spec, chat=chat, options=sampling, retry=retry, cache=cache)
+    return Model(spec=spec, chat=chat, options=sampling, retry=retry, cache=cache,
+                 call_timeout_s=deadline, max_reply_chars=cap)  # fmt: skip
+
+
+def _seconds(timeout: Any) -> float | None:
+    """The whole-call deadline a ``timeout`` option gives: a number of seconds, or the longest
+    part of an ``httpx.Timeout``-like object; ``None`` turns the deadline off."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+        if timeout <= 0:
+            raise ModelSpecError(f"timeout must be a number of seconds > 0, got {timeout!r}")
+        return float(timeout)
+    parts = [getattr(timeout, k, None) for k in ("connect", "read", "write", "pool")]
+    numbers = [float(p) for p in parts if isinstance(p, int | float)]
+    return max(numbers) if numbers else None

@@ -45,6 +45,35 @@ class MalformedResponseError(RuntimeError):
     """A provider answered, but the answer could not be read (retryable)."""
 
 
+def check_openai_body(data: Any) -> None:
+    """Raise :class:`MalformedResponseError` for a chat-completions body that carries no
+    answer: no ``choices``, a choice without its ``message``, or a message with neither
+    content nor tool calls nor a refusal (an empty string is an answer: the model said
+    nothing, which the env sees as an invalid action)."""
+    if not isinstance(data, dict):
+        raise MalformedResponseError(f"the response body is {type(data).__name__}, not an object")
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices:
+        raise MalformedResponseError("the response has no choices")
+    for choice in choices:
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict):
+            raise MalformedResponseError("a choice of the response has no message")
+        said = message.get("content") is not None or message.get("refusal")
+        if not said and not message.get("tool_calls"):
+            raise MalformedResponseError("the response message has no content")
+
+
+def check_message(message: Any) -> None:
+    """Raise :class:`MalformedResponseError` for an ``AIMessage`` that carries no answer: an
+    empty list of content blocks and no tool calls (Anthropic's ``content: []``), the same
+    rule :func:`check_openai_body` applies to the other wire."""
+    content = getattr(message, "content", None)
+    empty = content is None or (isinstance(content, list) and not content)
+    if empty and not getattr(message, "tool_calls", None):
+        raise MalformedResponseError("the response has no content blocks")
+
+
 class NonRetryableModelError(RuntimeError):
     """A model failure that retrying cannot fix (e.g. the prompt exceeds the context)."""
 

@@ -116,7 +116,7 @@ def _setup(
         )
     if env is None:
         if not env_id:
-            raise ValueError("pass env_id (a registered ID such as 'telic/Combined-v0') or env")
+            raise ValueError("pass env_id (a registered ID such as 'telic/Combined-v1') or env")
         env = envs.make(env_id, **dict(env_kwargs or {}))
     protocol = getattr(env.unwrapped, "protocol", (env_kwargs or {}).get("protocol", "tags"))
     checked = tuple(Event.model_validate(e) for e in (events or ()))
@@ -237,6 +237,24 @@ def _record(
     )
 
 
+def _attach_partial(exc: Exception, ctx: EpisodeContext, last: EpisodeState, **where: Any) -> None:
+    """Give an exception that escapes the graph the record of what was played before it
+    (``exc.partial_record``, ``stop_reason`` "error"): its transcript, usage and cost are not
+    lost with it."""
+    step = int(last.get("steps", 0)) + 1
+    error = {"step": step, "kind": type(exc).__name__, "message": str(exc)[:2000]}
+    state = cast(
+        EpisodeState,
+        {**last, "stop_reason": "error", "errors": [*last.get("errors", []), error]},
+    )
+    try:
+        exc.partial_record = _record(  # type: ignore[attr-defined]
+            ctx, state, wall_time_s=ctx.clock() - ctx.started, **where
+        )
+    except Exception:  # the partial record is a courtesy; the exception itself matters
+        return
+
+
 def run_episode(
     *,
     env_id: str | None = None,
@@ -255,7 +273,7 @@ def run_episode(
     """Play one episode and return its record.
 
     Args:
-        env_id: Registered env ID (``telic/Combined-v0``); made with ``env_kwargs``.
+        env_id: Registered env ID (``telic/Combined-v1``); made with ``env_kwargs``.
         env_kwargs: Keyword arguments of the env (``n_blocks``, ``protocol``, ...).
         seed: Passed to ``env.reset``.
         model: From :func:`agents.make_model`, or any LangChain chat model (then
@@ -276,15 +294,24 @@ def run_episode(
     Raises:
         CacheMissError: a replay-only cache lacks a call.
         ModelSpecError, BudgetConfigError, ValueError: bad arguments.
+
+    An exception raised while the episode plays carries ``partial_record``: the record of the
+    steps played before it, with ``stop_reason`` "error".
     """
     ctx, state, _info, cap = _setup(
         env_id=env_id, env_kwargs=env_kwargs, seed=seed, model=model, model_spec=model_spec,
         config=config, events=events, prior_transcript=prior_transcript, env=env, clock=clock,
     )  # fmt: skip
+    final = state
     try:
-        final = compiled_graph(False).invoke(
-            state, config={"recursion_limit": 2 * cap + 10}, context=ctx
-        )
+        for values in compiled_graph(False).stream(
+            state, config={"recursion_limit": 2 * cap + 10}, context=ctx, stream_mode="values"
+        ):
+            final = values
+    except Exception as exc:
+        _attach_partial(exc, ctx, final, env_id=env_id, env_kwargs=env_kwargs, seed=seed,
+                        episode_id=episode_id, metadata=metadata)  # fmt: skip
+        raise
     finally:
         ctx.env.close()
     return _record(
@@ -313,10 +340,16 @@ async def arun_episode(
         env_id=env_id, env_kwargs=env_kwargs, seed=seed, model=model, model_spec=model_spec,
         config=config, events=events, prior_transcript=prior_transcript, env=env, clock=clock,
     )  # fmt: skip
+    final = state
     try:
-        final = await compiled_graph(True).ainvoke(
-            state, config={"recursion_limit": 2 * cap + 10}, context=ctx
-        )
+        async for values in compiled_graph(True).astream(
+            state, config={"recursion_limit": 2 * cap + 10}, context=ctx, stream_mode="values"
+        ):
+            final = values
+    except Exception as exc:
+        _attach_partial(exc, ctx, final, env_id=env_id, env_kwargs=env_kwargs, seed=seed,
+                        episode_id=episode_id, metadata=metadata)  # fmt: skip
+        raise
     finally:
         ctx.env.close()
     return _record(

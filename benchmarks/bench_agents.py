@@ -96,7 +96,7 @@ def _timed(fn: Any, *args: Any) -> tuple[int, float]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--env", default="telic/Combined-v0")
+    parser.add_argument("--env", default="telic/Combined-v1")
     parser.add_argument("--n-blocks", type=int, default=3)
     parser.add_argument("--policy", default="oracle")
     parser.add_argument("--episodes", type=int, default=20)

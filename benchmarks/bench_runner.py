@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 LEVELS = (1, 16, 128)
-ENVS = ("telic/PickConfiguration-v0", "telic/BuildTwoBlockTower-v0")
+ENVS = ("telic/PickConfiguration-v1", "telic/BuildTwoBlockTower-v1")
 
 
 def _serve(latency_s: float, urls: Any, stop: Any) -> None:

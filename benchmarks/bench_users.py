@@ -2,7 +2,7 @@
 
 1. Episodes per second of ``scripted:personal_oracle`` on ``telic/PersonalizedBlocksworld-v0``
    with the user's true profile in its personalization block, against the plain
-   ``scripted:oracle`` on ``telic/Combined-v0`` (the baseline: same seeds, same graph) in the
+   ``scripted:oracle`` on ``telic/Combined-v1`` (the baseline: same seeds, same graph) in the
    same run. The ratio is the overhead of the wrapper, the rating and the preference handling
    (a frugal user's episodes are also shorter, which the steps column shows).
 2. Offline hypothesis inference from 24 demonstrations, against drawing those demonstrations
@@ -38,7 +38,7 @@ def _episodes(seeds: int) -> tuple[float, float, float, float]:
     for _user in users:  # the same number of episodes as below, on the same seeds
         for seed in range(seeds):
             record = run_episode(
-                env_id="telic/Combined-v0", env_kwargs={"n_blocks": 3}, seed=seed, model=plain
+                env_id="telic/Combined-v1", env_kwargs={"n_blocks": 3}, seed=seed, model=plain
             )
             steps_plain += record.steps
     plain_s = time.perf_counter() - start

@@ -1,7 +1,7 @@
 """telic's Gymnasium environments and the toolkit to write new ones.
 
 Importing ``envs`` registers every built-in environment under the ``telic/`` namespace, so
-``gymnasium.make("telic/Combined-v0")`` works. The toolkit (:class:`TextEnv`,
+``gymnasium.make("telic/Combined-v1")`` works. The toolkit (:class:`TextEnv`,
 :class:`ActionSpec`, the two action protocols) is what the built-in Blocksworld tasks use and
 what a new environment builds on; see ``docs/adding_an_environment.md``.
 """

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""Version 2: an action's ``raw`` is left out of the JSON when it is the text of that step's
+assistant message (the tags protocol), so each reply is stored once; reading fills it back in.
+Version 1 records (``raw`` always written) read the same."""
 
 StopReason = Literal[
     "terminated",
@@ -88,7 +91,7 @@ class EpisodeRecord(BaseModel):
     model: str
     """Model spec string, e.g. ``scripted:oracle`` or ``openai:gpt-4o-mini``."""
     env_id: str
-    """Gymnasium ID, e.g. ``telic/Combined-v0``."""
+    """Gymnasium ID, e.g. ``telic/Combined-v1``."""
     env_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Keyword arguments passed to ``gymnasium.make``."""
     seed: int
@@ -133,6 +136,43 @@ class EpisodeRecord(BaseModel):
     extra: dict[str, Any] = Field(default_factory=dict)
     """Free-form extras (personalization details, scenario event log, ...)."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_raw(cls, data: Any) -> Any:
+        """Give back each action the ``raw`` text :meth:`to_json_dict` left out."""
+        if not isinstance(data, dict) or not isinstance(data.get("actions"), list):
+            return data
+        if all(not isinstance(a, dict) or "raw" in a for a in data["actions"]):
+            return data
+        said = _replies(data.get("transcript") or [])
+        data = dict(data)
+        data["actions"] = [
+            {**a, "raw": said.get(int(a.get("step") or 0), "")}
+            if isinstance(a, dict) and "raw" not in a
+            else a
+            for a in data["actions"]
+        ]
+        return data
+
     def to_json_dict(self) -> dict[str, Any]:
-        """The record as JSON-ready data, with ``return`` under its public name."""
-        return self.model_dump(mode="json", by_alias=True)
+        """The record as JSON-ready data, with ``return`` under its public name.
+
+        An action's ``raw`` is left out when it is the text of that step's assistant message,
+        so a reply is stored once (reading the record fills it back in)."""
+        data = self.model_dump(mode="json", by_alias=True)
+        said = _replies(data["transcript"])
+        for action in data["actions"]:
+            if said.get(action["step"]) == action["raw"]:
+                del action["raw"]
+        return data
+
+
+def _replies(transcript: list[Any]) -> dict[int, str]:
+    """The text of each step's (last) assistant message, by step."""
+    out: dict[int, str] = {}
+    for message in transcript:
+        if isinstance(message, Message):
+            message = message.model_dump()
+        if isinstance(message, dict) and message.get("role") == "assistant":
+            out[int(message.get("step", 0))] = str(message.get("content", ""))
+    return out

@@ -5,7 +5,7 @@ checks on an env ID or instance, and raises :class:`TextEnvCheckError` listing e
 with what to fix. Use it in the tests of a new environment::
 
     from envs.testing import check_text_env
-    check_text_env("telic/Combined-v0", n_blocks=3)
+    check_text_env("telic/Combined-v1", n_blocks=3)
 
 The checks (names in :data:`CHECKS`): ``gymnasium``, ``protocols`` (both protocols parse the
 same actions), ``tool_schemas`` (valid JSON schemas matching the action specs),
@@ -95,7 +95,7 @@ def check_text_env(
     built again with ``kwargs`` and ``protocol=``).
 
     Args:
-        env_or_id: a registered ID (``"telic/Combined-v0"``) or an env instance.
+        env_or_id: a registered ID (``"telic/Combined-v1"``) or an env instance.
         seeds: reset seeds used by the checks.
         protocols: the protocols to check (both by default).
         checks: a subset of :data:`CHECKS` to run (all by default).

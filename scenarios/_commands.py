@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from scenarios._load import ScenarioError
-from scenarios._store import OutputFolderError, check_output_folder, read_episodes
+from scenarios._store import (
+    OutputFolderError,
+    OutputWriteError,
+    check_output_folder,
+    read_episodes,
+)
 
 BACKENDS = ("local", "ray")
 CACHE_MODES = ("off", "read_write", "replay")
@@ -23,10 +28,12 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     """Exceptions that mean bad input (exit code 2), not a bug."""
     import envs
     from agents import MissingAPIKeyError, MissingExtraError, ModelSpecError
+    from scenarios._lock import FolderLockedError
 
     errors: list[type[BaseException]] = [
         ScenarioError,
         OutputFolderError,
+        FolderLockedError,
         envs.UnknownEnvError,
         envs.UnknownPolicyError,
         ModelSpecError,
@@ -97,16 +104,22 @@ def run_command(
         return fail(str(exc))
     console = _console(stderr=True)
     console.print(f"telic: {len(plan.episodes)} episodes in {plan.scenario.name!r} -> {out_dir}")
-    stats = run_plan(
-        plan,
-        out_dir,
-        executor,
-        resume=resume,
-        retry_errors=retry_errors,
-        concurrency=concurrency,
-        backend=backend,
-        progress=progress,
-    )
+    try:
+        stats = run_plan(
+            plan,
+            out_dir,
+            executor,
+            resume=resume,
+            retry_errors=retry_errors,
+            concurrency=concurrency,
+            backend=backend,
+            progress=progress,
+        )
+    except _user_errors() as exc:  # the folder was taken or changed since the check above
+        return fail(str(exc))
+    except OutputWriteError as exc:  # the folder cannot be created or written at all
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     console.print(
         f"telic: {stats.finished} played, {stats.skipped} already recorded, "
         f"{stats.errors} errors; {stats.input_tokens + stats.output_tokens:,} tokens, "
@@ -116,11 +129,13 @@ def run_command(
         console.print(f"  error in {message}")
     if stats.status != "completed":
         same_models = "".join(f" --model {m}" for m in models or [])
+        if stats.failure is not None:
+            print(f"error: {stats.failure}", file=sys.stderr)
         console.print(
             f"telic: run {stats.status}; finished episodes are kept. Continue with: "
             f"telic run {scenario_path}{same_models} --out {out_dir} --resume"
         )
-        return 130
+        return 1 if stats.status == "failed" else 130
     if report:
         return _report(out_dir)
     return 0
@@ -143,12 +158,20 @@ def _ray_executor(plan: Any, address: str | None) -> Any:
 
 
 def _report(out_dir: Path, baseline: Path | None = None) -> int:
-    from scenarios._report import build_report, gd_table_rows
+    from scenarios._lock import FolderLockedError
+    from scenarios._report import gd_table_rows
+    from scenarios._reporting import ReportInterrupted, write_report
 
     try:
-        paths = build_report(out_dir, baseline_file=baseline)
-    except (OutputFolderError, ScenarioError) as exc:
+        paths = write_report(out_dir, baseline_file=baseline)
+    except (OutputFolderError, ScenarioError, FolderLockedError) as exc:
         return fail(str(exc))
+    except ReportInterrupted as exc:
+        print(f"telic: {exc}", file=sys.stderr)
+        return 130
+    except OutputWriteError as exc:
+        print(f"error: {exc}; write the report later with: telic report {out_dir}", file=sys.stderr)
+        return 1
     _print_gd_table(gd_table_rows(paths.summary))
     _print_outcomes(paths.summary)
     console = _console()

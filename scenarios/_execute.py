@@ -171,7 +171,12 @@ _RECORD_FIELDS = {"variant", "condition", "group"}
 
 
 def error_record(spec: EpisodeSpec, exc: BaseException, wall_time_s: float) -> EpisodeRecord:
-    """The record of an episode that raised instead of finishing (``stop_reason`` error)."""
+    """The record of an episode that raised instead of finishing (``stop_reason`` error): the
+    agents' partial record when the exception carries one (transcript, usage and cost of the
+    steps played), else an empty one."""
+    partial = getattr(exc, "partial_record", None)
+    if isinstance(partial, EpisodeRecord):  # what was played before the failure is kept
+        return finish_record(spec, partial.model_copy(update={"wall_time_s": wall_time_s}))
     try:
         task = env_task_name(spec.env_id)
     except Exception:  # the env's code itself may be what failed

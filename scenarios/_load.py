@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from scenarios._schema import UNION_TAGS, Scenario
+from scenarios._schema import SECRET_OPTIONS, UNION_TAGS, Scenario
 
 
 class ScenarioError(ValueError):
@@ -37,9 +37,16 @@ def load_scenario(path: str | Path) -> Scenario:
     return parse_scenario(text, source=str(path))
 
 
+#: Deepest nesting of mappings and lists a scenario file may have.
+MAX_DEPTH = 64
+#: Most YAML nodes a scenario file may expand to, every alias counted at its full size.
+MAX_NODES = 1_000_000
+
+
 def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
     """Validate scenario YAML given as text (``source`` names it in messages)."""
     try:
+        _check_shape(text, source)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
@@ -59,16 +66,80 @@ def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
     return scenario_from_dict(data, source=source, node=node)
 
 
+def _check_shape(text: str, source: str) -> None:
+    """Refuse, before anything is built, YAML nested deeper than :data:`MAX_DEPTH` (the
+    composer recurses per level) or expanding to more than :data:`MAX_NODES` nodes (an "alias
+    bomb": a kilobyte of anchors that every later step would walk in full). Reads the event
+    stream, which takes memory and time in proportion to the text."""
+    anchors: dict[str, int] = {}
+    opened: list[tuple[str | None, int]] = []
+    expanded = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            opened.append((event.anchor, expanded))
+            expanded += 1
+            if len(opened) > MAX_DEPTH:
+                raise ScenarioError(
+                    f"{_at(source, event)}: nested more than {MAX_DEPTH} "
+                    "levels deep; a scenario needs only a few levels"
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, start = opened.pop()
+            if anchor is not None:
+                anchors[anchor] = expanded - start
+        elif isinstance(event, yaml.ScalarEvent):
+            expanded += 1
+            if event.anchor is not None:
+                anchors[event.anchor] = 1
+        elif isinstance(event, yaml.AliasEvent):
+            expanded += anchors.get(str(event.anchor), 1)
+        else:
+            continue
+        if expanded > MAX_NODES:
+            raise ScenarioError(
+                f"{_at(source, event)}: the file expands to more than "
+                f"{MAX_NODES:,} values (aliases counted in full); write the scenario out "
+                "without nested aliases"
+            )
+
+
+def _at(source: str, event: yaml.Event) -> str:
+    mark = event.start_mark
+    return f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
+
+
 def scenario_from_dict(
     data: dict[str, Any], *, source: str = "<scenario>", node: yaml.Node | None = None
 ) -> Scenario:
     """Validate a scenario given as a dict; ``node`` (the composed YAML) locates errors."""
+    _refuse_literal_keys(data, source, node)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         lines = [_describe(err, source, node) for err in exc.errors()]
         head = f"{source}: invalid scenario ({len(lines)} problem{'s' * (len(lines) > 1)})"
         raise ScenarioError(head + ":\n" + "\n".join(f"  - {line}" for line in lines)) from None
+
+
+def _refuse_literal_keys(data: Any, source: str, node: yaml.Node | None) -> None:
+    """A literal API key in a scenario would be copied into the output folder's manifest and
+    hash; the scenario names the environment variable holding it instead."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while stack:
+        value, loc = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and key.lower() in SECRET_OPTIONS and item:
+                    where = _locate(node, (*loc, key), source, key_last=True)
+                    dotted = ".".join(str(p) for p in (*loc, key))
+                    raise ScenarioError(
+                        f"{where}: {dotted}: a literal API key must not be written in a scenario "
+                        "(it would be copied into manifest.json); put it in an environment "
+                        "variable and name that variable with api_key_env: YOUR_KEY_VARIABLE"
+                    )
+                stack.append((item, (*loc, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*loc, i)) for i, item in enumerate(value))
 
 
 def _describe(err: Any, source: str, node: yaml.Node | None) -> str:

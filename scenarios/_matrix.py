@@ -29,6 +29,7 @@ from scenarios._schema import (
     EventEntry,
     ModelEntry,
     Scenario,
+    SeedRange,
     canonical_json,
 )
 
@@ -215,6 +216,7 @@ def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None =
                     "(its constructor has no 'continued' argument)"
                 )
 
+    _check_size(scenario, tasks, variants, conditions)
     chains: list[Chain] = []
     seen: set[str] = set()
     for seed, model, (seq_name, entries, counts), (variant, extra), condition in itertools.product(
@@ -244,6 +246,36 @@ def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None =
                 seen.add(spec.episode_id)
             chains.append(chain)
     return Plan(scenario=scenario, chains=tuple(chains))
+
+
+def episode_count(
+    scenario: Scenario,
+    tasks: list[_Tasks],
+    variants: list[tuple[str, str | None]],
+    conditions: list[str | None],
+) -> int:
+    """How many episodes the matrix holds, computed from its factors (nothing is built)."""
+    seeds = scenario.seeds.count if isinstance(scenario.seeds, SeedRange) else len(scenario.seeds)
+    per_cell = sum(
+        len(entries) * len(_block_counts(counts, entries)) * len(_protocols(scenario, entries))
+        for _, entries, counts in tasks
+    )
+    return seeds * len(scenario.models) * len(variants) * len(conditions) * per_cell
+
+
+def _check_size(
+    scenario: Scenario,
+    tasks: list[_Tasks],
+    variants: list[tuple[str, str | None]],
+    conditions: list[str | None],
+) -> None:
+    count = episode_count(scenario, tasks, variants, conditions)
+    if count > scenario.max_episodes:
+        raise ScenarioError(
+            f"scenario {scenario.name!r} expands to {count:,} episodes, more than its limit of "
+            f"{scenario.max_episodes:,}; fewer seeds, models or variants, or set max_episodes: "
+            f"{count} in the scenario if you mean it"
+        )
 
 
 def _check_user_conditions(

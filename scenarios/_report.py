@@ -40,7 +40,13 @@ from pathlib import Path
 from typing import Any
 
 from scenarios._html import fmt, render_html
-from scenarios._store import OutputFolderError, read_episodes, read_manifest
+from scenarios._store import (
+    OutputFolderError,
+    read_episodes,
+    read_manifest,
+    replace_folder,
+    write_atomic,
+)
 
 SUMMARY_VERSION = 1
 SUMMARY_FILE = "summary.json"
@@ -245,11 +251,7 @@ def build_report(out_dir: str | Path, *, baseline_file: str | Path | None = None
         raise OutputFolderError(f"{str(out)!r} has no recorded episodes yet")
     analysis = analyze_records(records, manifest)
     summary = build_summary(records, manifest, analysis)
-    plots_dir = out / PLOTS_DIR
-    plots_dir.mkdir(exist_ok=True)
-    for old in plots_dir.glob("*.png"):
-        old.unlink()
-    plots = sorted(metrics.write_plots(analysis, plots_dir))
+    plots = replace_folder(out / PLOTS_DIR, lambda staging: metrics.write_plots(analysis, staging))
     summary["plots"] = [p.name for p in plots]
     paths = ReportPaths(out / SUMMARY_FILE, out / MARKDOWN_FILE, out / HTML_FILE, plots, summary)
     _write(paths.summary_json, json.dumps(summary, indent=2, sort_keys=True) + "\n")
@@ -282,9 +284,7 @@ def _order(record: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, text.encode("utf-8"))
 
 
 def _select(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> list[dict[str, Any]]:

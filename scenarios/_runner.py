@@ -9,6 +9,12 @@ before it counts as done.
 An episode that raises is recorded with ``stop_reason`` "error" and the run goes on. Ctrl-C
 (or SIGTERM) stops the run cleanly: records already written stay, and the manifest says the
 run was interrupted; ``--resume`` continues it.
+
+A failed write to the output folder (disk full, an I/O error, a folder made read-only) stops
+the run at once: the episodes in flight are cancelled, no further model call starts, the
+manifest is marked "failed" with what is missing (the folder lock's reserve gives back the
+room to write it), and :attr:`RunStats.failure` says which folder and how much space the rest
+needs. The run holds the folder's lock (:mod:`scenarios._lock`) from start to end.
 """
 
 from __future__ import annotations
@@ -24,12 +30,14 @@ from typing import Any
 
 from envs import EpisodeRecord, Message
 from scenarios._execute import Executor, error_record, finish_record
+from scenarios._lock import RESERVE_BYTES, FolderLock
 from scenarios._matrix import Chain, EpisodeSpec, Plan
 from scenarios._progress import RunProgress
 from scenarios._sink import RecordSink
 from scenarios._store import (
     MANIFEST_VERSION,
     EpisodeWriter,
+    OutputWriteError,
     check_output_folder,
     environment_facts,
     now_iso,
@@ -54,7 +62,9 @@ class RunStats:
     output_tokens: int = 0
     cost_usd: float = 0.0
     status: str = "running"
-    """``completed`` or ``interrupted``."""
+    """``completed``, ``interrupted`` or ``failed`` (a write to the output folder failed)."""
+    failure: str | None = None
+    """Why the run failed (one line naming the folder and the space needed), if it did."""
     error_messages: list[str] = field(default_factory=list)
     """The first few error messages, for the summary line."""
 
@@ -72,13 +82,29 @@ class RunStats:
                 )
 
 
-def prepare_folder(plan: Plan, out_dir: Path, *, resume: bool, backend: str) -> dict[str, Any]:
-    """Check the folder (see :func:`check_output_folder`), then create it and write the manifest.
+def prepare_folder(
+    plan: Plan, out_dir: Path, *, resume: bool, backend: str, lock: FolderLock | None = None
+) -> dict[str, Any]:
+    """Check the folder (see :func:`check_output_folder`), then create it, take ``lock`` (if
+    given) and write the manifest.
 
     Returns the manifest written.
+
+    Raises:
+        OutputFolderError, FolderLockedError: the folder cannot take the run.
+        OutputWriteError: the folder cannot be created or written.
     """
     check_output_folder(out_dir, plan.scenario_hash, resume=resume)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputWriteError(out_dir, exc) from exc
+    if lock is not None:
+        try:
+            lock.acquire()
+        except OSError as exc:
+            raise OutputWriteError(out_dir, exc) from exc
+        check_output_folder(out_dir, plan.scenario_hash, resume=resume)  # now under the lock
     manifest = read_manifest(out_dir) or {
         "manifest_version": MANIFEST_VERSION,
         "started_at": now_iso(),
@@ -126,12 +152,20 @@ def run_plan(
 
     Raises:
         OutputFolderError: before anything is written, when the folder cannot take the run.
+        FolderLockedError: another process is running on the folder.
+        OutputWriteError: the folder cannot be created or written at the start (a write
+            failure during the run ends it with ``status`` "failed" instead).
     """
     out = Path(out_dir)
-    manifest = prepare_folder(plan, out, resume=resume, backend=backend)
+    lock = FolderLock(out, reserve_bytes=RESERVE_BYTES)
+    try:
+        manifest = prepare_folder(plan, out, resume=resume, backend=backend, lock=lock)
+        writer = EpisodeWriter(out).open()
+    except BaseException:
+        lock.release()
+        raise
     stats = RunStats(planned=len(plan.episodes))
     limit = concurrency or plan.scenario.concurrency.max_concurrency
-    writer = EpisodeWriter(out).open()
     recorded = writer.existing.ids  # grows as records are written
 
     def written(record: EpisodeRecord) -> None:
@@ -144,18 +178,51 @@ def run_plan(
         stats.status = "completed"
     except (KeyboardInterrupt, asyncio.CancelledError):
         stats.status = "interrupted"
+    except OutputWriteError as exc:
+        stats.status = "failed"
+        remaining = len(plan.episodes) - len(recorded)
+        stats.failure = str(exc.with_needed(_space_needed(writer, remaining, len(plan.episodes))))
+        lock.release_reserve()  # room for the manifest below
     finally:
         writer.close()
         executor.close()
         if stats.status == "running":  # an unexpected exception escapes below
             stats.status = "failed"
-        _close_manifest(out, manifest, stats, len(recorded))
+        try:
+            _close_manifest(out, manifest, stats, len(recorded))
+        except OutputWriteError:
+            if stats.failure is None:
+                raise
+        finally:
+            lock.release()
     return stats
+
+
+#: Bytes per record assumed when nothing has been written yet (a short episode's record).
+_TYPICAL_RECORD_BYTES = 20_000
+
+
+def _space_needed(writer: EpisodeWriter, remaining: int, planned: int) -> int:
+    """Rough bytes the rest of the run and its report need: the records still to write at the
+    mean size written so far, plus the report (about the size of all records, since
+    report.html carries the transcripts) and a margin."""
+    if writer.records_written:
+        per = writer.bytes_written / writer.records_written
+    elif writer.existing.records and writer.path.exists():
+        per = writer.path.stat().st_size / len(writer.existing.records)
+    else:
+        per = _TYPICAL_RECORD_BYTES
+    return int(per * (remaining + planned)) + (1 << 20)
 
 
 def _close_manifest(out: Path, manifest: dict[str, Any], stats: RunStats, recorded: int) -> None:
     ended = now_iso()
     manifest.update(status=stats.status, ended_at=ended, episodes_recorded=recorded)
+    manifest["episodes_missing"] = max(0, stats.planned - recorded)
+    if stats.failure is not None:
+        manifest["failure"] = stats.failure
+    else:
+        manifest.pop("failure", None)
     manifest["runs"][-1].update(
         ended_at=ended,
         status=stats.status,
@@ -213,6 +280,14 @@ async def _run(
                     prior = [*(prior or []), *rec.transcript]
 
         sink_task = asyncio.create_task(sink.run())
+
+        def stop_on_write_failure(task: asyncio.Task[None]) -> None:
+            # A write that failed ends the run now: cancelling the main task cancels every
+            # episode in flight, so no further model call starts.
+            if not task.cancelled() and task.exception() is not None and main is not None:
+                main.cancel()
+
+        sink_task.add_done_callback(stop_on_write_failure)
         try:
             async with asyncio.TaskGroup() as group:
                 for chain, start, prior in todo:
@@ -221,9 +296,14 @@ async def _run(
             await sink_task
         finally:
             sink_task.cancel()
-            sink.flush()  # finished episodes are kept whatever ended the run
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGTERM)
+            failed = None
+            if sink_task.done() and not sink_task.cancelled():
+                failed = sink_task.exception()
+            if failed is not None:
+                raise failed  # replaces the cancellation it caused
+            sink.flush()  # finished episodes are kept whatever ended the run
 
 
 async def _play(

@@ -28,7 +28,14 @@ from pydantic import (
 
 #: Fields that change how a run is executed or reported, not what it measures. They are left
 #: out of :meth:`Scenario.content_hash`, so a resumed run may change them.
-EXECUTION_FIELDS = frozenset({"description", "concurrency", "cache", "analysis"})
+EXECUTION_FIELDS = frozenset({"description", "concurrency", "cache", "analysis", "max_episodes"})
+#: Model options that would carry a secret into the output folder; scenarios name the
+#: variable holding the key (``api_key_env``) instead.
+SECRET_OPTIONS = frozenset({"api_key", "openai_api_key", "anthropic_api_key"})
+#: Largest seed a scenario may give (seeds go to ``env.reset`` and into numpy generators).
+SEED_MAX = 2**32 - 1
+#: Default of :attr:`Scenario.max_episodes`.
+MAX_EPISODES = 100_000
 
 
 class _Frozen(BaseModel):
@@ -49,6 +56,17 @@ class ModelEntry(_Frozen):
     """Name of the model in records, tables and plots; defaults to the spec string. Needed when
     the same spec appears twice with different options."""
 
+    @field_validator("options")
+    @classmethod
+    def _no_literal_key(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if any(str(k).lower() in SECRET_OPTIONS and v for k, v in value.items()):
+            raise ValueError(
+                "a literal API key must not be written in a scenario (it would be copied into "
+                "manifest.json); put it in an environment variable and name that variable with "
+                "api_key_env"
+            )
+        return value
+
     @property
     def name(self) -> str:
         """The label, or the spec when there is none."""
@@ -59,7 +77,7 @@ class EnvEntry(_Frozen):
     """One environment: a Gymnasium ID and its keyword arguments."""
 
     id: str = Field(min_length=1)
-    """Registered Gymnasium ID, e.g. ``telic/Combined-v0`` (``telic envs`` lists them)."""
+    """Registered Gymnasium ID, e.g. ``telic/Combined-v1`` (``telic envs`` lists them)."""
     kwargs: dict[str, Any] = Field(default_factory=dict)
     """Keyword arguments for ``gymnasium.make`` (``noise``, ``perturb_prob``, ...). ``n_blocks``
     and ``protocol`` come from the scenario's lists unless set here."""
@@ -68,10 +86,19 @@ class EnvEntry(_Frozen):
 class SeedRange(_Frozen):
     """``count`` consecutive seeds from ``start``."""
 
-    start: int = Field(ge=0)
+    start: int = Field(ge=0, le=SEED_MAX)
     """First seed."""
-    count: int = Field(ge=1)
+    count: int = Field(ge=1, le=SEED_MAX + 1)
     """How many seeds."""
+
+    @model_validator(mode="after")
+    def _in_range(self) -> SeedRange:
+        if self.start + self.count - 1 > SEED_MAX:
+            raise ValueError(
+                f"seeds {self.start} to {self.start + self.count - 1} go past the largest "
+                f"seed, {SEED_MAX} (2**32 - 1)"
+            )
+        return self
 
 
 class Budget(_Frozen):
@@ -261,6 +288,9 @@ class Scenario(_Frozen):
     """The LLM-call cache."""
     events: list[EventEntry] = Field(default_factory=list)
     """Scripted events at given steps of every episode."""
+    max_episodes: int = Field(default=MAX_EPISODES, ge=1)
+    """Most episodes the scenario may expand to; a larger matrix is refused before anything
+    is built (raise it deliberately for a very large study)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -295,6 +325,8 @@ class Scenario(_Frozen):
                 raise ValueError("seeds must not be empty")
             if any(s < 0 for s in value):
                 raise ValueError(f"seeds must be non-negative, got {value}")
+            if any(s > SEED_MAX for s in value):
+                raise ValueError(f"seeds must be at most {SEED_MAX} (2**32 - 1)")
         return value
 
     @model_validator(mode="after")
@@ -304,7 +336,8 @@ class Scenario(_Frozen):
         _no_duplicates("model names (labels)", [m.name for m in self.models])
         _no_duplicates("protocols", list(self.protocols))
         _no_duplicates("variants", list(self.variants))
-        _no_duplicates("seeds", self.seed_list)
+        if isinstance(self.seeds, list):  # a range has none (and may be long)
+            _no_duplicates("seeds", self.seeds)
         _no_duplicates("sequence names", [s.name for s in self.sequences])
         if not self.variants:
             raise ValueError("variants must not be empty (use [neutral])")

@@ -14,6 +14,8 @@ was interrupted. It is replaced atomically.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import platform
@@ -45,6 +47,62 @@ TRACKED_DISTRIBUTIONS = (
 
 class OutputFolderError(ValueError):
     """An output folder that cannot take this run (another scenario's, or not a telic run)."""
+
+
+class OutputWriteError(RuntimeError):
+    """Writing to the output folder failed (disk full, I/O error, read-only file system).
+
+    The run stops at once; what was written before stays valid and ``--resume`` continues.
+    """
+
+    def __init__(self, folder: str | Path, cause: OSError, *, needed_bytes: int | None = None):
+        self.folder = str(folder)
+        """The output folder."""
+        self.cause = cause
+        """The operating system's error."""
+        self.needed_bytes = needed_bytes
+        """Rough free space the rest of the run needs (None: unknown)."""
+        self.free_bytes = _free_bytes(folder)
+        """Free space in the folder's file system when the error was raised."""
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        reason = self.cause.strerror or type(self.cause).__name__
+        errno_name = errno.errorcode.get(self.cause.errno or 0)
+        if errno_name:
+            reason += f" ({errno_name})"
+        text = f"cannot write to output folder {self.folder!r}: {reason}"
+        if self.cause.errno in (errno.ENOSPC, errno.EDQUOT):
+            need = "" if self.needed_bytes is None else f"about {_size(self.needed_bytes)} "
+            free = "" if self.free_bytes is None else f" ({_size(self.free_bytes)} free now)"
+            text += f"; the rest of the run needs {need}more free space there{free}"
+        elif self.cause.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            text += "; make the folder writable or choose another with --out"
+        return text
+
+    def with_needed(self, needed_bytes: int) -> OutputWriteError:
+        """The same error with the space estimate of the rest of the run."""
+        return OutputWriteError(self.folder, self.cause, needed_bytes=needed_bytes)
+
+
+def _free_bytes(folder: str | Path) -> int | None:
+    import shutil
+
+    path = Path(folder)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return None
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1000  # type: ignore[assignment]
+    return f"{n} bytes"
 
 
 @dataclass
@@ -113,6 +171,10 @@ class EpisodeWriter:
         self.existing = EpisodeFile()
         """What the file held when it was opened."""
         self._file: Any = None
+        self.bytes_written = 0
+        """Bytes appended by this writer (for the space estimate after a write failure)."""
+        self.records_written = 0
+        """Records appended by this writer."""
 
     def open(self) -> EpisodeWriter:
         """Open for appending, first cutting off a truncated last line (the records already
@@ -126,7 +188,7 @@ class EpisodeWriter:
             elif size and not self.path.read_bytes().endswith(b"\n"):
                 with self.path.open("ab") as f:  # whole JSON missing only its newline
                     f.write(b"\n")
-        self._file = self.path.open("ab")
+        self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 (closed by close())
         return self
 
     def append(self, record: dict[str, Any]) -> None:
@@ -134,15 +196,35 @@ class EpisodeWriter:
         self.append_many([record])
 
     def append_many(self, records: list[dict[str, Any]]) -> None:
-        """Write records, one line each, in one write, and make them durable (one fsync)."""
+        """Write records, one line each, in one write, and make them durable (one fsync).
+
+        Raises:
+            OutputWriteError: the write or the sync failed; the file is cut back to what it
+                held before, so no partial line stays behind.
+        """
         if self._file is None:
             raise RuntimeError("EpisodeWriter.append_many called before open()")
         data = "".join(
             json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records
-        )
-        self._file.write(data.encode("utf-8"))
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        ).encode("utf-8")
+        fd = self._file.fileno()
+        size = os.fstat(fd).st_size
+        try:
+            self._write_all(fd, data)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)  # cutting gives space back, so this usually works
+            raise OutputWriteError(self.path.parent, exc) from exc
+        self.bytes_written += len(data)
+        self.records_written += len(records)
+
+    @staticmethod
+    def _write_all(fd: int, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
 
     def close(self) -> None:
         """Close the file (idempotent)."""
@@ -174,13 +256,55 @@ def read_manifest(out_dir: str | Path) -> dict[str, Any] | None:
 def write_manifest(out_dir: str | Path, manifest: dict[str, Any]) -> None:
     """Write the manifest atomically (temporary file, fsync, rename)."""
     path = Path(out_dir) / MANIFEST_FILE
-    tmp = path.with_suffix(".json.tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        json.dump(manifest, f, indent=2, sort_keys=True)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_atomic(path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically: a temporary file beside it, fsynced, then
+    renamed over it. On failure the temporary file is removed and :class:`OutputWriteError`
+    raised; ``path`` keeps its old content."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise OutputWriteError(path.parent, exc) from exc
+
+
+def replace_folder(folder: Path, fill: Any) -> list[Path]:
+    """Replace ``folder`` with what ``fill(staging_folder)`` writes, all at once.
+
+    ``fill`` writes into a fresh ``<folder>.tmp`` and returns the paths it wrote; the old folder
+    is then renamed aside and the new one into place (two renames), so ``folder`` never holds a
+    half-written set. Leftovers of a run killed in between are removed on the next call.
+    Returns the written paths as they are inside ``folder``.
+    """
+    import shutil
+
+    staging = folder.with_name(folder.name + ".tmp")
+    aside = folder.with_name(folder.name + ".old")
+    try:
+        for leftover in (staging, aside):
+            shutil.rmtree(leftover, ignore_errors=True)
+        staging.mkdir(parents=True)
+        written = [Path(p) for p in fill(staging)]
+        if folder.exists():
+            folder.rename(aside)
+        staging.rename(folder)
+    except BaseException as exc:  # Ctrl-C included: no half-written folder stays behind
+        shutil.rmtree(staging, ignore_errors=True)
+        if aside.exists() and not folder.exists():
+            aside.rename(folder)  # put the old set back
+        if isinstance(exc, OSError):
+            raise OutputWriteError(folder.parent, exc) from exc
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+    return sorted(folder / p.name for p in written)
 
 
 def check_output_folder(out_dir: str | Path, scenario_hash: str, *, resume: bool) -> int:
@@ -191,11 +315,17 @@ def check_output_folder(out_dir: str | Path, scenario_hash: str, *, resume: bool
     Raises:
         OutputFolderError: the folder holds another scenario's run, holds this scenario's run
             but ``resume`` is false, or is a non-empty folder that is not a telic run.
+        FolderLockedError: another process is running on the folder.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise OutputFolderError(f"output path {str(out)!r} exists and is not a folder")
-    if not out.exists() or not any(out.iterdir()):
+    from scenarios._lock import LOCK_FILE, check_unlocked
+
+    if not out.exists():
+        return 0
+    check_unlocked(out)
+    if not any(p.name != LOCK_FILE for p in out.iterdir()):
         return 0
     manifest = read_manifest(out)
     if manifest is None:

@@ -118,16 +118,39 @@ def run(
 
 @app.command("report")
 def report_cmd(
-    out: Annotated[
-        Path, typer.Argument(metavar="DIR", help="Output folder of a run.", show_default=False)
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="DIR|LOG",
+            help="Output folder of a run, or Inspect log files / folders of them.",
+            show_default=False,
+        ),
     ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="With Inspect logs: where to write the report (default runs/inspect-report).",
+            show_default=False,
+        ),
+    ] = None,
     baseline: Annotated[
         Path | None,
         typer.Option(metavar="FILE", help="Another method's outputs (JSONL) to judge against."),
     ] = None,
 ) -> None:
-    """Recompute summary.json, report.md, report.html and plots from episodes.jsonl."""
-    _exit(commands.report_command(out, baseline))
+    """Recompute summary.json, report.md, report.html and plots from episodes.jsonl (or from
+    the episodes in Inspect logs of telic tasks, see docs/inspect.md)."""
+    from scenarios.inspect_bridge._cli import report_logs_command
+    from scenarios.inspect_bridge._read import is_inspect_log
+
+    if any(is_inspect_log(p) for p in paths):
+        _exit(report_logs_command(paths, out))
+    elif len(paths) > 1 or out is not None:
+        _exit(commands.fail("give one run folder (or Inspect logs, with --out)"))
+    else:
+        _exit(commands.report_command(paths[0], baseline))
 
 
 @app.command()
@@ -239,6 +262,28 @@ def hypotheses_write(
             task=task,
         )
     )
+
+
+export_app = typer.Typer(
+    help="Write a run in another tool's format.", no_args_is_help=True, rich_markup_mode=None
+)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("inspect")
+def export_inspect(
+    run_dir: Annotated[
+        Path, typer.Argument(metavar="RUN", help="Output folder of a run.", show_default=False)
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(metavar="DIR", help="Where to write the logs (default: RUN/inspect)."),
+    ] = None,
+) -> None:
+    """Write the run as Inspect AI eval logs (one per model, env and protocol) for inspect view."""
+    from scenarios.inspect_bridge._cli import export_inspect_command
+
+    _exit(export_inspect_command(run_dir, out))
 
 
 def _exit(code: int) -> None:

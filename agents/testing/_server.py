@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
 import time
 import typing
@@ -45,9 +46,28 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 1024
     daemon_threads = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up on a call (a deadline, a cancelled episode) resets the
+        # connection; that is the test's business, not a traceback on stderr.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 FaultKind = Literal[
-    "rate_limit", "overloaded", "server_error", "timeout", "truncated", "bad_tool_args", "empty"
+    "rate_limit",
+    "overloaded",
+    "server_error",
+    "timeout",
+    "truncated",
+    "bad_tool_args",
+    "empty",
+    "no_choices",
+    "no_message",
+    "drip",
+    "huge",
+    "disconnect",
 ]
 FAULT_KINDS: tuple[str, ...] = typing.get_args(FaultKind)
 Responder = Callable[[FakeRequest], FakeReply]
@@ -61,6 +81,13 @@ class Fault:
     (answers only after ``delay_s``, past the client's timeout), ``truncated`` (a 200 whose
     JSON body is cut in half), ``bad_tool_args`` (a tool call whose arguments are not valid:
     broken JSON for OpenAI, an unknown argument for Anthropic), ``empty`` (no text, no call).
+
+    Malformed answers, each a 200: ``no_choices`` (OpenAI ``"choices": []``, Anthropic
+    ``"content": []``) and ``no_message`` (an OpenAI choice without its ``message``, an
+    Anthropic body without ``content``). Transport faults: ``drip`` (the headers at once, then
+    the body one byte at a time over ``delay_s``), ``disconnect`` (the connection closed
+    halfway through the body). ``huge``: the responder's reply padded with blanks to ``size``
+    characters.
     """
 
     kind: FaultKind
@@ -68,7 +95,10 @@ class Fault:
     retry_after: float | str | None = None
     """``Retry-After`` header of a 429/503: seconds, or an HTTP date string."""
     delay_s: float = 1.0
-    """How long a ``timeout`` fault sleeps before answering."""
+    """How long a ``timeout`` fault sleeps before answering (a ``drip``: how long the body
+    takes)."""
+    size: int = 1_000_000
+    """Characters of a ``huge`` reply."""
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -136,7 +166,7 @@ class FakeProviderServer:
         """Kinds of the faults served so far."""
         self.errors: list[str] = []
         """Responder exceptions (answered with a 500)."""
-        self._faults: deque[Fault] = deque()
+        self._faults: deque[Fault | None] = deque()
         self._lock = threading.Lock()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -197,15 +227,15 @@ class FakeProviderServer:
         return self.url
 
     # ------------------------------------------------------------------ faults
-    def inject(self, *faults: Fault | str) -> None:
-        """Queue faults; each of the next requests consumes one."""
+    def inject(self, *faults: Fault | str | None) -> None:
+        """Queue faults; each of the next requests consumes one (``None``: answer normally)."""
         with self._lock:
             for fault in faults:
                 self._faults.append(Fault(fault) if isinstance(fault, str) else fault)  # type: ignore[arg-type]
 
     @property
     def pending_faults(self) -> int:
-        """Faults queued and not yet served."""
+        """Queued entries (faults and pass slots) not yet served."""
         with self._lock:
             return len(self._faults)
 
@@ -222,13 +252,19 @@ class FakeProviderServer:
 
     def answer(self, api: str, body: dict[str, Any]) -> tuple[int, dict[str, str], bytes, float]:
         """Status, headers, body bytes and delay for one request (the handler writes them)."""
+        status, headers, data, delay, _fault = self._answer(api, body)
+        return status, headers, data, delay
+
+    def _answer(
+        self, api: str, body: dict[str, Any]
+    ) -> tuple[int, dict[str, str], bytes, float, Fault | None]:
         index, fault = self._next(body)
         delay = self.latency_s
         if fault is not None and fault.kind in ("rate_limit", "overloaded", "server_error"):
             status = {"rate_limit": 429, "overloaded": 503, "server_error": 500}[fault.kind]
             headers = {} if fault.retry_after is None else {"retry-after": str(fault.retry_after)}
             payload = error_body(api, status, f"injected fault: {fault.kind}")
-            return status, headers, json.dumps(payload).encode(), delay
+            return status, headers, json.dumps(payload).encode(), delay, fault
         observations = (openai_observations if api == "openai" else anthropic_observations)(body)
         request = FakeRequest(api, str(body.get("model", "")), observations, tool_names(body),
                               body, index)  # fmt: skip
@@ -237,20 +273,40 @@ class FakeProviderServer:
         except Exception as exc:  # the responder's bug is the test's failure, not a crash
             self.errors.append(f"{type(exc).__name__}: {exc}")
             payload = error_body(api, 500, f"responder failed: {exc}")
-            return 500, {}, json.dumps(payload).encode(), delay
+            return 500, {}, json.dumps(payload).encode(), delay, fault
         if fault is not None and fault.kind == "empty":
             reply = FakeReply()
         elif fault is not None and fault.kind == "bad_tool_args":
             name = reply.tool_calls[0][0] if reply.tool_calls else "help"
             bad: Any = '{"block": ' if api == "openai" else {"no_such_argument": True}
             reply = FakeReply(tool_calls=((name, bad),))
+        elif fault is not None and fault.kind == "huge":
+            # the answer first, then blank padding: the same action once the reply is cut
+            pad = " " * max(0, fault.size - len(reply.text))
+            reply = FakeReply(reply.text + pad, reply.tool_calls, reply.reasoning)
         make = openai_response if api == "openai" else anthropic_response
-        data = json.dumps(make(body, reply, index)).encode()
+        payload = make(body, reply, index)
+        if fault is not None and fault.kind in ("no_choices", "no_message"):
+            _break(api, payload, fault.kind)
+        data = json.dumps(payload).encode()
         if fault is not None and fault.kind == "truncated":
             data = data[: len(data) // 2]
         if fault is not None and fault.kind == "timeout":
             delay += fault.delay_s
-        return 200, {}, data, delay
+        return 200, {}, data, delay, fault
+
+
+def _break(api: str, payload: dict[str, Any], kind: str) -> None:
+    """Make a well-formed response body malformed in the way ``kind`` names."""
+    if api == "openai":
+        if kind == "no_choices":
+            payload["choices"] = []
+        else:
+            payload["choices"][0].pop("message")
+    elif kind == "no_choices":
+        payload["content"] = []
+    else:
+        payload.pop("content")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -289,7 +345,31 @@ class _Handler(BaseHTTPRequestHandler):
             except json.JSONDecodeError:
                 self._send(400, {}, json.dumps(error_body(api, 400, "bad JSON")).encode())
                 return
-            status, headers, data, delay = self.fake.answer(api, body)
+            status, headers, data, delay, fault = self.fake._answer(api, body)
             if delay > 0:
                 time.sleep(delay)
+            if fault is not None and fault.kind in ("drip", "disconnect"):
+                self._send_faulty(status, data, fault)
+                return
             self._send(status, headers, data)
+
+    def _send_faulty(self, status: int, data: bytes, fault: Fault) -> None:
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.flush()
+        if fault.kind == "disconnect":
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        pause = fault.delay_s / max(1, len(data))
+        for i in range(len(data)):
+            if self.fake._httpd is None:  # the server is stopping
+                return
+            self.wfile.write(data[i : i + 1])
+            self.wfile.flush()
+            time.sleep(pause)

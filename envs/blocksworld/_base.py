@@ -7,12 +7,17 @@ The base class does everything they share:
 * at ``reset`` it draws the block heights *first* from ``self.np_random``, so they depend only
   on ``(seed, n_blocks)`` and are the same in every task (spec 9.2); it then derives separate
   generators for measurement noise, perturbations and distractions, and leaves
-  ``self.np_random`` to the task's own set-up;
+  ``self.np_random`` to the task's own set-up. With ``streams="per_task"`` (the ``-v1`` IDs)
+  those three generators also depend on the task, so a subtask's readings are independent of
+  the composite task's for the same seed; ``streams="shared"`` (the ``-v0`` IDs) derives them
+  from ``(seed, n_blocks)`` alone;
 * it carries out the world actions (pick up, put down, stack, unstack, measure) with their
   precondition errors, perturbs them with probability ``perturb_prob`` (or when
   :meth:`force_perturbation` asked for it) and appends a distraction line with probability
   ``distraction_prob``;
-* in building tasks every observation after an action ends with the state description.
+* in building tasks every observation after an action ends with the state description;
+* ``dynamics="paper"`` switches to the released code's behaviour where telic deliberately
+  differs (see :data:`DYNAMICS` and ``docs/environments.md``).
 """
 
 from __future__ import annotations
@@ -24,12 +29,20 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from envs._actions import ActionError, ActionSpec, ParsedAction
+from envs._actions import ActionError, ActionSpec, ParsedAction, encode_tool_call
 from envs._text import Outcome, TextEnv
 from envs._validate import check_float, check_int
 from envs.blocksworld import _render as R
 from envs.blocksworld._configs import block_names
+from envs.blocksworld._strategies import digest
 from envs.blocksworld._world import WORLD_ACTIONS, BlocksWorld, draw_heights, noisy_reading
+
+#: ``dynamics`` values: telic's own (default) and the released code's (``"paper"``).
+DYNAMICS: tuple[str, ...] = ("telic", "paper")
+#: ``streams`` values: per-task random streams (``-v1``) or shared by all tasks (``-v0``).
+STREAMS: tuple[str, ...] = ("per_task", "shared")
+#: Replies the released code never perturbs.
+_PAPER_PROTECTED = frozenset({"help", "done"})
 
 
 @lru_cache(maxsize=1)
@@ -64,11 +77,19 @@ class BlocksworldEnv(TextEnv):
         perturb_prob: float | None = None,
         distraction_prob: float | None = None,
         continued: bool = False,
+        dynamics: str = "telic",
+        streams: str = "per_task",
         protocol: str = "tags",
         render_mode: str | None = None,
     ) -> None:
         super().__init__(protocol=protocol, render_mode=render_mode)
         cls = type(self).__name__
+        if dynamics not in DYNAMICS:
+            raise ValueError(f"dynamics must be one of {list(DYNAMICS)}, got {dynamics!r}")
+        if streams not in STREAMS:
+            raise ValueError(f"streams must be one of {list(STREAMS)}, got {streams!r}")
+        self.dynamics = dynamics
+        self.streams = streams
         self.n_blocks = check_int("n_blocks", n_blocks, 2, self.MAX_BLOCKS, self.MAX_BLOCKS_WHY)
         self.noise = check_float("noise", noise, 0.0, 10.0)
         perturb = self.DEFAULT_PERTURB if perturb_prob is None else perturb_prob
@@ -100,6 +121,7 @@ class BlocksworldEnv(TextEnv):
         self._perturb_rng = np.random.default_rng(0)
         self._distract_rng = np.random.default_rng(0)
         self._distract_cursor = 0
+        self._paper_note = ""
 
     # ------------------------------------------------------------------ hooks for tasks
     def _setup(self) -> None:
@@ -125,18 +147,47 @@ class BlocksworldEnv(TextEnv):
         the task's own keys."""
         raise NotImplementedError
 
+    @property
+    def _cap(self) -> int:
+        """The task's step cap as the spec states it (subclasses override)."""
+        raise NotImplementedError
+
+    def _step_limit(self) -> int:
+        """The cap in force now (Information Gathering's depends on the measurements)."""
+        return self._cap
+
     # ------------------------------------------------------------------ TextEnv hooks
+    @property
+    def paper(self) -> bool:
+        """Whether the released code's dynamics are on (``dynamics="paper"``)."""
+        return self.dynamics == "paper"
+
+    @property
+    def step_cap(self) -> int:
+        # The released code stops when ``step_count > cap``, so it allows one message more.
+        return self._cap + (1 if self.paper else 0)
+
+    def _out_of_steps(self) -> bool:
+        limit = self._step_limit()
+        return self.steps > limit if self.paper else self.steps >= limit
+
     def action_specs(self) -> Sequence[ActionSpec]:
         return self._specs
 
     def _start(self) -> str:
         heights = draw_heights(self.np_random, self.n_blocks)
         self.true_heights = {b: float(h) for b, h in zip(self.blocks, heights, strict=True)}
-        seeds = self.np_random.integers(0, 2**62, size=4)
-        self._noise_rng = np.random.default_rng(int(seeds[0]))
-        self._perturb_rng = np.random.default_rng(int(seeds[1]))
-        self._distract_rng = np.random.default_rng(int(seeds[2]))
-        self._distract_cursor = int(seeds[3] % len(distraction_lines()))
+        seeds = [int(s) for s in self.np_random.integers(0, 2**62, size=4)]
+        # Per-task streams: the task name is mixed in, so e.g. MeasureHeight's readings are not
+        # InformationGathering's for the same seed (capability samples and composite outcomes
+        # stay independent). Only the heights above are shared by every task.
+        salt = [digest(self.task_name)] if self.streams == "per_task" else []
+        self._noise_rng = np.random.default_rng([seeds[0], *salt])
+        self._perturb_rng = np.random.default_rng([seeds[1], *salt])
+        self._distract_rng = np.random.default_rng([seeds[2], *salt])
+        # The released code reads its distraction file from the first line on.
+        self._distract_cursor = 0 if self.paper else seeds[3] % len(distraction_lines())
+        self._paper_note = ""
         self.world = BlocksWorld(self.true_heights)
         self.measurements = dict.fromkeys(self.blocks, 0)
         self.perturbations = 0
@@ -148,7 +199,40 @@ class BlocksworldEnv(TextEnv):
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
         self._perturbed_to = None
+        self._paper_note = ""
+        if self.paper and self._started and not self._over:
+            action = self._paper_perturb(action)
         return super().step(action)
+
+    def _paper_perturb(self, reply: str) -> str:
+        """The released code's perturbation: any reply but help/done (invalid ones included)
+        is replaced, with probability ``perturb_prob``, by a uniformly random currently
+        available action, which may equal the intended one; only when more than one exists."""
+        if not self.CAN_PERTURB or (self.perturb_prob <= 0 and not self._force_perturb):
+            return reply
+        try:
+            intended = self.parse_action(reply)
+        except ActionError:
+            intended = None
+        if intended is not None and intended.name in _PAPER_PROTECTED:
+            return reply
+        measure = "measure" in self.ACTIONS
+        candidates = [
+            a for a in self.world.concrete_actions(measure=measure) if a.name in self.ACTIONS
+        ]
+        if len(candidates) <= 1:
+            return reply
+        if not (self._force_perturb or self._perturb_rng.random() < self.perturb_prob):
+            return reply
+        self._force_perturb = False
+        chosen = candidates[int(self._perturb_rng.integers(len(candidates)))]
+        self.perturbations += 1
+        spec = R.ACTION_SPECS[chosen.name]
+        self._perturbed_to = spec.render(chosen.args)
+        self._paper_note = R.PAPER_PERTURBED.format(executed=self._perturbed_to) + " "
+        if self.protocol == "tools":
+            return encode_tool_call(chosen.name, chosen.args)
+        return self._perturbed_to
 
     def _act(self, action: ParsedAction) -> Outcome:
         if action.name == "help":
@@ -219,12 +303,15 @@ class BlocksworldEnv(TextEnv):
         return R.state_text(self.world.towers(), self.world.held)
 
     def _compose(self, body: str, *, state: bool | None = None) -> str:
-        parts = [body]
+        parts = [self._paper_note + body if self._paper_note else body]
+        self._paper_note = ""
         if self.distraction_prob > 0 and self._distract_rng.random() < self.distraction_prob:
             lines = distraction_lines()
             parts.append(lines[self._distract_cursor % len(lines)])
             self._distract_cursor += 1
-        if self.BUILDS if state is None else state:
+        # The released code shows the state only on <help>, not after each building action.
+        builds = self.BUILDS and not self.paper
+        if builds if state is None else state:
             parts.append(self._state())
         return "\n\n".join(parts)
 
@@ -257,8 +344,9 @@ class BlocksworldEnv(TextEnv):
         self._check_world_action(action, valid)
         executed = action
         prefix = ""
-        roll = self._perturb_rng.random() if self.perturb_prob > 0 else 1.0
-        if self._force_perturb or roll < self.perturb_prob:
+        # Under dynamics="paper" the reply was already perturbed in step(), before parsing.
+        roll = self._perturb_rng.random() if self.perturb_prob > 0 and not self.paper else 1.0
+        if not self.paper and (self._force_perturb or roll < self.perturb_prob):
             others = [a for a in valid if a != action]
             if others:
                 executed = others[int(self._perturb_rng.integers(len(others)))]

@@ -26,6 +26,12 @@ _ACCEPTED = re.compile(r"^\d+\. (\[.*\])$", re.M)
 _TOOL_LINE = re.compile(r"^- ([a-z_]+)\(", re.M)
 _TAG_LINE = re.compile(r"^- (<[^\n]*?>): ", re.M)
 _BY_DISPLAY = {shown: name for name, shown in R.DISPLAY.items()}
+# The world's feedback sentences (envs.blocksworld._world), read when no state paragraph
+# follows them (dynamics="paper" shows the state only on <help>).
+_RESULT = re.compile(
+    r"You pick up ([a-z]+)\.|You put ([a-z]+) down on the table\.|"
+    r"You stack ([a-z]+) on ([a-z]+)\.|You unstack ([a-z]+) from ([a-z]+)\."
+)
 
 
 def listed_actions(first: str) -> tuple[str, ...]:
@@ -134,6 +140,31 @@ def parse_state(text: str) -> WorldState | None:
     return WorldState(tuple(towers), held)
 
 
+def advance_state(state: WorldState, text: str) -> WorldState:
+    """``state`` after the building actions whose feedback sentences ``text`` contains."""
+    towers = [list(t) for t in state.towers]
+    held = state.held
+    for pick, put, stacked, onto, unstacked, _ in _RESULT.findall(text):
+        if pick:
+            towers = [t for t in towers if t != [pick]]
+            held = pick
+        elif put:
+            towers.append([put])
+            held = None
+        elif stacked:
+            for tower in towers:
+                if tower[-1] == onto:
+                    tower.append(stacked)
+            held = None
+        elif unstacked:
+            for tower in towers:
+                if len(tower) > 1 and tower[-1] == unstacked:
+                    tower.pop()
+            held = unstacked
+    ordered = sorted((tuple(t) for t in towers if t), key=lambda t: t[0])
+    return WorldState(tuple(ordered), held)
+
+
 def parse_heights(text: str, prefix: str) -> dict[str, float] | None:
     """``{block: cm}`` from the line starting with ``prefix``, if present."""
     for line in text.splitlines():
@@ -189,6 +220,8 @@ def parse_episode(observations: Sequence[str]) -> EpisodeView | None:
         newer = parse_state(text)
         if newer is not None:
             state = newer
+        elif text is not first:
+            state = advance_state(state, text)
     listed = []
     for raw, score in _LISTED.findall(first):
         try:

@@ -23,6 +23,8 @@ TARGET_PREFIX = "The block to measure is '"
 LISTED_PREFIX = "Every configuration with the height of its lower tower:"
 ACCEPTED_PREFIX = "Configurations accepted so far"
 PERTURBED = "Something went wrong: your action {intended} was perturbed to {executed}."
+#: The note under ``dynamics="paper"``, where the reply itself (even an invalid one) is replaced.
+PAPER_PERTURBED = "Something went wrong: the action was perturbed to {executed}."
 
 #: The stable first sentence of each task's goal; policies tell the tasks apart by it.
 GOALS: dict[str, str] = {

@@ -24,6 +24,10 @@ SUPPORTED_TASKS: tuple[str, ...] = (
     "telic/CognitiveEffort-v0",
     "telic/PlanAndExecute-v0",
     "telic/Combined-v0",
+    "telic/InformationGathering-v1",
+    "telic/CognitiveEffort-v1",
+    "telic/PlanAndExecute-v1",
+    "telic/Combined-v1",
 )
 SHOW: tuple[str, ...] = ("demonstrations", "none")
 #: Reports an episode may contain; more are invalid actions.
@@ -121,7 +125,12 @@ class PersonalizedBlocksworld(TextEnv):
         self.show = show
         self.task = task
         self.continued = continued
-        inner_kwargs: dict[str, Any] = {"n_blocks": n_blocks, "protocol": protocol}
+        # The task ID's registered defaults (e.g. -v0's shared random streams) come first.
+        inner_kwargs: dict[str, Any] = {
+            **(gym.spec(task).kwargs if task in SUPPORTED_TASKS else {}),
+            "n_blocks": n_blocks,
+            "protocol": protocol,
+        }
         for name, value in (
             ("noise", noise),
             ("perturb_prob", perturb_prob),

@@ -41,7 +41,7 @@ def _same(a, b) -> None:
 
 @pytest.mark.parametrize("protocol", ["tags", "tools"])
 def test_record_then_replay_offline_gives_identical_records(tmp_path: Path, protocol: str) -> None:
-    kwargs = {"env_id": "telic/PlanAndExecute-v0", "seed": 10,
+    kwargs = {"env_id": "telic/PlanAndExecute-v1", "seed": 10,
               "env_kwargs": {"n_blocks": 3, "protocol": protocol}}  # fmt: skip
     path = tmp_path / "calls.sqlite"
     with FakeProviderServer(policy="oracle") as server:

@@ -6,7 +6,7 @@ import pytest
 
 import envs
 from agents import make_model, run_episode
-from envs.blocksworld import BLOCKSWORLD_ENVS
+from envs.blocksworld import BLOCKSWORLD_ENVS, BLOCKSWORLD_V0_IDS
 from personalization.users import USER_ENVS
 
 BLOCKSWORLD_IDS = [env_id for env_id, *_ in BLOCKSWORLD_ENVS]
@@ -77,7 +77,10 @@ def test_oracle_is_optimal_without_noise_or_perturbation(env_id: str, protocol: 
 OTHER_IDS = [
     e.id
     for e in envs.registered_envs()
-    if e.id.startswith("telic/") and e.id not in BLOCKSWORLD_IDS and e.id not in USER_IDS
+    if e.id.startswith("telic/")
+    and e.id not in BLOCKSWORLD_IDS
+    and e.id not in BLOCKSWORLD_V0_IDS
+    and e.id not in USER_IDS
 ]
 
 
@@ -113,5 +116,5 @@ def test_blocksworld_policies_play_the_user_envs(env_id: str, policy: str, proto
 
 def test_every_registered_telic_env_is_covered() -> None:
     ids = {e.id for e in envs.registered_envs() if e.id.startswith("telic/")}
-    assert ids == set(BLOCKSWORLD_IDS) | set(OTHER_IDS) | set(USER_IDS)
+    assert ids == set(BLOCKSWORLD_IDS) | set(BLOCKSWORLD_V0_IDS) | set(OTHER_IDS) | set(USER_IDS)
     assert len(BLOCKSWORLD_IDS) == 10

@@ -24,7 +24,7 @@ def test_a_new_event_loop_gets_a_working_model(provider: str) -> None:
             model = make_model(f"{provider}:fake", base_url=url, api_key="test-key")
             record = asyncio.run(
                 arun_episode(
-                    env_id="telic/CognitiveEffort-v0",
+                    env_id="telic/CognitiveEffort-v1",
                     env_kwargs={"n_blocks": 3},
                     seed=seed,
                     model=model,

@@ -184,7 +184,7 @@ def test_perturb_event_forces_a_perturbation() -> None:
 
 def test_perturb_event_on_an_env_that_cannot_is_recorded() -> None:
     record = run_episode(
-        env_id="telic/CognitiveEffort-v0",
+        env_id="telic/CognitiveEffort-v1",
         env_kwargs={"n_blocks": 3},
         seed=10,
         model=make_model("scripted:oracle"),

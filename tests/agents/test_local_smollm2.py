@@ -25,8 +25,8 @@ CONFIG = AgentConfig(history_window=2, budget=Budget(max_steps=3))
     [
         (ENV_ID, {"protocol": "tags"}),
         (ENV_ID, {"protocol": "tools"}),
-        ("telic/CognitiveEffort-v0", {"n_blocks": 3, "protocol": "tags"}),
-        ("telic/InformationGathering-v0", {"n_blocks": 3, "protocol": "tools"}),
+        ("telic/CognitiveEffort-v1", {"n_blocks": 3, "protocol": "tags"}),
+        ("telic/InformationGathering-v1", {"n_blocks": 3, "protocol": "tools"}),
     ],
 )
 def test_smollm2_plays_short_episodes(env_id: str, env_kwargs: dict) -> None:

@@ -48,9 +48,9 @@ def _strip_ids(record) -> dict:
 
 
 MATCH_CASES = [
-    *[(api, protocol, "telic/PlanAndExecute-v0") for api in APIS for protocol in ("tags", "tools")],
-    ("openai", "tags", "telic/Combined-v0"),
-    ("anthropic", "tools", "telic/Combined-v0"),
+    *[(api, protocol, "telic/PlanAndExecute-v1") for api in APIS for protocol in ("tags", "tools")],
+    ("openai", "tags", "telic/Combined-v1"),
+    ("anthropic", "tools", "telic/Combined-v1"),
 ]
 
 

@@ -12,7 +12,7 @@ from agents import AgentConfig, make_model, run_episode
 def _final(seed: int, model_seed: int = 0) -> str:
     model = make_model("scripted:random", seed=model_seed)
     record = run_episode(
-        env_id="telic/Combined-v0",
+        env_id="telic/Combined-v1",
         env_kwargs={"n_blocks": 4, "noise": 0.0, "perturb_prob": 0.0, "distraction_prob": 0.0},
         seed=seed,
         model=model,

@@ -117,7 +117,7 @@ def _env(env_id: str, protocol: str):  # type: ignore[no-untyped-def]
     return env
 
 
-ENVS = ["telic/Combined-v0", "telic/GenerateConfigurations-v0", "telic/MeasureHeight-v0"]
+ENVS = ["telic/Combined-v1", "telic/GenerateConfigurations-v1", "telic/MeasureHeight-v1"]
 
 
 @settings(derandomize=True, max_examples=120, deadline=None)

@@ -76,7 +76,7 @@ def test_first_observation_is_understood(env_id: str, protocol: str, continued: 
 
 
 def test_episode_facts_accumulate_and_survive_distractions() -> None:
-    env = gym.make("telic/Combined-v0", n_blocks=3, perturb_prob=0.0, distraction_prob=1.0)
+    env = gym.make("telic/Combined-v1", n_blocks=3, perturb_prob=0.0, distraction_prob=1.0)
     obs, _ = env.reset(seed=1)
     observations = [obs]
     for action in ["<measure a>", "<measure a>", "<measure c>", "<pick up b>", "<stack b on a>"]:
@@ -89,7 +89,7 @@ def test_episode_facts_accumulate_and_survive_distractions() -> None:
 
 
 def test_generate_accepted_list_is_read_back() -> None:
-    env = gym.make("telic/GenerateConfigurations-v0", n_blocks=4)
+    env = gym.make("telic/GenerateConfigurations-v1", n_blocks=4)
     obs, _ = env.reset(seed=0)
     observations = [obs]
     submitted = all_configurations(4)[:3]
@@ -106,7 +106,7 @@ def test_no_task_means_no_view() -> None:
 
 
 def test_text_before_the_task_line_is_tolerated() -> None:
-    obs, _ = gym.make("telic/PlanAndExecute-v0").reset(seed=0)
+    obs, _ = gym.make("telic/PlanAndExecute-v1").reset(seed=0)
     view = parse_episode(["Some preamble a runtime added.\n\n" + obs])
     assert view is not None and view.task == "plan_and_execute"
     assert view.heights is not None and len(view.heights) == 3

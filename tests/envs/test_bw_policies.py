@@ -30,7 +30,7 @@ def test_oracle_is_optimal_without_noise_or_perturbation(
 
 
 @pytest.mark.parametrize(
-    "env_id", ["telic/PlanAndExecute-v0", "telic/Combined-v0", "telic/ExecutePlan-v0"]
+    "env_id", ["telic/PlanAndExecute-v1", "telic/Combined-v1", "telic/ExecutePlan-v1"]
 )
 @pytest.mark.parametrize("protocol", ["tags", "tools"])
 def test_oracle_recovers_from_perturbations(env_id: str, protocol: str, player) -> None:  # type: ignore[no-untyped-def]
@@ -57,15 +57,15 @@ def test_every_policy_finishes_every_env(env_id: str, policy: str, protocol: str
 
 
 def test_policies_play_the_latest_task_of_a_stepped_conversation(player) -> None:  # type: ignore[no-untyped-def]
-    first = player("telic/Combined-v0", "oracle", 3, **QUIET)
+    first = player("telic/Combined-v1", "oracle", 3, **QUIET)
     history = list(first.observations)
-    second = player("telic/MeasureHeight-v0", "oracle", 3, history=history, continued=True)
+    second = player("telic/MeasureHeight-v1", "oracle", 3, history=history, continued=True)
     assert second.observations[0].startswith("You are still in the same environment.")
     # the earlier episode's readings of 'a' do not count: ten new ones
     assert second.final["measurements"] == {"a": 10, "b": 0, "c": 0}
     assert abs(second.final["measuring_error"]) < 1.5
     third = player(
-        "telic/ExecutePlan-v0", "oracle", 3, history=history + second.observations,
+        "telic/ExecutePlan-v1", "oracle", 3, history=history + second.observations,
         continued=True, **QUIET,
     )  # fmt: skip
     assert third.final["regret"] == 0 and third.final["invalid_actions"] == 0
@@ -83,10 +83,10 @@ def test_policies_play_the_latest_task_of_a_stepped_conversation(player) -> None
     ],
 )
 def test_measurement_counts(policy, params, composite, subtask, player) -> None:  # type: ignore[no-untyped-def]
-    for env_id in ["telic/InformationGathering-v0", "telic/Combined-v0"]:
+    for env_id in ["telic/InformationGathering-v1", "telic/Combined-v1"]:
         final = player(env_id, policy, 2, policy_params=params, noise=0.3, perturb_prob=0.0).final
         assert final["measurements"] == {"a": composite, "b": composite, "c": composite}
-    final = player("telic/MeasureHeight-v0", policy, 2, policy_params=params).final
+    final = player("telic/MeasureHeight-v1", policy, 2, policy_params=params).final
     assert final["measurements"] == {"a": subtask, "b": 0, "c": 0}
 
 
@@ -103,7 +103,7 @@ def test_noisy_pick_error_rate() -> None:
     wrong = 0
     trials = 300
     for seed in range(trials):
-        env = gym.make("telic/PickConfiguration-v0", n_blocks=4)
+        env = gym.make("telic/PickConfiguration-v1", n_blocks=4)
         obs, _ = env.reset(seed=seed)
         info = env.step(_act("noisy", [obs]).text)[4]
         wrong += info["submitted_configuration"] != info["optimal_configuration"]
@@ -113,8 +113,8 @@ def test_noisy_pick_error_rate() -> None:
 def test_lazy_and_oracle_pick_perfectly_but_lazy_underuses_in_cognitive_effort(player) -> None:  # type: ignore[no-untyped-def]
     regrets = []
     for seed in range(40):
-        assert player("telic/PickConfiguration-v0", "lazy", seed, n_blocks=5).final["regret"] == 0
-        regrets.append(player("telic/CognitiveEffort-v0", "lazy", seed, n_blocks=5).final["regret"])
+        assert player("telic/PickConfiguration-v1", "lazy", seed, n_blocks=5).final["regret"] == 0
+        regrets.append(player("telic/CognitiveEffort-v1", "lazy", seed, n_blocks=5).final["regret"])
     # considers ceil(0.5 * 15) = 8 of 15 configurations: the best is missed about half the time
     missed = np.mean([r > 0 for r in regrets])
     assert 0.2 < missed < 0.8
@@ -122,14 +122,14 @@ def test_lazy_and_oracle_pick_perfectly_but_lazy_underuses_in_cognitive_effort(p
 
 def test_noisy_generate_lists_ceil_fraction_then_done(player) -> None:  # type: ignore[no-untyped-def]
     for n_blocks, expected in [(3, 2), (4, 5), (5, 9)]:
-        final = player("telic/GenerateConfigurations-v0", "noisy", 0, n_blocks=n_blocks).final
+        final = player("telic/GenerateConfigurations-v1", "noisy", 0, n_blocks=n_blocks).final
         assert final["number_of_correct_configurations"] == expected
         assert expected == math.ceil(0.6 * (2 ** (n_blocks - 1) - 1))
 
 
 def test_noisy_evaluation_error_has_the_arithmetic_sd(player) -> None:  # type: ignore[no-untyped-def]
     errors = [
-        player("telic/EvaluateConfiguration-v0", "noisy", s, n_blocks=4).final["evaluation_error"]
+        player("telic/EvaluateConfiguration-v1", "noisy", s, n_blocks=4).final["evaluation_error"]
         for s in range(300)
     ]
     assert abs(np.mean(errors)) < 0.1
@@ -138,7 +138,7 @@ def test_noisy_evaluation_error_has_the_arithmetic_sd(player) -> None:  # type: 
 
 def test_noisy_slips_change_the_built_configuration(player) -> None:  # type: ignore[no-untyped-def]
     distances = [
-        player("telic/ExecutePlan-v0", "noisy", s, n_blocks=5, **QUIET).final["partition_distance"]
+        player("telic/ExecutePlan-v1", "noisy", s, n_blocks=5, **QUIET).final["partition_distance"]
         for s in range(60)
     ]
     # P(no slip among 5 blocks) = 0.9**5 ~ 0.59 (a few flips are blocked to keep two towers)
@@ -146,25 +146,25 @@ def test_noisy_slips_change_the_built_configuration(player) -> None:  # type: ig
     zero_slip = {"slip": 0.0}
     for seed in range(5):
         final = player(
-            "telic/ExecutePlan-v0", "noisy", seed, policy_params=zero_slip, n_blocks=5, **QUIET
+            "telic/ExecutePlan-v1", "noisy", seed, policy_params=zero_slip, n_blocks=5, **QUIET
         ).final
         assert final["partition_distance"] == 0
 
 
 def test_random_policy_is_uniform_over_pairs_and_configurations(player) -> None:  # type: ignore[no-untyped-def]
     towers = {
-        tuple(sorted(player("telic/InformationGathering-v0", "random", s).final["tower"]))
+        tuple(sorted(player("telic/InformationGathering-v1", "random", s).final["tower"]))
         for s in range(60)
     }
     assert towers == {("a", "b"), ("a", "c"), ("b", "c")}
     returns, expected = [], []
     for seed in range(300):
-        final = player("telic/CognitiveEffort-v0", "random", seed, n_blocks=4).final
+        final = player("telic/CognitiveEffort-v1", "random", seed, n_blocks=4).final
         returns.append(final["return"])
         expected.append(final["random_return"])
     assert np.mean(returns) == pytest.approx(np.mean(expected), rel=0.03)
     built = {
-        str(player("telic/PlanAndExecute-v0", "random", s, **QUIET).final["final_configuration"])
+        str(player("telic/PlanAndExecute-v1", "random", s, **QUIET).final["final_configuration"])
         for s in range(40)
     }
     assert len(built) == 3
@@ -172,7 +172,7 @@ def test_random_policy_is_uniform_over_pairs_and_configurations(player) -> None:
 
 def test_random_generate_stops_after_a_uniform_count(player) -> None:  # type: ignore[no-untyped-def]
     counts = [
-        player("telic/GenerateConfigurations-v0", "random", s).final[
+        player("telic/GenerateConfigurations-v1", "random", s).final[
             "number_of_correct_configurations"
         ]
         for s in range(300)
@@ -182,18 +182,18 @@ def test_random_generate_stops_after_a_uniform_count(player) -> None:  # type: i
 
 
 def test_random_measure_guess_is_uniform_without_measuring(player) -> None:  # type: ignore[no-untyped-def]
-    finals = [player("telic/MeasureHeight-v0", "random", s).final for s in range(100)]
+    finals = [player("telic/MeasureHeight-v1", "random", s).final for s in range(100)]
     assert all(f["measurements"]["a"] == 0 and 5 <= f["estimate"] <= 10 for f in finals)
     assert np.std([f["estimate"] for f in finals]) > 1
 
 
 def test_policy_actions_are_json_ready_with_a_reason() -> None:
-    obs = _first_observation("telic/CognitiveEffort-v0", 0)
+    obs = _first_observation("telic/CognitiveEffort-v1", 0)
     move = _act("oracle", [obs])
     assert move.name == "towers" and isinstance(move.args["configuration"], list)
     reason, tag = move.text.rsplit("<", 1)
     assert reason.strip() and tag.startswith("towers [")
-    heights = gym.make("telic/CognitiveEffort-v0").unwrapped
+    heights = gym.make("telic/CognitiveEffort-v1").unwrapped
     del heights
     configs = all_configurations(3)
     assert tuple(tuple(t) for t in move.args["configuration"]) in configs
@@ -223,8 +223,8 @@ def test_policies_do_not_handle_foreign_conversations() -> None:
 
 
 def test_configuration_score_matches_oracle_choice() -> None:
-    obs = _first_observation("telic/CognitiveEffort-v0", 5, n_blocks=5)
-    env = gym.make("telic/CognitiveEffort-v0", n_blocks=5)
+    obs = _first_observation("telic/CognitiveEffort-v1", 5, n_blocks=5)
+    env = gym.make("telic/CognitiveEffort-v1", n_blocks=5)
     env.reset(seed=5)
     heights = env.unwrapped.true_heights
     move = _act("oracle", [obs])

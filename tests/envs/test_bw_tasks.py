@@ -84,7 +84,7 @@ def test_goal_sentence_and_continued_prefix(env_id: str) -> None:
 )
 def test_bad_kwargs_raise_value_error(kwargs, match) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=match):
-        gym.make("telic/InformationGathering-v0", **kwargs)
+        gym.make("telic/InformationGathering-v1", **kwargs)
 
 
 def test_bad_render_mode_raises_value_error() -> None:
@@ -96,13 +96,13 @@ def test_bad_render_mode_raises_value_error() -> None:
 @pytest.mark.parametrize(
     ("env_id", "limit"),
     [
-        ("telic/CognitiveEffort-v0", 16),
-        ("telic/PlanAndExecute-v0", 16),
-        ("telic/Combined-v0", 16),
-        ("telic/GenerateConfigurations-v0", 16),
-        ("telic/EvaluateConfiguration-v0", 16),
-        ("telic/ExecutePlan-v0", 16),
-        ("telic/PickConfiguration-v0", 8),
+        ("telic/CognitiveEffort-v1", 16),
+        ("telic/PlanAndExecute-v1", 16),
+        ("telic/Combined-v1", 16),
+        ("telic/GenerateConfigurations-v1", 16),
+        ("telic/EvaluateConfiguration-v1", 16),
+        ("telic/ExecutePlan-v1", 16),
+        ("telic/PickConfiguration-v1", 8),
     ],
 )
 def test_block_limits_name_the_limit(env_id: str, limit: int) -> None:
@@ -111,7 +111,7 @@ def test_block_limits_name_the_limit(env_id: str, limit: int) -> None:
         gym.make(env_id, n_blocks=limit + 1)
 
 
-@pytest.mark.parametrize("env_id", ["telic/CognitiveEffort-v0", "telic/PickConfiguration-v0"])
+@pytest.mark.parametrize("env_id", ["telic/CognitiveEffort-v1", "telic/PickConfiguration-v1"])
 def test_no_perturbation_or_distraction_where_spec_switches_them_off(env_id: str) -> None:
     with pytest.raises(ValueError, match="perturb_prob must be 0"):
         gym.make(env_id, perturb_prob=0.2)
@@ -122,7 +122,7 @@ def test_no_perturbation_or_distraction_where_spec_switches_them_off(env_id: str
 
 
 def test_information_gathering_ends_at_first_two_block_tower() -> None:
-    env, _ = _make("telic/InformationGathering-v0", seed=1, n_blocks=4)
+    env, _ = _make("telic/InformationGathering-v1", seed=1, n_blocks=4)
     heights = env.unwrapped.true_heights
     env.step("<pick up c>")
     _obs, reward, terminated, truncated, info = env.step("<stack c on b>")
@@ -137,7 +137,7 @@ def test_information_gathering_ends_at_first_two_block_tower() -> None:
 
 @pytest.mark.parametrize(("noise", "measures", "cap"), [(0.3, 0, 20), (0.3, 30, 50), (0.0, 0, 13)])
 def test_information_gathering_step_cap(noise: float, measures: int, cap: int) -> None:
-    env, _ = _make("telic/InformationGathering-v0", n_blocks=3, noise=noise)
+    env, _ = _make("telic/InformationGathering-v1", n_blocks=3, noise=noise)
     for _ in range(measures):
         env.step("<measure a>")
     steps = measures
@@ -151,7 +151,7 @@ def test_information_gathering_step_cap(noise: float, measures: int, cap: int) -
 
 
 def test_cognitive_effort_retries_invalid_submissions() -> None:
-    env, obs = _make("telic/CognitiveEffort-v0", n_blocks=3)
+    env, obs = _make("telic/CognitiveEffort-v1", n_blocks=3)
     assert "The blocks have heights a: " in obs and "NP-complete" in obs
     for bad, reason in [
         ("<towers ['a', 'b']; ['b', 'c']>", "more than once"),
@@ -175,15 +175,15 @@ def test_cognitive_effort_retries_invalid_submissions() -> None:
 @pytest.mark.parametrize(
     ("env_id", "cap"),
     [
-        ("telic/CognitiveEffort-v0", 20),
-        ("telic/PickConfiguration-v0", 20),
-        ("telic/EvaluateConfiguration-v0", 20),
-        ("telic/PlanAndExecute-v0", 90),
-        ("telic/Combined-v0", 90),
-        ("telic/ExecutePlan-v0", 90),
-        ("telic/MeasureHeight-v0", 90),
-        ("telic/GenerateConfigurations-v0", 37),
-        ("telic/BuildTwoBlockTower-v0", 14),
+        ("telic/CognitiveEffort-v1", 20),
+        ("telic/PickConfiguration-v1", 20),
+        ("telic/EvaluateConfiguration-v1", 20),
+        ("telic/PlanAndExecute-v1", 90),
+        ("telic/Combined-v1", 90),
+        ("telic/ExecutePlan-v1", 90),
+        ("telic/MeasureHeight-v1", 90),
+        ("telic/GenerateConfigurations-v1", 37),
+        ("telic/BuildTwoBlockTower-v1", 14),
     ],
 )
 def test_step_caps(env_id: str, cap: int) -> None:
@@ -195,7 +195,7 @@ def test_step_caps(env_id: str, cap: int) -> None:
 
 
 def test_plan_and_execute_done_and_return() -> None:
-    env, _ = _make("telic/PlanAndExecute-v0", n_blocks=4, perturb_prob=0.0, distraction_prob=0)
+    env, _ = _make("telic/PlanAndExecute-v1", n_blocks=4, perturb_prob=0.0, distraction_prob=0)
     for action in ["<pick up c>", "<stack c on a>", "<pick up d>", "<stack d on b>"]:
         assert not env.step(action)[2]
     _, reward, terminated, _, info = env.step("<done>")
@@ -207,7 +207,7 @@ def test_plan_and_execute_done_and_return() -> None:
 
 
 def test_forced_perturbation_replaces_with_a_different_valid_action() -> None:
-    env, _ = _make("telic/ExecutePlan-v0", n_blocks=4, perturb_prob=0.0, distraction_prob=0.0)
+    env, _ = _make("telic/ExecutePlan-v1", n_blocks=4, perturb_prob=0.0, distraction_prob=0.0)
     env.unwrapped.force_perturbation()
     obs, _, _, _, info = env.step("<help>")  # help is protected: the force waits
     assert not info["perturbed"]
@@ -225,7 +225,7 @@ def test_forced_perturbation_replaces_with_a_different_valid_action() -> None:
 
 
 def test_perturb_prob_one_perturbs_every_world_action() -> None:
-    env, _ = _make("telic/Combined-v0", n_blocks=3, perturb_prob=1.0, distraction_prob=0.0)
+    env, _ = _make("telic/Combined-v1", n_blocks=3, perturb_prob=1.0, distraction_prob=0.0)
     for _ in range(20):
         obs, _, terminated, truncated, info = env.step("<measure a>")
         assert info["perturbed"] and info["perturbed_to"] != "<measure a>"
@@ -236,7 +236,7 @@ def test_perturb_prob_one_perturbs_every_world_action() -> None:
 
 
 def test_perturbations_follow_perturb_prob() -> None:
-    env, _ = _make("telic/Combined-v0", seed=9, n_blocks=3, perturb_prob=0.2, distraction_prob=0)
+    env, _ = _make("telic/Combined-v1", seed=9, n_blocks=3, perturb_prob=0.2, distraction_prob=0)
     flags = []
     for _ in range(60):
         info = env.step("<measure b>")[4]
@@ -249,7 +249,7 @@ def test_perturbations_follow_perturb_prob() -> None:
 def test_distractions_come_from_the_corpus_before_the_state() -> None:
     lines = distraction_lines()
     assert len(lines) >= 55 and all(line.isascii() for line in lines)
-    env, _ = _make("telic/PlanAndExecute-v0", perturb_prob=0.0, distraction_prob=1.0)
+    env, _ = _make("telic/PlanAndExecute-v1", perturb_prob=0.0, distraction_prob=1.0)
     seen = []
     for _ in range(3):
         obs = env.step("<help>")[0]
@@ -258,13 +258,13 @@ def test_distractions_come_from_the_corpus_before_the_state() -> None:
         assert paragraphs[-2] in lines
         seen.append(paragraphs[-2])
     assert seen[1] == lines[(lines.index(seen[0]) + 1) % len(lines)]  # the *next* line
-    env0, _ = _make("telic/PlanAndExecute-v0", perturb_prob=0.0, distraction_prob=0.0)
+    env0, _ = _make("telic/PlanAndExecute-v1", perturb_prob=0.0, distraction_prob=0.0)
     assert not any(line in env0.step("<pick up a>")[0] for line in lines)
 
 
 @pytest.mark.parametrize(
-    "env_id", ["telic/InformationGathering-v0", "telic/PlanAndExecute-v0",
-               "telic/Combined-v0", "telic/ExecutePlan-v0", "telic/BuildTwoBlockTower-v0"],
+    "env_id", ["telic/InformationGathering-v1", "telic/PlanAndExecute-v1",
+               "telic/Combined-v1", "telic/ExecutePlan-v1", "telic/BuildTwoBlockTower-v1"],
 )  # fmt: skip
 def test_building_observations_end_with_the_state(env_id: str) -> None:
     env, _ = _make(env_id, seed=2)
@@ -274,7 +274,7 @@ def test_building_observations_end_with_the_state(env_id: str) -> None:
 
 
 def test_measure_height_target_and_error() -> None:
-    env, obs = _make("telic/MeasureHeight-v0", n_blocks=4, target_block="c")
+    env, obs = _make("telic/MeasureHeight-v1", n_blocks=4, target_block="c")
     assert "The block to measure is 'c'" in obs
     _, reward, terminated, _, info = env.step("I think <height 7.5cm>")
     true = env.unwrapped.true_heights["c"]
@@ -283,11 +283,11 @@ def test_measure_height_target_and_error() -> None:
     assert reward == pytest.approx(-abs(7.5 - true))
     assert info["target_true_height"] == true
     with pytest.raises(ValueError, match="target_block must be one of the blocks a, b, c"):
-        gym.make("telic/MeasureHeight-v0", target_block="d")
+        gym.make("telic/MeasureHeight-v1", target_block="d")
 
 
 def test_generate_configurations_echo_duplicates_and_done() -> None:
-    env, _ = _make("telic/GenerateConfigurations-v0", n_blocks=3)
+    env, _ = _make("telic/GenerateConfigurations-v1", n_blocks=3)
     obs, _, _, _, info = env.step("<towers ['b', 'a']; ['c']>")
     assert "Configurations accepted so far (1):\n1. ['a', 'b']; ['c']" in obs
     info = env.step("<towers ['c']; ['a', 'b']>")[4]
@@ -302,7 +302,7 @@ def test_generate_configurations_echo_duplicates_and_done() -> None:
 def test_evaluate_configuration_draws_a_config_from_the_env_rng() -> None:
     drawn = set()
     for seed in range(12):
-        env, obs = _make("telic/EvaluateConfiguration-v0", seed=seed, n_blocks=4)
+        env, obs = _make("telic/EvaluateConfiguration-v1", seed=seed, n_blocks=4)
         info = env.step("<height 10cm>")[4]
         drawn.add(json.dumps(info["configuration"]))
         heights = env.unwrapped.true_heights
@@ -310,13 +310,13 @@ def test_evaluate_configuration_draws_a_config_from_the_env_rng() -> None:
             configuration_score(info["configuration"], heights)
         )
         assert info["evaluation_error"] == pytest.approx(10 - info["true_value"])
-        again = _make("telic/EvaluateConfiguration-v0", seed=seed, n_blocks=4)[1]
+        again = _make("telic/EvaluateConfiguration-v1", seed=seed, n_blocks=4)[1]
         assert again == obs
     assert len(drawn) > 3
 
 
 def test_pick_configuration_lists_every_configuration() -> None:
-    env, obs = _make("telic/PickConfiguration-v0", n_blocks=4)
+    env, obs = _make("telic/PickConfiguration-v1", n_blocks=4)
     heights = env.unwrapped.true_heights
     for config in all_configurations(4):
         text = "; ".join("[" + ", ".join(f"'{b}'" for b in t) + "]" for t in config)
@@ -329,7 +329,7 @@ def test_pick_configuration_lists_every_configuration() -> None:
 
 
 def test_execute_plan_reports_distance_to_the_intended_plan() -> None:
-    env, obs = _make("telic/ExecutePlan-v0", n_blocks=3, perturb_prob=0.0, distraction_prob=0)
+    env, obs = _make("telic/ExecutePlan-v1", n_blocks=3, perturb_prob=0.0, distraction_prob=0)
     intended = env.unwrapped._intended
     assert "The best configuration has been computed for you: " in obs
     env.step("<pick up b>")
@@ -342,17 +342,17 @@ def test_execute_plan_reports_distance_to_the_intended_plan() -> None:
 
 def test_build_two_block_tower_uses_given_estimates() -> None:
     estimates = {"a": 5.0, "b": 9.5, "c": 9.0}
-    env, obs = _make("telic/BuildTwoBlockTower-v0", estimates=estimates)
+    env, obs = _make("telic/BuildTwoBlockTower-v1", estimates=estimates)
     assert "Your earlier estimates of the heights are a: 5.00cm, b: 9.50cm, c: 9.00cm." in obs
     env.step("<pick up c>")
     info = env.step("<stack c on b>")[4]
     assert info["tower"] == ["b", "c"] and info["estimates"] == estimates
     with pytest.raises(ValueError, match="estimates must map every block"):
-        gym.make("telic/BuildTwoBlockTower-v0", estimates={"a": 5.0})
+        gym.make("telic/BuildTwoBlockTower-v1", estimates={"a": 5.0})
 
 
 def test_render_ansi_returns_last_observation() -> None:
-    env = gym.make("telic/CognitiveEffort-v0", render_mode="ansi")
+    env = gym.make("telic/CognitiveEffort-v1", render_mode="ansi")
     obs, _ = env.reset(seed=0)
     assert env.render() == obs
 
@@ -360,11 +360,11 @@ def test_render_ansi_returns_last_observation() -> None:
 @pytest.mark.parametrize(
     ("env_id", "keys"),
     [
-        ("telic/PlanAndExecute-v0", ["final_configuration"]),
-        ("telic/ExecutePlan-v0", ["final_configuration", "partition_distance"]),
-        ("telic/CognitiveEffort-v0", ["final_configuration"]),
-        ("telic/PickConfiguration-v0", ["submitted_configuration", "partition_distance"]),
-        ("telic/InformationGathering-v0", ["tower"]),
+        ("telic/PlanAndExecute-v1", ["final_configuration"]),
+        ("telic/ExecutePlan-v1", ["final_configuration", "partition_distance"]),
+        ("telic/CognitiveEffort-v1", ["final_configuration"]),
+        ("telic/PickConfiguration-v1", ["submitted_configuration", "partition_distance"]),
+        ("telic/InformationGathering-v1", ["tower"]),
     ],
 )
 def test_outcome_keys_are_none_when_not_completed(env_id: str, keys: list[str]) -> None:

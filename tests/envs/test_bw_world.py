@@ -16,7 +16,7 @@ IDS = [env_id for env_id, _, _ in BLOCKSWORLD_ENVS]
 
 
 def _pe(**kwargs):  # type: ignore[no-untyped-def]
-    env = gym.make("telic/PlanAndExecute-v0", perturb_prob=0.0, distraction_prob=0.0, **kwargs)
+    env = gym.make("telic/PlanAndExecute-v1", perturb_prob=0.0, distraction_prob=0.0, **kwargs)
     env.reset(seed=3)
     return env
 
@@ -110,7 +110,7 @@ def test_precondition_errors(setup, action, message) -> None:  # type: ignore[no
 
 
 def test_measure_unknown_block_and_unavailable_actions() -> None:
-    env = gym.make("telic/Combined-v0", perturb_prob=0.0, distraction_prob=0.0)
+    env = gym.make("telic/Combined-v1", perturb_prob=0.0, distraction_prob=0.0)
     env.reset(seed=0)
     info = env.step("<measure q>")[4]
     assert info["invalid_action"] and "no block 'q'" in info["invalid_reason"]
@@ -139,7 +139,7 @@ def test_noise_mean_spread_and_range(noise: float, height: float) -> None:
 
 
 def test_measurements_in_env_are_noisy_and_counted() -> None:
-    env = gym.make("telic/MeasureHeight-v0", n_blocks=3, noise=0.3)
+    env = gym.make("telic/MeasureHeight-v1", n_blocks=3, noise=0.3)
     env.reset(seed=5)
     true = env.unwrapped.true_heights["b"]
     values = []
@@ -152,7 +152,7 @@ def test_measurements_in_env_are_noisy_and_counted() -> None:
 
 
 def test_zero_noise_readings_are_exact() -> None:
-    env = gym.make("telic/Combined-v0", noise=0.0, n_blocks=4, perturb_prob=0.0)
+    env = gym.make("telic/Combined-v1", noise=0.0, n_blocks=4, perturb_prob=0.0)
     env.reset(seed=2)
     for block, height in env.unwrapped.true_heights.items():
         obs = env.step(f"<measure {block}>")[0]

@@ -22,8 +22,8 @@ def test_every_registered_telic_env_passes(env_id: str) -> None:
 
 
 def test_blocksworld_passes_with_other_kwargs() -> None:
-    check_text_env("telic/Combined-v0", n_blocks=5, noise=0.1, perturb_prob=0.5)
-    check_text_env("telic/InformationGathering-v0", protocols=("tools",), n_blocks=2)
+    check_text_env("telic/Combined-v1", n_blocks=5, noise=0.1, perturb_prob=0.5)
+    check_text_env("telic/InformationGathering-v1", protocols=("tools",), n_blocks=2)
 
 
 class Counter(TextEnv):

@@ -16,7 +16,7 @@ from scenarios import EpisodeSpec
 BASE_SCENARIO: dict[str, Any] = {
     "name": "tiny",
     "models": ["scripted:oracle"],
-    "envs": ["telic/MeasureHeight-v0", "telic/EvaluateConfiguration-v0"],
+    "envs": ["telic/MeasureHeight-v1", "telic/EvaluateConfiguration-v1"],
     "n_blocks": [3],
     "seeds": {"start": 10, "count": 3},
 }

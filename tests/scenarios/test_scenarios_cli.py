@@ -94,9 +94,9 @@ def test_bad_env_kwargs_fail_before_running(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write_scenario(
-        tmp_path, envs=[{"id": "telic/MeasureHeight-v0", "kwargs": {"target_block": "z"}}]
+        tmp_path, envs=[{"id": "telic/MeasureHeight-v1", "kwargs": {"target_block": "z"}}]
     )
-    assert_refused(tmp_path, capsys, ["run", path], "target_block", "telic/MeasureHeight-v0")
+    assert_refused(tmp_path, capsys, ["run", path], "target_block", "telic/MeasureHeight-v1")
 
 
 @pytest.mark.parametrize(
@@ -133,9 +133,9 @@ def test_run_report_show_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixtur
     path = write_scenario(
         tmp_path,
         envs=[
-            "telic/InformationGathering-v0",
-            "telic/MeasureHeight-v0",
-            "telic/BuildTwoBlockTower-v0",
+            "telic/InformationGathering-v1",
+            "telic/MeasureHeight-v1",
+            "telic/BuildTwoBlockTower-v1",
         ],
     )
     code, out, err = cli(capsys, "run", path)
@@ -190,7 +190,7 @@ def test_validate_paper_grid_warns_about_keys(capsys: pytest.CaptureFixture[str]
 def test_envs_and_policies_tables(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = cli(capsys, "envs")
     assert code == 0
-    for name in ("telic/Combined-v0", "telic/MeasureHeight-v0", "telic/ExecutePlan-v0"):
+    for name in ("telic/Combined-v1", "telic/MeasureHeight-v1", "telic/ExecutePlan-v1"):
         assert name in out
     code, out, _ = cli(capsys, "policies")
     assert code == 0 and "oracle" in out and "random" in out

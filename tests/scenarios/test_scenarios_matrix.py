@@ -17,7 +17,7 @@ def plan_of(**changes: object):
 def test_count_is_the_product_of_the_axes() -> None:
     plan = plan_of(
         models=["scripted:oracle", "scripted:random"],
-        envs=["telic/MeasureHeight-v0", "telic/CognitiveEffort-v0", "telic/Combined-v0"],
+        envs=["telic/MeasureHeight-v1", "telic/CognitiveEffort-v1", "telic/Combined-v1"],
         n_blocks=[3, 4],
         seeds=[1, 2, 3, 4, 5],
         variants=["neutral", "motivating"],
@@ -44,7 +44,7 @@ def test_ids_are_deterministic_and_change_with_what_defines_the_episode() -> Non
         {"budget": {"max_steps": 5}},
         {"history_window": 3},
         {"models": [{"spec": "scripted:oracle", "options": {"seed": 1}}]},
-        {"envs": [{"id": "telic/MeasureHeight-v0", "kwargs": {"noise": 0.1}}]},
+        {"envs": [{"id": "telic/MeasureHeight-v1", "kwargs": {"noise": 0.1}}]},
     ):
         assert a.isdisjoint({e.episode_id for e in plan_of(**change).episodes}), change
 
@@ -58,7 +58,7 @@ def test_seed_major_order_covers_every_cell_early() -> None:
 
 def test_env_kwargs_win_over_the_scenario_lists() -> None:
     plan = plan_of(
-        envs=[{"id": "telic/MeasureHeight-v0", "kwargs": {"n_blocks": 5, "protocol": "tools"}}],
+        envs=[{"id": "telic/MeasureHeight-v1", "kwargs": {"n_blocks": 5, "protocol": "tools"}}],
         n_blocks=[3, 4],
         protocols=["tags", "tools"],
     )
@@ -82,7 +82,7 @@ def test_unknown_variant_suggests_a_name() -> None:
 def test_unknown_env_suggests_a_name() -> None:
     import envs
 
-    with pytest.raises(envs.UnknownEnvError, match=r"telic/Combined-v0"):
+    with pytest.raises(envs.UnknownEnvError, match=r"telic/Combined-v1"):
         plan_of(envs=["telic/Combind-v0"])
 
 
@@ -92,7 +92,7 @@ def test_sequences_chain_their_episodes() -> None:
         sequences=[
             {
                 "name": "steps",
-                "tasks": ["telic/MeasureHeight-v0", "telic/GenerateConfigurations-v0"],
+                "tasks": ["telic/MeasureHeight-v1", "telic/GenerateConfigurations-v1"],
                 "n_blocks": [4],
             }
         ],
@@ -115,12 +115,12 @@ def test_events_apply_to_their_envs_only() -> None:
     plan = plan_of(
         events=[
             {"at_step": 1, "kind": "user_message", "text": "hurry"},
-            {"at_step": 2, "kind": "perturb", "envs": ["telic/MeasureHeight-v0"]},
+            {"at_step": 2, "kind": "perturb", "envs": ["telic/MeasureHeight-v1"]},
         ]
     )
     for spec in plan.episodes:
         kinds = [e.kind for e in spec.events]
-        if spec.env_id == "telic/MeasureHeight-v0":
+        if spec.env_id == "telic/MeasureHeight-v1":
             assert kinds == ["user_message", "perturb"]
         else:
             assert kinds == ["user_message"]

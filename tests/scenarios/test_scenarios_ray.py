@@ -35,9 +35,9 @@ def test_ray_and_local_write_identical_records(tmp_path: Path) -> None:
     scenario = write_scenario(
         tmp_path,
         models=["scripted:oracle", "scripted:noisy"],
-        envs=["telic/InformationGathering-v0", "telic/MeasureHeight-v0"],
+        envs=["telic/InformationGathering-v1", "telic/MeasureHeight-v1"],
         sequences=[
-            {"name": "seq", "tasks": ["telic/MeasureHeight-v0", "telic/PickConfiguration-v0"]}
+            {"name": "seq", "tasks": ["telic/MeasureHeight-v1", "telic/PickConfiguration-v1"]}
         ],
         seeds=[1, 2],
     )

@@ -12,10 +12,10 @@ from scenarios.cli import run_cli
 
 REPO = Path(__file__).parents[2]
 CE_ENVS = [
-    "telic/CognitiveEffort-v0",
-    "telic/GenerateConfigurations-v0",
-    "telic/EvaluateConfiguration-v0",
-    "telic/PickConfiguration-v0",
+    "telic/CognitiveEffort-v1",
+    "telic/GenerateConfigurations-v1",
+    "telic/EvaluateConfiguration-v1",
+    "telic/PickConfiguration-v1",
 ]
 
 

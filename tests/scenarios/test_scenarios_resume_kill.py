@@ -21,11 +21,11 @@ from scenarios import expand, load_scenario
 
 REPO = Path(__file__).parents[2]
 ENVS = [
-    "telic/InformationGathering-v0",
-    "telic/CognitiveEffort-v0",
-    "telic/MeasureHeight-v0",
-    "telic/PickConfiguration-v0",
-    "telic/BuildTwoBlockTower-v0",
+    "telic/InformationGathering-v1",
+    "telic/CognitiveEffort-v1",
+    "telic/MeasureHeight-v1",
+    "telic/PickConfiguration-v1",
+    "telic/BuildTwoBlockTower-v1",
 ]
 
 

@@ -86,9 +86,9 @@ SEQUENCE = {
         {
             "name": "s",
             "tasks": [
-                "telic/MeasureHeight-v0",
-                "telic/GenerateConfigurations-v0",
-                "telic/PickConfiguration-v0",
+                "telic/MeasureHeight-v1",
+                "telic/GenerateConfigurations-v1",
+                "telic/PickConfiguration-v1",
             ],
         }
     ],

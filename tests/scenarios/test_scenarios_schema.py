@@ -26,7 +26,7 @@ def dump(**changes: object) -> str:
 def test_shorthands_expand_to_full_entries() -> None:
     s = parse(dump(protocol="tools", n_blocks=4, variants="motivating"))
     assert s.models[0].spec == "scripted:oracle" and s.models[0].options == {}
-    assert s.envs[0].id == "telic/MeasureHeight-v0" and s.envs[0].kwargs == {}
+    assert s.envs[0].id == "telic/MeasureHeight-v1" and s.envs[0].kwargs == {}
     assert s.protocols == ["tools"]
     assert s.n_blocks == [4]
     assert s.variants == ["motivating"]
@@ -37,7 +37,7 @@ def test_full_forms_are_kept() -> None:
     s = parse(
         dump(
             models=[{"spec": "scripted:noisy", "options": {"seed": 3}, "label": "noisy3"}],
-            envs=[{"id": "telic/Combined-v0", "kwargs": {"noise": 0.1}}],
+            envs=[{"id": "telic/Combined-v1", "kwargs": {"noise": 0.1}}],
             seeds=[5, 1],
             protocols=["tags", "tools"],
             variants={"neutral": None, "shout": "TRY HARDER."},

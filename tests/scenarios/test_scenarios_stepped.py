@@ -25,15 +25,15 @@ def first_observation(record: dict) -> str:
 def scenario(tmp_path: Path) -> Path:
     return write_scenario(
         tmp_path,
-        envs=["telic/MeasureHeight-v0"],
+        envs=["telic/MeasureHeight-v1"],
         sequences=[
             {
                 "name": "steps",
                 "tasks": [
-                    {"id": "telic/MeasureHeight-v0", "kwargs": {"target_block": "a"}},
-                    {"id": "telic/MeasureHeight-v0", "kwargs": {"target_block": "b"}},
-                    "telic/GenerateConfigurations-v0",
-                    "telic/PickConfiguration-v0",
+                    {"id": "telic/MeasureHeight-v1", "kwargs": {"target_block": "a"}},
+                    {"id": "telic/MeasureHeight-v1", "kwargs": {"target_block": "b"}},
+                    "telic/GenerateConfigurations-v1",
+                    "telic/PickConfiguration-v1",
                 ],
             }
         ],

@@ -59,6 +59,9 @@ class ExecutePlan(BlocksworldEnv):
     (default 0.2), ``noise`` (unused), ``continued``, ``protocol``, ``render_mode``.
 
     ## Version History
+    * v1: noise, perturbation and distraction streams derived per task (only the heights are
+      shared with the other tasks for a seed); ``streams="shared"`` gives v0. Both versions
+      take ``dynamics`` (``"telic"`` or ``"paper"``, see ``docs/environments.md``).
     * v0: initial version. Project decisions as in :class:`PlanAndExecute` (a perturbation
       picks a *different* possible action and says so; our own distraction corpus; every
       observation after an action ends with the state description). The step cap is
@@ -79,7 +82,7 @@ class ExecutePlan(BlocksworldEnv):
         self._final: Configuration | None = None
 
     @property
-    def step_cap(self) -> int:
+    def _cap(self) -> int:
         return 20 * self.n_blocks + 10
 
     def _setup(self) -> None:
@@ -141,6 +144,9 @@ class BuildTwoBlockTower(BlocksworldEnv):
     ``render_mode``.
 
     ## Version History
+    * v1: noise, perturbation and distraction streams derived per task (only the heights are
+      shared with the other tasks for a seed); ``streams="shared"`` gives v0. Both versions
+      take ``dynamics`` (``"telic"`` or ``"paper"``, see ``docs/environments.md``).
     * v0: initial version. Every observation after an action ends with the state
       description; heights are kept at 0.01 cm.
     """
@@ -175,7 +181,7 @@ class BuildTwoBlockTower(BlocksworldEnv):
         self._tower: list[str] | None = None
 
     @property
-    def step_cap(self) -> int:
+    def _cap(self) -> int:
         return self.n_blocks + 10
 
     def _setup(self) -> None:

@@ -64,6 +64,9 @@ class InformationGathering(BlocksworldEnv):
     "tools"), ``render_mode`` (None or "ansi").
 
     ## Version History
+    * v1: noise, perturbation and distraction streams derived per task (only the heights are
+      shared with the other tasks for a seed); ``streams="shared"`` gives v0. Both versions
+      take ``dynamics`` (``"telic"`` or ``"paper"``, see ``docs/environments.md``).
     * v0: initial version. Project decisions: heights are kept at 0.01 cm so that the numbers
       shown are exact; every observation after an action ends with the state description, so
       an agent can recover from perturbations; the released code's noise default is a
@@ -79,13 +82,13 @@ class InformationGathering(BlocksworldEnv):
         self._tower: list[str] | None = None
 
     @property
-    def step_cap(self) -> int:
+    def _cap(self) -> int:
         return 20 * self.n_blocks if self.noise > 0 else self.n_blocks + 10
 
-    def _out_of_steps(self) -> bool:
+    def _step_limit(self) -> int:
         if self.noise <= 0:
-            return self.steps >= self.n_blocks + 10
-        return self.steps >= min(20 * self.n_blocks, sum(self.measurements.values()) + 20)
+            return self.n_blocks + 10
+        return min(20 * self.n_blocks, sum(self.measurements.values()) + 20)
 
     def _setup(self) -> None:
         self._tower = None
@@ -159,6 +162,9 @@ class CognitiveEffort(_TwoTowerTask):
     (spec 1.4: switched off here).
 
     ## Version History
+    * v1: noise, perturbation and distraction streams derived per task (only the heights are
+      shared with the other tasks for a seed); ``streams="shared"`` gives v0. Both versions
+      take ``dynamics`` (``"telic"`` or ``"paper"``, see ``docs/environments.md``).
     * v0: initial version (heights at 0.01 cm, shown exactly).
     """
 
@@ -168,7 +174,7 @@ class CognitiveEffort(_TwoTowerTask):
     CAN_DISTRACT = False
 
     @property
-    def step_cap(self) -> int:
+    def _cap(self) -> int:
         return 20
 
     def _details(self) -> list[str]:
@@ -215,6 +221,9 @@ class PlanAndExecute(_TwoTowerTask):
     ``render_mode``. :meth:`force_perturbation` perturbs the next accepted action.
 
     ## Version History
+    * v1: noise, perturbation and distraction streams derived per task (only the heights are
+      shared with the other tasks for a seed); ``streams="shared"`` gives v0. Both versions
+      take ``dynamics`` (``"telic"`` or ``"paper"``, see ``docs/environments.md``).
     * v0: initial version. Project decisions: the perturbation picks a uniformly random
       *different* possible action and the observation names it; distractions come from our
       own corpus; every observation after an action ends with the state description.
@@ -227,7 +236,7 @@ class PlanAndExecute(_TwoTowerTask):
     DEFAULT_DISTRACT = 0.2
 
     @property
-    def step_cap(self) -> int:
+    def _cap(self) -> int:
         return 20 * self.n_blocks + 10
 
     def _details(self) -> list[str]:
@@ -269,6 +278,9 @@ class Combined(_TwoTowerTask):
     ``distraction_prob`` (default 0.2), ``continued``, ``protocol``, ``render_mode``.
 
     ## Version History
+    * v1: noise, perturbation and distraction streams derived per task (only the heights are
+      shared with the other tasks for a seed); ``streams="shared"`` gives v0. Both versions
+      take ``dynamics`` (``"telic"`` or ``"paper"``, see ``docs/environments.md``).
     * v0: initial version. Project decisions as in :class:`PlanAndExecute` (a perturbation
       picks a *different* possible action and says so; our own distraction corpus; every
       observation after an action ends with the state description, so an agent can recover
@@ -282,7 +294,7 @@ class Combined(_TwoTowerTask):
     DEFAULT_DISTRACT = 0.2
 
     @property
-    def step_cap(self) -> int:
+    def _cap(self) -> int:
         return 20 * self.n_blocks + 10
 
     def _details(self) -> list[str]:

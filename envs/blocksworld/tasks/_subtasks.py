@@ -50,6 +50,9 @@ class MeasureHeight(BlocksworldEnv):
     ``distraction_prob`` (default 0), ``continued``, ``protocol``, ``render_mode``.
 
     ## Version History
+    * v1: noise, perturbation and distraction streams derived per task (only the heights are
+      shared with the other tasks for a seed); ``streams="shared"`` gives v0. Both versions
+      take ``dynamics`` (``"telic"`` or ``"paper"``, see ``docs/environments.md``).
     * v0: initial version.
     """
 
@@ -67,7 +70,10 @@ class MeasureHeight(BlocksworldEnv):
         self._estimate: float | None = None
 
     @property
-    def step_cap(self) -> int:
+    def _cap(self) -> int:
+        # The released code gives n + 10 steps when measurements are exact.
+        if self.paper and self.noise <= 0:
+            return self.n_blocks + 10
         return 20 * self.n_blocks + 10
 
     def _setup(self) -> None:
@@ -128,6 +134,9 @@ class GenerateConfigurations(BlocksworldEnv):
     ``continued``, ``protocol``, ``render_mode``. ``perturb_prob`` must be 0.
 
     ## Version History
+    * v1: noise, perturbation and distraction streams derived per task (only the heights are
+      shared with the other tasks for a seed); ``streams="shared"`` gives v0. Both versions
+      take ``dynamics`` (``"telic"`` or ``"paper"``, see ``docs/environments.md``).
     * v0: initial version.
     """
 
@@ -147,7 +156,7 @@ class GenerateConfigurations(BlocksworldEnv):
         return n_configurations(self.n_blocks)
 
     @property
-    def step_cap(self) -> int:
+    def _cap(self) -> int:
         return min(self.required + 30, 100)
 
     def _setup(self) -> None:
@@ -219,6 +228,9 @@ class EvaluateConfiguration(BlocksworldEnv):
     ``continued``, ``protocol``, ``render_mode``. ``perturb_prob`` must be 0.
 
     ## Version History
+    * v1: noise, perturbation and distraction streams derived per task (only the heights are
+      shared with the other tasks for a seed); ``streams="shared"`` gives v0. Both versions
+      take ``dynamics`` (``"telic"`` or ``"paper"``, see ``docs/environments.md``).
     * v0: initial version.
     """
 
@@ -234,7 +246,7 @@ class EvaluateConfiguration(BlocksworldEnv):
         self._answer: float | None = None
 
     @property
-    def step_cap(self) -> int:
+    def _cap(self) -> int:
         return 20
 
     def _setup(self) -> None:
@@ -297,6 +309,9 @@ class PickConfiguration(BlocksworldEnv):
     must be 0.
 
     ## Version History
+    * v1: noise, perturbation and distraction streams derived per task (only the heights are
+      shared with the other tasks for a seed); ``streams="shared"`` gives v0. Both versions
+      take ``dynamics`` (``"telic"`` or ``"paper"``, see ``docs/environments.md``).
     * v0: initial version.
     """
 
@@ -313,7 +328,7 @@ class PickConfiguration(BlocksworldEnv):
         self._optimal: Configuration = (("a",), ("b",))
 
     @property
-    def step_cap(self) -> int:
+    def _cap(self) -> int:
         return 20
 
     def _setup(self) -> None:
