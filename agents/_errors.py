@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from telic import TelicError, suggestion
 
-class ModelSpecError(ValueError):
+
+class ModelSpecError(TelicError, ValueError):
     """A model spec string the runtime cannot resolve (unknown provider, malformed spec)."""
 
 
-class MissingAPIKeyError(RuntimeError):
+class MissingAPIKeyError(TelicError, RuntimeError):
     """The provider needs an API key and its environment variable is not set."""
 
     def __init__(self, variable: str, spec: str) -> None:
@@ -29,18 +31,18 @@ class MissingAPIKeyError(RuntimeError):
         )
 
 
-class MissingExtraError(ImportError):
+class MissingExtraError(TelicError, ImportError):
     """An optional dependency (a pip extra) is not installed."""
 
 
-class CacheMissError(LookupError):
+class CacheMissError(TelicError, LookupError):
     """A replay-only LLM cache has no response recorded for a call."""
 
     def __str__(self) -> str:
         return str(self.args[0])
 
 
-class ProviderError(RuntimeError):
+class ProviderError(TelicError, RuntimeError):
     """A model call that failed for good (retries exhausted or a non-retryable error)."""
 
     def __init__(self, kind: str, message: str, *, retries: Sequence[dict[str, Any]] = ()) -> None:
@@ -52,13 +54,10 @@ class ProviderError(RuntimeError):
         super().__init__(message)
 
 
-class BudgetConfigError(ValueError):
+class BudgetConfigError(TelicError, ValueError):
     """A budget that cannot be enforced, e.g. a cost limit for a model without a price."""
 
 
 def did_you_mean(value: str, known: Sequence[str]) -> str:
-    """A `` Did you mean 'x'?`` suffix (empty when nothing is close)."""
-    import difflib
-
-    close = difflib.get_close_matches(value, list(known), n=3, cutoff=0.5)
-    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    """A `` Did you mean 'x'?`` suffix (empty when nothing is close): telic's one helper."""
+    return suggestion(value, known)

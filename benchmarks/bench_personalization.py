@@ -29,15 +29,9 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 
 import envs
 from benchmarks.bench_envs import TOY_ID, ToyEnv
-from personalization import (
-    AuthorshipScorer,
-    PairwiseItem,
-    char_ngrams,
-    evaluate_pairwise,
-    infer_offline,
-    load_synthetic_users,
-)
+from personalization import PairwiseItem, evaluate_pairwise, infer_offline, load_synthetic_users
 from personalization._stylometry import words
+from personalization.hyperalign import AuthorshipScorer, char_ngrams
 
 
 class InstantChat(BaseChatModel):

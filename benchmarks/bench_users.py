@@ -20,13 +20,14 @@ import time
 os.environ.setdefault("LANGCHAIN_TRACING_V2", "false")
 
 from agents import AgentConfig, make_model, run_episode
-from personalization import (
+from personalization import render_block
+from personalization.users import (
+    all_users,
     demonstration_profile,
+    demonstrations,
     infer_preferences_offline,
     profile_hypotheses,
-    render_block,
 )
-from personalization.users import all_users, demonstrations
 
 
 def _episodes(seeds: int) -> tuple[float, float, float, float]:

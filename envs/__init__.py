@@ -8,7 +8,7 @@ what a new environment builds on; see ``docs/adding_an_environment.md``.
 
 __telic_package__ = True
 
-from telic._layout import verify_layout
+from telic import verify_layout
 
 verify_layout()
 
@@ -63,6 +63,7 @@ from envs._text import (  # noqa: E402
     text_space,
     to_charset,
 )
+from envs._validate import check_int, require_int  # noqa: E402
 from envs.blocksworld import register_blocksworld_envs  # noqa: E402
 
 register_blocksworld_envs()
@@ -91,6 +92,7 @@ __all__ = [
     "UnknownEnvError",
     "UnknownPolicyError",
     "Usage",
+    "check_int",
     "encode_tool_call",
     "env_entry",
     "extract_tag",
@@ -106,6 +108,7 @@ __all__ = [
     "register_env",
     "register_policy",
     "registered_envs",
+    "require_int",
     "resolve_policy",
     "text_space",
     "to_charset",

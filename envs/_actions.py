@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
+from telic import TelicError
+
 ParamKind = Literal["block", "number", "configuration", "text"]
 
 _KIND_REGEX: dict[str, str] = {
@@ -42,7 +44,7 @@ _KIND_SCHEMA: dict[str, dict[str, Any]] = {
 }
 
 
-class ActionError(ValueError):
+class ActionError(TelicError, ValueError):
     """An action the environment cannot accept. The message is shown to the model."""
 
 

@@ -14,14 +14,15 @@ group (a module to import, or a callable to call).
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+
+from telic.errors import TelicError, UnknownNameError
+from telic.registry import Registry, load_object
 
 POLICY_ENTRY_POINT_GROUP = "telic.policies"
 
@@ -52,42 +53,47 @@ class Policy(Protocol):
 
 
 PolicyFactory = Callable[..., Policy]
-_POLICIES: dict[str, list[PolicyFactory]] = {}
-_DOCS: dict[str, str] = {}
-_plugins_loaded = False
 
 
-class UnknownPolicyError(KeyError):
+class UnknownPolicyError(UnknownNameError):
     """A scripted policy name nobody registered."""
 
-    def __str__(self) -> str:
-        return str(self.args[0])
+
+class NoPolicyForTaskError(TelicError, LookupError):
+    """No policy of a name knows the task of a conversation."""
 
 
-def register_policy(name: str, factory: PolicyFactory, *, doc: str = "") -> None:
-    """Register ``factory`` (called with the policy's parameters) under ``name``."""
-    factories = _POLICIES.setdefault(name, [])
-    if factory not in factories:
+_POLICIES: Registry[list[PolicyFactory]] = Registry(
+    "scripted policy", group=POLICY_ENTRY_POINT_GROUP, error=UnknownPolicyError
+)
+
+
+def _key(factory: PolicyFactory | str) -> str:
+    if isinstance(factory, str):
+        return factory
+    return f"{getattr(factory, '__module__', '')}:{getattr(factory, '__qualname__', factory)}"
+
+
+def register_policy(name: str, factory: PolicyFactory | str, *, doc: str = "") -> None:
+    """Register ``factory`` (called with the policy's parameters) under ``name``.
+
+    ``factory`` may be a ``"module:Class"`` string, imported the first time a policy of that
+    name is made (how the personalization domain registers its policies without importing
+    them). Registering the same factory again, as an object or as its string, is a no-op.
+    """
+    factories: list[Any] = _POLICIES.setdefault(name, [])
+    keys = [_key(f) for f in factories]
+    if _key(factory) not in keys:
         factories.append(factory)
-    if doc and name not in _DOCS:
-        _DOCS[name] = doc
-
-
-def _load_policy_plugins() -> None:
-    global _plugins_loaded
-    if _plugins_loaded:
-        return
-    _plugins_loaded = True
-    for ep in entry_points(group=POLICY_ENTRY_POINT_GROUP):
-        target = ep.load()
-        if callable(target):
-            target()
+    elif not isinstance(factory, str):  # the object replaces its lazy string
+        factories[keys.index(_key(factory))] = factory
+    if doc and not _POLICIES.doc(name):
+        _POLICIES.register(name, factories, doc=doc)
 
 
 def policy_names() -> dict[str, str]:
     """Registered policy names with their one-line docs."""
-    _load_policy_plugins()
-    return {name: _DOCS.get(name, "") for name in sorted(_POLICIES)}
+    return {name: _POLICIES.doc(name) for name in _POLICIES.names()}
 
 
 def _takes_seed(factory: PolicyFactory) -> bool:
@@ -104,18 +110,16 @@ def make_policies(name: str, *, seed: int | None = None, **params: Any) -> list[
     ``seed`` goes to the factories that take a ``seed`` parameter (a policy's own generator for
     choices that span several steps); the others are built without it.
     """
-    _load_policy_plugins()
-    if name not in _POLICIES:
-        close = difflib.get_close_matches(name, list(_POLICIES), n=3, cutoff=0.5)
-        hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        raise UnknownPolicyError(
-            f"unknown scripted policy {name!r}.{hint} Known: {', '.join(sorted(_POLICIES))}."
-        )
+    _POLICIES.load_plugins()  # a plugin may add a policy under a name telic has too
+    factories: list[Any] = _POLICIES.get(name)
+    for index, factory in enumerate(factories):
+        if isinstance(factory, str):
+            factories[index] = load_object(factory)
     return [
         factory(**params, seed=seed)
         if seed is not None and _takes_seed(factory)
         else factory(**params)
-        for factory in _POLICIES[name]
+        for factory in factories
     ]
 
 
@@ -125,4 +129,4 @@ def resolve_policy(policies: Sequence[Policy], observations: Sequence[str]) -> P
         if policy.handles(observations):
             return policy
     first = observations[0][:120] if observations else ""
-    raise LookupError(f"no scripted policy of this name knows the task starting {first!r}")
+    raise NoPolicyForTaskError(f"no scripted policy of this name knows the task starting {first!r}")

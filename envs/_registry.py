@@ -9,13 +9,14 @@ lazily, the first time the catalogue is listed or an unknown ID is looked up.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Any
 
 import gymnasium as gym
+
+from telic.errors import TelicError, UnknownNameError
+from telic.registry import Registry
 
 ENTRY_POINT_GROUP = "telic.envs"
 
@@ -36,15 +37,22 @@ class EnvEntry:
     """Which package registered it."""
 
 
-_CATALOGUE: dict[str, EnvEntry] = {}
-_plugins_loaded = False
-
-
-class UnknownEnvError(KeyError):
+class UnknownEnvError(UnknownNameError):
     """An environment ID that no package registered."""
 
-    def __str__(self) -> str:  # KeyError quotes its message; show it plainly
-        return str(self.args[0])
+
+class EnvRegistrationError(TelicError, ValueError):
+    """An ID registered again with a different entry point."""
+
+
+_CATALOGUE: Registry[EnvEntry] = Registry(
+    "environment",
+    group=ENTRY_POINT_GROUP,
+    fix="`telic envs` lists the registered ones.",
+    list_known=False,
+    error=UnknownEnvError,
+    extra_known=lambda: list(gym.registry),
+)
 
 
 def register_env(
@@ -61,31 +69,23 @@ def register_env(
     re-imported); a different entry point is an error, since results under one ID must stay
     comparable.
     """
-    existing = _CATALOGUE.get(env_id)
+    existing = _CATALOGUE.peek(env_id)
     if existing is not None:
         if existing.entry_point != entry_point:
-            raise ValueError(
+            raise EnvRegistrationError(
                 f"{env_id} is already registered to {existing.entry_point}; a changed "
                 "environment gets a new version (-v1), it does not replace -v0"
             )
         return
     gym.register(id=env_id, entry_point=entry_point, kwargs=dict(kwargs or {}))
-    _CATALOGUE[env_id] = EnvEntry(env_id, entry_point, description, dict(kwargs or {}), source)
+    _CATALOGUE.register(
+        env_id, EnvEntry(env_id, entry_point, description, dict(kwargs or {}), source)
+    )
 
 
 def load_plugins() -> list[str]:
     """Import every ``telic.envs`` entry point once; returns the names loaded."""
-    global _plugins_loaded
-    if _plugins_loaded:
-        return []
-    _plugins_loaded = True
-    loaded = []
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        target = ep.load()
-        if callable(target):
-            target()
-        loaded.append(ep.name)
-    return loaded
+    return _CATALOGUE.load_plugins()
 
 
 def import_plugin_modules(modules: list[str]) -> None:
@@ -102,22 +102,12 @@ def import_plugin_modules(modules: list[str]) -> None:
 
 def registered_envs() -> list[EnvEntry]:
     """Every telic environment (plugins included), sorted by ID."""
-    load_plugins()
-    return sorted(_CATALOGUE.values(), key=lambda e: e.id)
+    return [entry for _, entry in _CATALOGUE.items()]
 
 
 def env_entry(env_id: str) -> EnvEntry:
     """The catalogue entry of ``env_id``, or :class:`UnknownEnvError` with a suggestion."""
-    if env_id not in _CATALOGUE:
-        load_plugins()
-    if env_id in _CATALOGUE:
-        return _CATALOGUE[env_id]
-    known = list(_CATALOGUE) + [k for k in gym.registry if k not in _CATALOGUE]
-    close = difflib.get_close_matches(env_id, known, n=3, cutoff=0.5)
-    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    raise UnknownEnvError(
-        f"unknown environment {env_id!r}.{hint} `telic envs` lists the registered ones."
-    )
+    return _CATALOGUE.get(env_id)
 
 
 def make(env_id: str, **kwargs: Any) -> gym.Env:

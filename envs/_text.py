@@ -39,6 +39,7 @@ from envs._actions import (
     parse_tag_action,
     parse_tool_action,
 )
+from telic import TelicError
 
 Protocol = Literal["tags", "tools"]
 PROTOCOLS: tuple[str, ...] = ("tags", "tools")
@@ -94,7 +95,7 @@ class Outcome:
     """Extra facts for this step's ``info``."""
 
 
-class EpisodeOverError(RuntimeError):
+class EpisodeOverError(TelicError, RuntimeError):
     """``step`` was called after the episode ended without a ``reset``."""
 
 

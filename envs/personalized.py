@@ -5,6 +5,6 @@
 ``DeprecationWarning``.
 """
 
-from telic._deprecation import moved_names
+from telic import moved_names
 
 __getattr__ = moved_names(__name__, new_module="personalization.hyperalign")

@@ -26,6 +26,7 @@ import gymnasium as gym
 from envs._checks import CHECKS, Factory
 from envs._registry import make as make_env
 from envs._text import PROTOCOLS, TextEnv
+from telic import TelicError
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class CheckFailure:
     """What went wrong and how to fix it."""
 
 
-class TextEnvCheckError(AssertionError):
+class TextEnvCheckError(TelicError, AssertionError):
     """An environment failed one or more conformance checks (see :attr:`failures`)."""
 
     def __init__(self, env_name: str, failures: Sequence[CheckFailure]) -> None:

@@ -21,7 +21,7 @@ agents, to try all of this without running an episode.
 
 __telic_package__ = True
 
-from telic._layout import verify_layout
+from telic import verify_layout
 
 verify_layout()
 

@@ -18,7 +18,6 @@ it are reported as ``None`` with a message.
 
 from __future__ import annotations
 
-import difflib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from metrics._records import Episode, _num
+from telic import Registry, UnknownNameError
 
 #: Fewest samples from which a capability distribution is estimated (spec leaves it open; with
 #: one or two samples an empirical distribution says little about the model).
@@ -36,11 +36,8 @@ Sample = float | tuple[float, ...]
 Scorer = Callable[[Episode], Sample | None]
 
 
-class UnknownCapabilityError(KeyError):
+class UnknownCapabilityError(UnknownNameError):
     """A capability name nobody declared (the message suggests close names)."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -64,7 +61,11 @@ class Capability:
     """One line saying what the samples are."""
 
 
-_CAPABILITIES: dict[str, Capability] = {}
+_CAPABILITIES: Registry[Capability] = Registry(
+    "capability",
+    fix="Declare new ones with metrics.register_capability(Capability(...)).",
+    error=UnknownCapabilityError,
+)
 
 
 def register_capability(capability: Capability) -> Capability:
@@ -75,25 +76,18 @@ def register_capability(capability: Capability) -> Capability:
         )
     if capability.min_samples < 1:
         raise ValueError(f"min_samples must be at least 1, got {capability.min_samples}")
-    _CAPABILITIES[capability.name] = capability
+    _CAPABILITIES.register(capability.name, capability, replace=True)
     return capability
 
 
 def get_capability(name: str) -> Capability:
     """The declared capability called ``name`` (did-you-mean on unknown names)."""
-    if name not in _CAPABILITIES:
-        close = difflib.get_close_matches(name, list(_CAPABILITIES), n=3, cutoff=0.5)
-        hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        raise UnknownCapabilityError(
-            f"unknown capability {name!r}.{hint} Declared: {', '.join(sorted(_CAPABILITIES))}. "
-            "Declare new ones with metrics.register_capability(Capability(...))."
-        )
-    return _CAPABILITIES[name]
+    return _CAPABILITIES.get(name)
 
 
 def declared_capabilities() -> dict[str, Capability]:
     """Every declared capability by name."""
-    return dict(_CAPABILITIES)
+    return dict(_CAPABILITIES.items())
 
 
 # ---------------------------------------------------------------- Blocksworld scorers
@@ -190,7 +184,7 @@ class CapabilityTable:
         for (model, variant, name, n), arr in sorted(
             self.samples.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2], kv[0][3] or 0)
         ):
-            cap = _CAPABILITIES.get(name)
+            cap = _CAPABILITIES.find(name)
             values = arr[:, -1] if arr.ndim == 2 else arr
             row: dict[str, Any] = {
                 "model": model,
@@ -221,7 +215,7 @@ def capabilities(
         episodes: normalised episodes (see :func:`metrics.normalize_records`).
         declared: the capabilities to collect; all declared ones by default.
     """
-    caps = list(declared) if declared is not None else list(_CAPABILITIES.values())
+    caps = list(declared) if declared is not None else [cap for _, cap in _CAPABILITIES.items()]
     by_task: dict[str, list[Capability]] = defaultdict(list)
     for cap in caps:
         by_task[cap.subtask].append(cap)

@@ -39,12 +39,13 @@ import numpy as np
 
 from metrics._configs import MAX_CONFIG_BLOCKS, ConfigSpace, ConfigurationError, config_space
 from metrics._records import Episode, true_heights
+from telic import TelicError
 
 #: Half-width of the true-height window (cm) that selects height-estimation errors (spec 3.2).
 HEIGHT_WINDOW_CM = 2.0
 
 
-class CapabilityUnavailable(ValueError):
+class CapabilityUnavailable(TelicError, ValueError):
     """A ceiling cannot be simulated (a capability is missing, or n is unsupported)."""
 
 

@@ -1,14 +1,11 @@
-"""Two-tower configurations of the Blocksworld, as lists and as matrices.
+"""Two-tower configurations of the Blocksworld as matrices, for the Monte Carlo ceiling.
 
 A *configuration* splits all ``n`` blocks into two non-empty towers; its score is the height of
-the lower tower. There are ``K(n) = 2**(n-1) - 1`` distinct configurations (spec 2, with the
-de-duplication of spec 3.5). This module gives them in the canonical form the envs report
-(``[[sorted blocks of tower 1], [sorted blocks of tower 2]]``, towers ordered by their first
-block name) and, for the Monte Carlo ceiling, as a membership matrix so that the scores of every
-configuration under many height vectors are one matrix product.
-
-The functions here are re-implemented from the spec so that ``metrics`` does not depend on the
-envs' internals; a test checks that they agree with ``envs.blocksworld`` when it defines them.
+the lower tower. The configurations themselves (names, enumeration, canonical form, score,
+partition distance) come from the Blocksworld's public API (``envs.blocksworld``), so the
+ceiling and the envs can never disagree about them; this module adds the membership and distance
+matrices that make the scores of every configuration under many height vectors one matrix
+product.
 """
 
 from __future__ import annotations
@@ -19,99 +16,31 @@ from functools import lru_cache
 
 import numpy as np
 
-Configuration = tuple[tuple[str, ...], tuple[str, ...]]
+from envs.blocksworld import (
+    Configuration,
+    ConfigurationError,
+    all_configurations,
+    block_names,
+    canonical_configuration,
+    n_configurations,
+    partition_distance,
+)
 
 #: Largest n for which the ceiling builds the configuration space (K(12) = 2047 configurations
 #: and a 2047 x 2047 distance matrix); larger n get a message instead of a ceiling.
 MAX_CONFIG_BLOCKS = 12
 
-
-class ConfigurationError(ValueError):
-    """A configuration or a block count the Blocksworld helpers cannot use."""
-
-
-def block_names(n_blocks: int) -> tuple[str, ...]:
-    """Block names ``a, b, c, ...`` (base-26 letters after ``z``: ``aa, ab, ...``)."""
-    if n_blocks < 1:
-        raise ConfigurationError(f"n_blocks must be at least 1, got {n_blocks}")
-    names = []
-    for i in range(n_blocks):
-        name, k = "", i
-        while True:
-            k, rem = divmod(k, 26)
-            name = chr(97 + rem) + name
-            if k == 0:
-                break
-            k -= 1
-        names.append(name)
-    return tuple(names)
-
-
-def n_configurations(n_blocks: int) -> int:
-    """``K(n) = 2**(n-1) - 1``, the number of distinct two-tower configurations."""
-    return 2 ** (n_blocks - 1) - 1
-
-
-def canonical(config: Sequence[Sequence[str]]) -> Configuration:
-    """The canonical form: blocks sorted in each tower, towers ordered by their first block."""
-    if len(config) != 2:
-        raise ConfigurationError(f"a configuration has two towers, got {config!r}")
-    towers = sorted((tuple(sorted(t)) for t in config), key=lambda t: t[0] if t else "")
-    return towers[0], towers[1]
-
-
-def all_configurations(n_blocks: int) -> tuple[Configuration, ...]:
-    """Every distinct split of ``n_blocks`` blocks into two non-empty towers, canonical form,
-    sorted.
-
-    >>> all_configurations(3)
-    ((('a',), ('b', 'c')), (('a', 'b'), ('c',)), (('a', 'c'), ('b',)))
-    """
-    if n_blocks < 2:
-        raise ConfigurationError(f"n_blocks must be at least 2 for two towers, got {n_blocks}")
-    return tuple(_membership_to_config(row) for row in _memberships(n_blocks))
-
-
-def partition_distance(intended: Sequence[Sequence[str]], realised: Sequence[Sequence[str]]) -> int:
-    """Spec 2.10: ``min(|A1 Δ B1|, |A2 Δ B1|)`` for intended ``(A1, A2)`` and realised ``(B1, B2)``.
-
-    Only the realised first tower is compared; with canonical configurations (both first towers
-    hold block ``a``) this equals the number of blocks in the wrong tower.
-
-    >>> partition_distance([["a"], ["b", "c"]], [["a", "b"], ["c"]])
-    1
-    """
-    a1, a2 = set(intended[0]), set(intended[1]) if len(intended) > 1 else set()
-    b1 = set(realised[0])
-    return min(len(a1 ^ b1), len(a2 ^ b1))
-
-
-def lower_tower_score(heights: dict[str, float], config: Sequence[Sequence[str]]) -> float:
-    """The score of a configuration: the height of its lower tower."""
-    return min(sum(heights[b] for b in config[0]), sum(heights[b] for b in config[1]))
-
-
-def _memberships(n_blocks: int) -> np.ndarray:
-    """(K, n) 0/1 matrix: row i marks the blocks of configuration i's first tower (with ``a``)."""
-    k = n_configurations(n_blocks)
-    rows = np.zeros((k, n_blocks), dtype=np.int8)
-    rows[:, 0] = 1
-    # Every subset of the other n-1 blocks joins block a, except the full set (which would
-    # leave the second tower empty); rows are then sorted like the configurations they give.
-    others = list(range(1, n_blocks))
-    for mask in range(k):
-        for j, block in enumerate(others):
-            if mask >> j & 1:
-                rows[mask, block] = 1
-    order = sorted(range(k), key=lambda i: _membership_to_config(rows[i]))
-    return rows[order]
-
-
-def _membership_to_config(row: np.ndarray) -> Configuration:
-    names = block_names(len(row))
-    first = tuple(names[i] for i in range(len(row)) if row[i])
-    second = tuple(names[i] for i in range(len(row)) if not row[i])
-    return canonical((first, second))
+__all__ = [
+    "MAX_CONFIG_BLOCKS",
+    "ConfigSpace",
+    "Configuration",
+    "ConfigurationError",
+    "all_configurations",
+    "block_names",
+    "config_space",
+    "n_configurations",
+    "partition_distance",
+]
 
 
 @dataclass(frozen=True)
@@ -142,7 +71,7 @@ class ConfigSpace:
 
     def index(self, config: Sequence[Sequence[str]]) -> int:
         """Row of a configuration (any tower or block order)."""
-        return self.configurations.index(canonical(config))
+        return self.configurations.index(canonical_configuration(config))
 
     def distance_kernel(self, distances: np.ndarray) -> np.ndarray:
         """(K, K) transition matrix of "replace config i by one at a sampled distance".
@@ -175,14 +104,20 @@ class ConfigSpace:
 
 @lru_cache(maxsize=16)
 def config_space(n_blocks: int) -> ConfigSpace:
-    """The (cached) :class:`ConfigSpace` of ``n_blocks`` blocks (2 <= n <= MAX_CONFIG_BLOCKS)."""
+    """The (cached) :class:`ConfigSpace` of ``n_blocks`` blocks (2 <= n <= MAX_CONFIG_BLOCKS).
+
+    >>> space = config_space(3)
+    >>> space.k, space.configurations[0], space.distance[0].tolist()
+    (3, (('a',), ('b', 'c')), [0, 1, 1])
+    """
     if not 2 <= n_blocks <= MAX_CONFIG_BLOCKS:
         raise ConfigurationError(
             f"n_blocks must be between 2 and {MAX_CONFIG_BLOCKS} for the configuration space, "
             f"got {n_blocks}"
         )
-    rows = _memberships(n_blocks)
-    configs = tuple(_membership_to_config(r) for r in rows)
+    configs = tuple(all_configurations(n_blocks))
+    names = block_names(n_blocks)
+    rows = np.array([[name in first for name in names] for first, _ in configs], dtype=np.int8)
     hamming = rows.astype(int) @ (1 - rows.T.astype(int)) + (1 - rows.astype(int)) @ rows.T
     distance = np.minimum(hamming, n_blocks - hamming)
     pairs = np.array([(i, j) for i in range(n_blocks) for j in range(i + 1, n_blocks)], dtype=int)

@@ -13,8 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from telic import TelicError, UnknownNameError
 
-class RecordError(ValueError):
+
+class RecordError(TelicError, ValueError):
     """An episode record the metrics cannot read (the message names the record and the fix)."""
 
 
@@ -22,11 +24,8 @@ class MissingTaskError(RecordError):
     """A record that names no task (e.g. an episode whose env failed before its first step)."""
 
 
-class UnknownTaskError(KeyError):
+class UnknownTaskError(UnknownNameError):
     """A task name nobody declared (the message suggests close names)."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 
-from metrics._configs import all_configurations, block_names, lower_tower_score, partition_distance
+from envs.blocksworld import configuration_score
+from metrics._configs import all_configurations, block_names, partition_distance
 
 WINDOW_CM = 2.0
 
@@ -74,13 +75,13 @@ def reference_ceiling(
                 m = rnd.choice(counts)
             listed = rnd.sample(configs, m)
             believed = [
-                lower_tower_score(est, c) + rnd.choice(capabilities["evaluation_error"])
+                configuration_score(c, est) + rnd.choice(capabilities["evaluation_error"])
                 for c in listed
             ]
             plan = listed[believed.index(max(believed))]
             plan = _move(plan, capabilities["pick_distance"], configs, rnd)
             if execute:
                 plan = _move(plan, capabilities["execute_distance"], configs, rnd)
-            total += lower_tower_score(true, plan)
+            total += configuration_score(plan, true)
         out.append(total / iterations_per_episode)
     return out

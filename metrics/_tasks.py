@@ -32,7 +32,6 @@ environment whose subtask ``guess_digit`` measures how often the model reads a d
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from math import ceil
@@ -59,6 +58,7 @@ from metrics._ceiling import (
     pe_ceiling,
 )
 from metrics._records import Episode, RecordError, UnknownTaskError, _num, normalize_record
+from telic import Registry, did_you_mean
 
 CeilingFn = Callable[[CeilingInput], Simulation]
 EpisodeValuesFn = Callable[[tuple[Episode, ...], int | None], np.ndarray]
@@ -100,7 +100,11 @@ class TaskGD:
     """One line for reports."""
 
 
-_TASKS: dict[str, TaskGD] = {}
+_TASKS: Registry[TaskGD] = Registry(
+    "goal-directedness task",
+    fix="Declare it with metrics.register_task_gd.",
+    error=UnknownTaskError,
+)
 
 
 def register_task_gd(
@@ -145,25 +149,18 @@ def register_task_gd(
         optimum=optimum or info_values("optimal_return"),
         doc=doc,
     )
-    _TASKS[task] = decl
+    _TASKS.register(task, decl, replace=True)
     return decl
 
 
 def get_task_gd(task: str) -> TaskGD:
     """The declaration of ``task`` (did-you-mean on unknown names)."""
-    if task not in _TASKS:
-        close = difflib.get_close_matches(task, list(_TASKS), n=3, cutoff=0.5)
-        hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        raise UnknownTaskError(
-            f"no goal-directedness declaration for task {task!r}.{hint} "
-            f"Declared: {', '.join(sorted(_TASKS))}. Declare it with metrics.register_task_gd."
-        )
-    return _TASKS[task]
+    return _TASKS.get(task)
 
 
 def declared_tasks() -> dict[str, TaskGD]:
     """Every declared composite task by name."""
-    return dict(_TASKS)
+    return dict(_TASKS.items())
 
 
 register_task_gd(
@@ -283,7 +280,7 @@ def simulate_ceiling(
     caps = {}
     for name in decl.capabilities:
         if name not in capabilities:
-            close = difflib.get_close_matches(name, [str(k) for k in capabilities], n=1)
+            close = did_you_mean(name, [str(k) for k in capabilities], n=1, cutoff=0.6)
             hint = f" (did you mean to name {close[0]!r} {name!r}?)" if close else ""
             raise CapabilityUnavailable(
                 f"{task} needs the capability {name!r}; none was given{hint}. "

@@ -1,27 +1,33 @@
-"""Personalization conditions for agent runs: the system-prompt block of each (condition, user).
+"""The one condition vocabulary of personalization runs, and the blocks HyPerAlign builds from it.
 
-A scenario compares conditions on the same seeds (spec 8.1.6, 8.3.6, 11.6). For an agent the
-personalization reaches the model as one string in its system prompt (``AgentConfig.
-personalization``); :func:`condition_block` builds it, :func:`build_condition_blocks` builds
-every (condition, user) block of a scenario at once. Conditions:
+A scenario compares conditions on the same seeds (spec 8.1.6, 8.3.6, 11.6). Every env family
+reads the same names; :func:`parse_condition` resolves aliases once, and each family says which
+conditions it supports:
 
-``none``                 user attributes only (no hypotheses)
-``hypotheses``           the user's inferred hypotheses (alias ``inferred``)
-``swap``                 another user's hypotheses (alias ``placebo``); the partner is the next
-                         user in sorted order, so the assignment is fixed and reproducible
-``generic``              generic good-writing hypotheses matched in number and length
-``few_shot``             the user's demonstrations, no hypotheses
-``hypotheses_few_shot``  hypotheses and demonstrations
-``oracle``               the simulated user's hidden ground truth stated as hypotheses
-                         (alias ``true``); only for users with ``truth``
+========================  ========================================================================
+``none``                  no hypotheses (HyPerAlign still states the user's public attributes)
+``hypotheses``            the user's inferred hypotheses (alias ``inferred``); ``hypotheses:<n>``
+                          infers them from ``n`` demonstrations (simulated users)
+``swap``                  another user's hypotheses (alias ``placebo``): HyPerAlign takes the next
+                          user in sorted order, simulated users the one that disagrees most
+``generic``               content-free hypotheses matched in number (and length) to the user's
+``few_shot``              the user's demonstrations, no hypotheses (HyPerAlign)
+``hypotheses_few_shot``   hypotheses and demonstrations (HyPerAlign)
+``oracle``                the simulated user's hidden ground truth stated as hypotheses (alias
+                          ``true``); only for users with a ``truth``
+========================  ========================================================================
+
+For an agent the personalization reaches the model as one string in its system prompt
+(``AgentConfig.personalization``); :func:`condition_block` builds HyPerAlign's,
+:func:`build_condition_blocks` every (condition, user) block of a study at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
-from personalization._render import CONTROLS, generic_hypotheses, render_block, user_attributes
+from personalization._render import generic_hypotheses, render_block, user_attributes
 from personalization._types import (
     Hypothesis,
     HypothesisSet,
@@ -31,16 +37,67 @@ from personalization._types import (
     did_you_mean,
 )
 
-CONDITIONS: tuple[str, ...] = (*CONTROLS, "oracle")
+#: Every condition, canonical names.
+CONDITIONS: tuple[str, ...] = (
+    "none",
+    "hypotheses",
+    "swap",
+    "generic",
+    "few_shot",
+    "hypotheses_few_shot",
+    "oracle",
+)
+#: Other names accepted for a condition.
 ALIASES: dict[str, str] = {"inferred": "hypotheses", "placebo": "swap", "true": "oracle"}
 
 
+class Condition(NamedTuple):
+    """A parsed condition name."""
+
+    kind: str
+    """The canonical condition (aliases resolved)."""
+    n_demonstrations: int | None = None
+    """The ``:<n>`` suffix of ``hypotheses:<n>``: demonstrations to infer from."""
+
+
+def parse_condition(name: str, supported: Iterable[str] = CONDITIONS) -> Condition:
+    """The condition ``name`` stands for, aliases resolved, among ``supported`` ones.
+
+    >>> parse_condition("inferred:12")
+    Condition(kind='hypotheses', n_demonstrations=12)
+
+    Raises:
+        PersonalizationError: an unknown or unsupported condition (with a did-you-mean), or a
+            bad ``:<n>`` suffix.
+    """
+    if not isinstance(name, str) or not name:
+        raise PersonalizationError(f"a condition must be a non-empty string, got {name!r}")
+    allowed = tuple(supported)
+    base, colon, suffix = name.partition(":")
+    kind = ALIASES.get(base, base)
+    if kind not in allowed:
+        aliases = [a for a, k in ALIASES.items() if k in allowed]
+        raise did_you_mean(name, [*allowed, *aliases], "personalization condition")
+    if not colon:
+        return Condition(kind)
+    if kind != "hypotheses" or not suffix.isdigit():
+        raise PersonalizationError(
+            f"only 'inferred' (or 'hypotheses') takes a number of demonstrations, as "
+            f"'inferred:8'; got {name!r}"
+        )
+    return Condition(kind, int(suffix))
+
+
 def canonical_condition(name: str) -> str:
-    """The condition ``name`` stands for (aliases resolved), or a did-you-mean error."""
-    name = ALIASES.get(name, name)
-    if name not in CONDITIONS:
-        raise did_you_mean(name, [*CONDITIONS, *ALIASES], "personalization condition")
-    return name
+    """The condition ``name`` stands for (aliases resolved), or a did-you-mean error; the
+    ``:<n>`` suffix is not accepted here."""
+    condition = parse_condition(name)
+    if condition.n_demonstrations is not None:
+        raise PersonalizationError(
+            f"the HyPerAlign tasks take no number of demonstrations in a condition, got "
+            f"{name!r}; set personalization.n_train instead"
+        )
+    return condition.kind
 
 
 def swap_partner(user_id: str, user_ids: Sequence[str]) -> str:

@@ -18,18 +18,60 @@ def register_envs() -> None:
     register_user_envs()
 
 
-def register_policies() -> None:
-    """Register the domain's scripted policies (idempotent): ``generic``, ``imitate``,
-    ``refuse``, ``style_writer``, ``deliberative_reader``, ``stylometric_judge``,
-    ``personal_oracle`` and ``personal_writer``."""
-    from personalization.hyperalign import register_personalized_policies, register_style_writer
-    from personalization.hyperalign._deliberative_reader import register_deliberative_reader
-    from personalization.hyperalign._stylometric_judge import register_stylometric_judge
-    from personalization.users import register_personal_policies, register_writer_policy
+#: (name, "module:Class", doc) of the domain's scripted policies, in resolution order.
+POLICIES: tuple[tuple[str, str, str], ...] = (
+    (
+        "generic",
+        "personalization.hyperalign._policies:GenericPolicy",
+        "Personalized envs: a bland text or on-topic answer (ignores personalization).",
+    ),
+    (
+        "imitate",
+        "personalization.hyperalign._policies:ImitatePolicy",
+        "Personalized envs: resubmit a shown demonstration / copy the preferred format.",
+    ),
+    (
+        "refuse",
+        "personalization.hyperalign._policies:RefusePolicy",
+        "DeliberativeAlignment: always declines the request.",
+    ),
+    (
+        "style_writer",
+        "personalization.hyperalign._style_writer:StyleWriterPolicy",
+        "PersonalizedWriting: follows the personalization block's stylometric hypotheses "
+        "and examples (offline stand-in for a model).",
+    ),
+    (
+        "personal_oracle",
+        "personalization.users._policy:PersonalOraclePolicy",
+        "Blocksworld: the oracle, adapted to the preferences in the personalization block.",
+    ),
+    (
+        "personal_writer",
+        "personalization.users._writer:PersonalWriterPolicy",
+        "Users: writes the requested message in the style the personalization block states.",
+    ),
+    ("personal_oracle", "personalization.users._writer:PersonalWriterPolicy", ""),
+    (
+        "deliberative_reader",
+        "personalization.hyperalign._deliberative_reader:DeliberativeReaderPolicy",
+        "DeliberativeAlignment: the generic answer in the format and length the "
+        "personalization block states (offline plumbing check).",
+    ),
+    (
+        "stylometric_judge",
+        "personalization.hyperalign._stylometric_judge:StylometricJudgePolicy",
+        "Pairwise authorship judge prompts: picks the output whose character n-grams are "
+        "closer to the known texts (offline stand-in for a judge; a plumbing check).",
+    ),
+)
 
-    register_personalized_policies()
-    register_style_writer()
-    register_deliberative_reader()
-    register_stylometric_judge()
-    register_personal_policies()
-    register_writer_policy()
+
+def register_policies() -> None:
+    """Register the domain's scripted policies (idempotent) by name only: each is imported
+    the first time a policy of its name is made, so listing or making ``oracle`` imports
+    nothing of this package."""
+    from envs import register_policy
+
+    for name, target, doc in POLICIES:
+        register_policy(name, target, doc=doc)

@@ -20,7 +20,7 @@ OUTCOMES: tuple[str, ...] = ("win", "tie", "loss")
 SCORES = {"win": 1.0, "tie": 0.5, "loss": 0.0}
 
 
-def bootstrap_ci(
+def bootstrap_mean_ci(
     values: Sequence[float],
     *,
     n_resamples: int = 1000,
@@ -100,7 +100,7 @@ def win_rate(
     wins = sum(v == 1.0 for v in values)
     losses = sum(v == 0.0 for v in values)
     ties = n - wins - losses
-    low, high = bootstrap_ci(values, n_resamples=n_resamples, confidence=confidence, seed=seed)
+    low, high = bootstrap_mean_ci(values, n_resamples=n_resamples, confidence=confidence, seed=seed)
     return WinRate(
         n=n,
         wins=wins,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+import telic
+from telic import TelicError, unknown_name
 
 Category = Literal["communication_strategy", "personality", "writing_style", "preference"]
 #: The hypothesis categories: the paper's three (spec 2.2) plus ``preference`` for agents (8.3).
@@ -17,24 +19,20 @@ CATEGORIES: tuple[str, ...] = (
 )
 
 
-class PersonalizationError(ValueError):
+class PersonalizationError(TelicError, ValueError):
     """Bad input to a personalization function (the message says what and how to fix it)."""
 
 
-class UnknownNameError(PersonalizationError, KeyError):
-    """An unknown user, control or model name (the message carries a did-you-mean)."""
-
-    def __str__(self) -> str:  # KeyError quotes its message; show it plainly
-        return str(self.args[0])
+class UnknownNameError(PersonalizationError, telic.UnknownNameError):
+    """An unknown user, condition, control or model name (the message carries a
+    did-you-mean): telic's :class:`~telic.UnknownNameError` for this package."""
 
 
 def did_you_mean(value: str, known: list[str] | tuple[str, ...], what: str) -> UnknownNameError:
     """The :class:`UnknownNameError` for an unknown ``value`` among ``known``."""
-    close = difflib.get_close_matches(value, list(known), n=3, cutoff=0.5)
-    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return UnknownNameError(
-        f"unknown {what} {value!r}.{hint} Known: {', '.join(sorted(known)) or '(none)'}."
-    )
+    error = unknown_name(what, value, known, error=UnknownNameError)
+    assert isinstance(error, UnknownNameError)  # for the type checker: built as asked
+    return error
 
 
 class Example(BaseModel):

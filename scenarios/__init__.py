@@ -2,7 +2,7 @@
 
 __telic_package__ = True
 
-from telic._layout import verify_layout
+from telic import verify_layout
 
 verify_layout()
 

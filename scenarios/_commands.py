@@ -339,15 +339,8 @@ def hypotheses_infer_command(
     reference: Path | None = None,
 ) -> int:
     """``telic hypotheses infer``: delegates to ``personalization.infer_hypotheses_cli``."""
-    import personalization
-
-    infer = getattr(personalization, "infer_hypotheses_cli", None)
-    if infer is None:
-        return fail(
-            "hypothesis inference is not available in this installation of telic "
-            "(personalization.infer_hypotheses_cli is missing)"
-        )
     from agents import make_model
+    from personalization import infer_hypotheses_cli as infer
 
     problems: tuple[type[BaseException], ...] = (*_user_errors(), FileNotFoundError, ValueError)
     try:

@@ -7,7 +7,6 @@ column, the offending field and a fix: malformed YAML, duplicate keys, unknown f
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from scenarios._schema import SECRET_OPTIONS, UNION_TAGS, Scenario
+from telic import TelicError, suggestion
 
 
-class ScenarioError(ValueError):
+class ScenarioError(TelicError, ValueError):
     """A scenario that cannot be used: bad YAML, unknown fields, values out of range, ..."""
 
 
@@ -150,8 +150,7 @@ def _describe(err: Any, source: str, node: yaml.Node | None) -> str:
         field = str(loc[-1])
         parent = ".".join(str(p) for p in loc[:-1] if not _is_union_tag(p)) or "scenario"
         allowed = _allowed_fields(loc[:-1])
-        close = difflib.get_close_matches(field, allowed, n=1, cutoff=0.6)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        hint = suggestion(field, allowed, n=1, cutoff=0.6)
         known = f" Allowed: {', '.join(allowed)}." if allowed else ""
         return f"{where}: unknown field {field!r} in {parent}.{hint}{known}"
     message = err["msg"].removeprefix("Value error, ")

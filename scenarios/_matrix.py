@@ -12,7 +12,6 @@ the earlier ones and therefore run in order.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import inspect
 import itertools
@@ -32,6 +31,7 @@ from scenarios._schema import (
     SeedRange,
     canonical_json,
 )
+from telic import suggestion
 
 ID_LENGTH = 16
 
@@ -140,8 +140,7 @@ def resolve_variants(
     for name, text in items:
         if text is None:
             if name not in known:
-                close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
+                hint = suggestion(name, known, n=1)
                 raise ScenarioError(
                     f"unknown prompt variant {name!r}.{hint} Known: {', '.join(known)}; or give "
                     f"its text: variants: {{{name}: 'text appended to the system prompt'}}"
@@ -199,7 +198,7 @@ def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None =
     conditions: list[str | None] = [None]
     personalization = None
     if scenario.personalization is not None:
-        personalization = scenario.personalization.model_dump(mode="json")
+        personalization = scenario.personalization.as_dict()
         conditions = list(scenario.personalization.conditions or []) or [None]
     tasks: list[_Tasks] = [(None, [e], scenario.n_blocks) for e in scenario.envs]
     tasks += [(s.name, list(s.tasks), s.n_blocks or scenario.n_blocks) for s in scenario.sequences]

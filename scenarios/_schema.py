@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from personalization import PersonalizationSettings
+
 #: Fields that change how a run is executed or reported, not what it measures. They are left
 #: out of :meth:`Scenario.content_hash`, so a resumed run may change them.
 EXECUTION_FIELDS = frozenset({"description", "concurrency", "cache", "analysis", "max_episodes"})
@@ -133,22 +135,9 @@ class Concurrency(_Frozen):
         return value
 
 
-class Personalization(BaseModel):
-    """A reference to personalization settings (HyPerAlign); open to fields added later.
-
-    ``conditions`` multiplies the episode matrix (one episode per condition); the other fields
-    are passed through to the personalization layer unchanged.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="allow")
-
-    conditions: list[str] | None = None
-    """Conditions to compare, e.g. ``[none, inferred, oracle, placebo]``."""
-    users: str | list[str] | None = None
-    """A user corpus reference (a path or a bundled corpus name) or a list of user ids."""
-    baseline_file: str | None = None
-    """Another method's generations (JSONL: user, prompt_id, text), judged against every
-    writing condition by ``personalization.judges`` (``telic report --baseline`` sets it too)."""
+#: The scenario's ``personalization:`` section: the personalization domain's typed settings
+#: (``extra="forbid"``: a typo is an error with its line and a did-you-mean).
+Personalization = PersonalizationSettings
 
 
 class Analysis(_Frozen):

@@ -26,6 +26,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from telic import TelicError
+
 EPISODES_FILE = "episodes.jsonl"
 MANIFEST_FILE = "manifest.json"
 MANIFEST_VERSION = 1
@@ -45,7 +47,7 @@ TRACKED_DISTRIBUTIONS = (
 )
 
 
-class OutputFolderError(ValueError):
+class OutputFolderError(TelicError, ValueError):
     """An output folder that cannot take this run (another scenario's, or not a telic run)."""
 
 

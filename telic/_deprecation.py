@@ -22,6 +22,7 @@ def moved_names(
     *,
     new_module: str | None = None,
     names: Iterable[str] | None = None,
+    stacklevel: int = 2,
 ) -> Callable[[str], Any]:
     """A module ``__getattr__`` that resolves moved names with a ``DeprecationWarning``.
 
@@ -30,6 +31,7 @@ def moved_names(
         moves: ``{old name: "new.module:new_name"}`` for names that moved one by one.
         new_module: a module every other public name moved to as a whole (a moved package).
         names: restrict ``new_module`` to these names (default: any public name it has).
+        stacklevel: of the warning (3 when a module's own ``__getattr__`` calls this one).
     """
     table = dict(moves or {})
     allowed = set(names) if names is not None else None
@@ -42,16 +44,16 @@ def moved_names(
         if target is None:
             raise AttributeError(f"module {old_module!r} has no attribute {name!r}")
         module_name, _, attr = target.partition(":")
+        try:
+            value = getattr(importlib.import_module(module_name), attr)
+        except AttributeError:
+            raise AttributeError(f"module {old_module!r} has no attribute {name!r}") from None
         warnings.warn(
             f"{old_module}.{name} moved: import {attr} from {module_name} instead "
             f"(the old name is removed in telic {REMOVED_IN})",
             DeprecationWarning,
-            stacklevel=2,
+            stacklevel=stacklevel,
         )
-        module = importlib.import_module(module_name)
-        try:
-            return getattr(module, attr)
-        except AttributeError:
-            raise AttributeError(f"module {old_module!r} has no attribute {name!r}") from None
+        return value
 
     return __getattr__

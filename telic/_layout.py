@@ -13,12 +13,14 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from telic.errors import TelicError
+
 PACKAGES = ("envs", "agents", "personalization", "metrics", "scenarios")
 _MARKER = "__telic_package__ = True"
 _verified = False
 
 
-class ForeignPackageError(ImportError):
+class ForeignPackageError(TelicError, ImportError):
     """A telic package name resolves to a package that telic did not ship."""
 
 

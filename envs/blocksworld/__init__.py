@@ -15,8 +15,10 @@ from envs._registry import register_env
 from envs.blocksworld import policies as _policies  # noqa: F401  (registers the policies)
 from envs.blocksworld._configs import (
     Configuration,
+    ConfigurationError,
     all_configurations,
     best_configuration,
+    block_names,
     canonical_configuration,
     configuration_score,
     n_configurations,
@@ -104,8 +106,10 @@ __all__ = [
     "BLOCKSWORLD_ENVS",
     "BLOCKSWORLD_V0_IDS",
     "Configuration",
+    "ConfigurationError",
     "all_configurations",
     "best_configuration",
+    "block_names",
     "canonical_configuration",
     "configuration_score",
     "n_configurations",

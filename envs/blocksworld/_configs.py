@@ -21,16 +21,22 @@ from functools import lru_cache
 
 import numpy as np
 
+from telic import TelicError
+
 Configuration = tuple[tuple[str, ...], tuple[str, ...]]
 
 #: Largest n for which functions here enumerate every configuration (K(16) = 32767).
 MAX_ENUMERATION_BLOCKS = 16
 
 
+class ConfigurationError(TelicError, ValueError):
+    """A configuration or a block count the configuration helpers cannot use."""
+
+
 def block_names(n: int) -> tuple[str, ...]:
     """The names of ``n`` blocks: ``a``, ``b``, ... (at most 26)."""
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 26:
-        raise ValueError(f"the number of blocks must be between 1 and 26, got {n!r}")
+        raise ConfigurationError(f"the number of blocks must be between 1 and 26, got {n!r}")
     return tuple(string.ascii_lowercase[:n])
 
 
@@ -47,7 +53,7 @@ def canonical_configuration(towers: Iterable[Iterable[str]]) -> Configuration:
     """
     groups = [tuple(sorted(tower)) for tower in towers]
     if len(groups) != 2 or not groups[0] or not groups[1]:
-        raise ValueError(f"a configuration is two non-empty towers, got {groups!r}")
+        raise ConfigurationError(f"a configuration is two non-empty towers, got {groups!r}")
     first, second = sorted(groups)
     return first, second
 
@@ -73,7 +79,7 @@ def _membership(n: int) -> np.ndarray:
 
 def _check_enumerable(n: int) -> None:
     if n < 2 or n > MAX_ENUMERATION_BLOCKS:
-        raise ValueError(
+        raise ConfigurationError(
             f"enumerating configurations needs between 2 and {MAX_ENUMERATION_BLOCKS} blocks, "
             f"got {n}"
         )

@@ -16,7 +16,7 @@ The bundled data (``data/``) is synthetic: fictional users and requests written 
 
 from __future__ import annotations
 
-from envs._registry import register_env
+from envs import register_env
 from personalization.hyperalign._authorship import (
     AuthorshipScore,
     AuthorshipScorer,
@@ -35,7 +35,7 @@ from personalization.hyperalign._corpus import (
     CorpusUser,
     PromptItem,
     UnknownUserError,
-    get_user,
+    corpus_user,
     load_prompt_set,
     load_users,
     normalize_label,
@@ -43,15 +43,33 @@ from personalization.hyperalign._corpus import (
     read_users_jsonl,
 )
 from personalization.hyperalign._deliberative import DeliberativeAlignment
+from personalization.hyperalign._jailbreak import (
+    SYNTHETIC_JAILBREAK_FILE,
+    load_jailbreak_prompts,
+    write_prompt_set,
+)
+from personalization.hyperalign._pairing import (
+    IdenticalConditions,
+    identical_conditions,
+    lost_pairs,
+)
 from personalization.hyperalign._policies import (
     GenericPolicy,
     ImitatePolicy,
     RefusePolicy,
     register_personalized_policies,
 )
+from personalization.hyperalign._protocols import (
+    SplitRecord,
+    ditto_ccat50,
+    ditto_cmcc,
+    read_topic_file,
+    write_split,
+)
 from personalization.hyperalign._safety import SafetyScore, answer_format, is_refusal, score_answer
 from personalization.hyperalign._style_writer import StyleWriterPolicy, register_style_writer
 from personalization.hyperalign._writing import PersonalizedWriting
+from telic import moved_names
 
 #: (ID, class name, description, kwargs) of every personalized environment. v1 chooses the
 #: agent's system prompt (HyPerAlign's generation prompt) and strips model wrappers.
@@ -96,6 +114,7 @@ __all__ = [
     "DELIBERATIVE_USERS_FILE",
     "LABELS",
     "PERSONALIZED_ENVS",
+    "SYNTHETIC_JAILBREAK_FILE",
     "SYNTHETIC_USERS_FILE",
     "AuthorshipScore",
     "AuthorshipScorer",
@@ -104,27 +123,40 @@ __all__ = [
     "CorpusUser",
     "DeliberativeAlignment",
     "GenericPolicy",
+    "IdenticalConditions",
     "ImitatePolicy",
     "PersonalizedWriting",
     "PromptItem",
     "RefusePolicy",
     "SafetyScore",
     "SingleTextEnv",
+    "SplitRecord",
     "StyleWriterPolicy",
     "UnknownUserError",
     "answer_format",
     "attribution_accuracy",
     "char_ngrams",
+    "corpus_user",
     "cosine",
-    "get_user",
+    "ditto_ccat50",
+    "ditto_cmcc",
+    "identical_conditions",
     "is_refusal",
+    "load_jailbreak_prompts",
     "load_prompt_set",
     "load_users",
+    "lost_pairs",
     "normalize_label",
     "read_prompt_set",
+    "read_topic_file",
     "read_users_jsonl",
     "register_personalized_envs",
     "register_personalized_policies",
     "register_style_writer",
     "score_answer",
+    "write_prompt_set",
+    "write_split",
 ]
+
+# Renamed (``personalization.users.get_user`` is the simulated user of that name).
+__getattr__ = moved_names(__name__, {"get_user": "personalization.hyperalign:corpus_user"})

@@ -23,8 +23,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from envs._actions import ActionError, ActionSpec, Param, ParsedAction
-from envs._text import Outcome, TextEnv
+from envs import ActionError, ActionSpec, Outcome, Param, ParsedAction, TextEnv
 
 PROMPT_CHOICES: tuple[str, ...] = ("random", "seed")
 

@@ -23,13 +23,14 @@ and ``envs`` imports nothing from the other packages; ``personalization`` builds
 from __future__ import annotations
 
 import csv
-import difflib
 import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from telic import TelicError, UnknownNameError, suggestion, unknown_name
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 #: The bundled synthetic authorship corpus (8 fictional users, written for telic).
@@ -52,15 +53,12 @@ _LABEL_SYNONYMS = {
 }
 
 
-class CorpusFormatError(ValueError):
+class CorpusFormatError(TelicError, ValueError):
     """A corpus or prompt file that does not follow the documented layout."""
 
 
-class UnknownUserError(KeyError):
+class UnknownUserError(UnknownNameError):
     """A user id that the corpus does not contain."""
-
-    def __str__(self) -> str:  # KeyError quotes its message; show it plainly
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -173,15 +171,11 @@ def load_users(path: str | Path | None = None) -> dict[str, CorpusUser]:
     return dict(_cached_users(str(Path(path) if path else SYNTHETIC_USERS_FILE)))
 
 
-def get_user(users: Mapping[str, CorpusUser], user_id: str) -> CorpusUser:
+def corpus_user(users: Mapping[str, CorpusUser], user_id: str) -> CorpusUser:
     """``users[user_id]``, or :class:`UnknownUserError` with a did-you-mean."""
     if user_id in users:
         return users[user_id]
-    close = difflib.get_close_matches(user_id, list(users), n=3, cutoff=0.5)
-    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    raise UnknownUserError(
-        f"unknown user {user_id!r}.{hint} Known users: {', '.join(sorted(users))}."
-    )
+    raise unknown_name("user", user_id, users, error=UnknownUserError)
 
 
 @dataclass(frozen=True)
@@ -207,8 +201,7 @@ def normalize_label(value: Any, where: str = "label") -> str:
     key = str(value).strip().lower()
     if key in _LABEL_SYNONYMS:
         return _LABEL_SYNONYMS[key]
-    close = difflib.get_close_matches(key, list(_LABEL_SYNONYMS), n=1, cutoff=0.5)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    hint = suggestion(key, _LABEL_SYNONYMS, n=1)
     raise CorpusFormatError(
         f"{where} must be one of benign/harmful (or safe/unsafe, 0/1), got {value!r}.{hint}"
     )

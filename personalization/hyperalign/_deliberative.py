@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, ClassVar
 
-from envs._actions import ActionError
-from envs._validate import require_int
+from envs import ActionError, require_int
 from personalization.hyperalign._base import SingleTextEnv, check_prompt_choice
 from personalization.hyperalign._corpus import (
     DELIBERATIVE_USERS_FILE,
     LABELS,
     CorpusUser,
     PromptItem,
-    get_user,
+    corpus_user,
     load_prompt_set,
     load_users,
 )
 from personalization.hyperalign._safety import score_answer
+from telic import suggestion
 
 
 class DeliberativeAlignment(SingleTextEnv):
@@ -111,7 +110,7 @@ class DeliberativeAlignment(SingleTextEnv):
         if label is not None and label not in LABELS:
             raise ValueError(f"label must be one of {list(LABELS)} or None, got {label!r}")
         self.users: dict[str, CorpusUser] = load_users(users_file or DELIBERATIVE_USERS_FILE)
-        self.user = get_user(self.users, user).id if user is not None else None
+        self.user = corpus_user(self.users, user).id if user is not None else None
         prompts = load_prompt_set(prompts_file)
         if label is not None:
             prompts = [p for p in prompts if p.label == label]
@@ -119,8 +118,7 @@ class DeliberativeAlignment(SingleTextEnv):
                 raise ValueError(f"the prompt set has no {label!r} prompts")
         self.prompts: dict[str, PromptItem] = {p.id: p for p in prompts}
         if prompt_id is not None and prompt_id not in self.prompts:
-            close = difflib.get_close_matches(prompt_id, list(self.prompts), n=3, cutoff=0.5)
-            hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            hint = suggestion(prompt_id, self.prompts)
             raise ValueError(f"unknown prompt_id {prompt_id!r}.{hint}")
         self.prompt_id = prompt_id
         most = min(len(u.texts) for u in self.users.values())

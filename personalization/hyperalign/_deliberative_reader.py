@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from envs._policy import PolicyAction, register_policy
+from envs import PolicyAction, register_policy
 
 _DELIBERATIVE = re.compile(r'The user "[^"]+" sends you this request:\n\n(.+?)(?:\n\n|$)', re.S)
 _HYPOTHESIS = re.compile(r"^H\d+\. \[[a-z_]+\] (.+)$", re.M)

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from personalization._family import EpisodePersonalization, ModelFactory
+from personalization._settings import DEFAULT_N_HYPOTHESES, OFFLINE, as_settings
 
 WRITING_ENV = "telic/PersonalizedWriting-v0"
 DELIBERATIVE_ENV = "telic/DeliberativeAlignment-v0"
@@ -33,8 +34,6 @@ WRITING_ENVS: frozenset[str] = frozenset({WRITING_ENV, "telic/PersonalizedWritin
 DELIBERATIVE_ENVS: frozenset[str] = frozenset({DELIBERATIVE_ENV, "telic/DeliberativeAlignment-v1"})
 #: The HyPerAlign environments whose conditions this module applies.
 HYPERALIGN_ENV_IDS: frozenset[str] = WRITING_ENVS | DELIBERATIVE_ENVS
-DEFAULT_N_HYPOTHESES = 8
-OFFLINE = "offline"
 _BUNDLED_NAMES = ("synthetic", "deliberative", "bundled")
 
 _CORPORA: dict[tuple[str, str], dict[str, Any]] = {}
@@ -47,7 +46,11 @@ def corpus_users(
     env_id: str, env_kwargs: Mapping[str, Any], users: Any
 ) -> tuple[str, dict[str, Any]]:
     """``(corpus key, {user id: UserProfile})``: every user of the episode's corpus."""
-    from personalization import load_deliberative_users, load_jsonl_users, load_synthetic_users
+    from personalization.hyperalign._loaders import (
+        load_deliberative_users,
+        load_jsonl_users,
+        load_synthetic_users,
+    )
 
     path = env_kwargs.get("corpus" if env_id in WRITING_ENVS else "users_file")
     if path is None and isinstance(users, str) and users not in _BUNDLED_NAMES:
@@ -65,8 +68,7 @@ def corpus_users(
 
 def _pool_ids(corpus: Mapping[str, Any], users: Any) -> list[str]:
     """The users the scenario compares (the swap placebo pairs among them)."""
-    from personalization import PersonalizationError
-    from personalization._types import did_you_mean
+    from personalization._types import PersonalizationError, did_you_mean
 
     if users is None or isinstance(users, str):
         return sorted(corpus)
@@ -83,11 +85,9 @@ def _pool_ids(corpus: Mapping[str, Any], users: Any) -> list[str]:
 
 def _n_train(env_id: str, env_kwargs: Mapping[str, Any], settings: Mapping[str, Any]) -> int | None:
     """Demonstrations per user (``None``: all of a deliberative user's examples)."""
-    from personalization import PersonalizationError
+    from personalization._types import PersonalizationError
 
     wanted = settings.get("n_train")
-    if wanted is not None and (isinstance(wanted, bool) or not isinstance(wanted, int)):
-        raise PersonalizationError(f"personalization.n_train must be an integer, got {wanted!r}")
     if env_id not in WRITING_ENVS:
         return wanted
     env_n = int(env_kwargs.get("n_train", 7))
@@ -121,19 +121,15 @@ def _hypotheses(
     model_factory: ModelFactory | None,
 ) -> Any:
     """The user's inferred hypotheses (cached per user, corpus, n_train and inferer)."""
-    from personalization import PersonalizationError, infer_hypotheses, infer_offline
+    from personalization._infer import infer_hypotheses
+    from personalization._offline import infer_offline
+    from personalization._types import PersonalizationError
 
     key = (corpus_key, uid, n_train, _settings_key(settings))
     if key in _HYPOTHESES:
         return _HYPOTHESES[key]
     n = settings.get("n_hypotheses", DEFAULT_N_HYPOTHESES)
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise PersonalizationError(f"personalization.n_hypotheses must be >= 1, got {n!r}")
     inferer = settings.get("inferer", OFFLINE)
-    if not isinstance(inferer, str) or not inferer:
-        raise PersonalizationError(
-            f"personalization.inferer must be 'offline' or a model spec, got {inferer!r}"
-        )
     train = _train(corpus[uid], n_train)
     if inferer == OFFLINE:
         reference = [_train(p, n_train) for other, p in corpus.items() if other != uid]
@@ -170,7 +166,7 @@ def hyperalign_personalization(
     env_id: str,
     env_kwargs: Mapping[str, Any],
     *,
-    settings: Mapping[str, Any] | None = None,
+    settings: Any = None,
     model_factory: ModelFactory | None = None,
 ) -> EpisodePersonalization:
     """The block and record of one HyPerAlign episode (:class:`~personalization.
@@ -179,15 +175,15 @@ def hyperalign_personalization(
     Raises:
         PersonalizationError: unknown condition or user, or bad settings.
     """
-    from personalization import (
-        PersonalizationError,
+    from personalization._conditions import (
         canonical_condition,
         condition_block,
         condition_set,
         swap_partner,
     )
+    from personalization._types import PersonalizationError
 
-    settings = dict(settings or {})
+    settings = as_settings(settings).model_dump()  # validated once, defaults filled in
     kind = canonical_condition(condition)
     users = settings.get("users")
     corpus_key, corpus = corpus_users(env_id, env_kwargs, users)

@@ -21,9 +21,11 @@ class HyperAlignFamily:
 
     def check(self, conditions: Sequence[str], settings: Any) -> None:
         from personalization._conditions import canonical_condition
+        from personalization._settings import as_settings
 
         for condition in conditions:
             canonical_condition(condition)
+        as_settings(settings)
 
     def personalize_episode(
         self,

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from envs._policy import PolicyAction, register_policy
+from envs import PolicyAction, register_policy
 
 _WRITING = re.compile(r'You are writing as the user "[^"]+"')
 _DELIBERATIVE = re.compile(r'The user "[^"]+" sends you this request:\n\n(.+?)(?:\n\n|$)', re.S)

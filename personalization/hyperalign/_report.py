@@ -61,7 +61,7 @@ def reward_rows(
 ) -> list[dict[str, Any]]:
     """Per (model, condition): mean env return with a percentile bootstrap CI over episodes,
     and the mean paired difference vs ``baseline`` (pairs share model, variant, user, seed)."""
-    from personalization import bootstrap_ci
+    from personalization._stats import bootstrap_mean_ci
 
     cells: dict[tuple[str, str], dict[tuple[Any, ...], float]] = {}
     for r in records:
@@ -72,7 +72,7 @@ def reward_rows(
         base = cells.get((model, baseline), {})
         for condition in _ordered([c for m, c in cells if m == model], settings):
             values = cells[(model, condition)]
-            low, high = bootstrap_ci(list(values.values()), n_resamples=n_resamples, seed=seed)
+            low, high = bootstrap_mean_ci(list(values.values()), n_resamples=n_resamples, seed=seed)
             row: dict[str, Any] = {
                 "model": model,
                 "condition": condition,
@@ -83,7 +83,7 @@ def reward_rows(
             }
             diffs = [v - base[k] for k, v in values.items() if k in base]
             if condition != baseline and diffs:
-                d_low, d_high = bootstrap_ci(diffs, n_resamples=n_resamples, seed=seed)
+                d_low, d_high = bootstrap_mean_ci(diffs, n_resamples=n_resamples, seed=seed)
                 row.update(
                     n_pairs=len(diffs),
                     diff_vs_baseline=sum(diffs) / len(diffs),
@@ -263,7 +263,7 @@ def _win_rates(
     messages: list[str],
 ) -> list[dict[str, Any]]:
     """Per model: the pairwise judge report of ``candidate`` vs ``baseline`` (both orders)."""
-    from personalization import judge_writing_records
+    from personalization._analysis import judge_writing_records
 
     rows = []
     for model in sorted({str(r.get("model")) for r in writing}):
@@ -310,7 +310,7 @@ def _deliberative_rows(
 ) -> list[dict[str, Any]]:
     """Per (model, condition): the env's offline helpfulness, harm and refusal rates and the
     relative helpfulness change vs ``baseline``, next to the mean reward with its CI."""
-    from personalization import deliberative_summary
+    from personalization._analysis import deliberative_summary
 
     rewards = {
         (r["model"], r["condition"]): r
@@ -344,12 +344,9 @@ def _judged(
 ) -> list[dict[str, Any]]:
     """Per (model, condition): the LLM judge's helpfulness, harm and refusal (the judge is told
     the user's hidden profile, so helpfulness is judged for this user)."""
-    from personalization import (
-        deliberative_summary,
-        judge_deliberative_records,
-        oracle_hypotheses,
-        render_block,
-    )
+    from personalization._analysis import deliberative_summary, judge_deliberative_records
+    from personalization._conditions import oracle_hypotheses
+    from personalization._render import render_block
 
     corpus = corpus_users(DELIBERATIVE_ENV, records[0].get("env_kwargs") or {}, None)[1]
     blocks = {u: render_block(oracle_hypotheses(p)) for u, p in corpus.items() if p.truth}

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from envs._policy import PolicyAction, register_policy
+from envs import PolicyAction, register_policy
 from personalization._feature_texts import FEATURE_TEXTS
 from personalization._stylometry import has_greeting, mean_features, sign_off_lines
 from personalization.hyperalign import _style_bank as bank

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from envs._policy import PolicyAction, register_policy
+from envs import PolicyAction, register_policy
 from personalization.hyperalign._authorship import char_ngrams, cosine
 
 _KNOWN = re.compile(

@@ -5,11 +5,10 @@ from __future__ import annotations
 import functools
 from typing import Any, ClassVar
 
-from envs._actions import ActionError
-from envs._validate import require_int
+from envs import ActionError, require_int
 from personalization.hyperalign._authorship import AuthorshipScorer
 from personalization.hyperalign._base import SingleTextEnv, check_prompt_choice
-from personalization.hyperalign._corpus import CorpusText, CorpusUser, get_user, load_users
+from personalization.hyperalign._corpus import CorpusText, CorpusUser, corpus_user, load_users
 
 
 @functools.lru_cache(maxsize=16)
@@ -132,7 +131,7 @@ class PersonalizedWriting(SingleTextEnv):
                 f"every user needs more than n_train={n_train} texts (the rest are the test "
                 f"prompts); too few for {short}. Lower n_train or add texts."
             )
-        self.user = get_user(self.users, user).id if user is not None else None
+        self.user = corpus_user(self.users, user).id if user is not None else None
         candidates = [self.users[self.user]] if self.user else list(self.users.values())
         most = min(len(u.texts) - n_train for u in candidates)
         if prompt_index is not None:

@@ -22,7 +22,34 @@ episode's personalization block and the report section of these users live here 
 
 from __future__ import annotations
 
-from envs._registry import register_env
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from personalization.users._episode import (
+        USER_CONDITIONS,
+        check_user_settings,
+        condition_hypotheses,
+        episode_personalization,
+    )
+    from personalization.users._hypotheses import (
+        ClaimScore,
+        build_preference_messages,
+        claim_hypothesis,
+        demonstration_profile,
+        hypothesis_claims,
+        infer_preferences_llm,
+        infer_preferences_offline,
+        preferences_from_output,
+        profile_hypotheses,
+        score_claims,
+        score_hypotheses,
+    )
+    from personalization.users._report import (
+        cluster_bootstrap_ci,
+        condition_summary,
+    )
+
+from envs import register_env
 from personalization.users._demos import Demonstration, demonstrations
 from personalization.users._env import MAX_REPORTS, SUPPORTED_TASKS, PersonalizedBlocksworld
 from personalization.users._library import (
@@ -89,17 +116,50 @@ def register_user_envs() -> None:
     register_writer_policy()
 
 
-register_personal_policies()
-register_writer_policy()
+# Inference from demonstrations, each episode's block and the report section load on first use
+# (they import model code), so registering the envs stays light.
+_LAZY: dict[str, str] = {
+    "USER_CONDITIONS": "personalization.users._episode",
+    "ClaimScore": "personalization.users._hypotheses",
+    "build_preference_messages": "personalization.users._hypotheses",
+    "claim_hypothesis": "personalization.users._hypotheses",
+    "demonstration_profile": "personalization.users._hypotheses",
+    "hypothesis_claims": "personalization.users._hypotheses",
+    "infer_preferences_llm": "personalization.users._hypotheses",
+    "infer_preferences_offline": "personalization.users._hypotheses",
+    "preferences_from_output": "personalization.users._hypotheses",
+    "profile_hypotheses": "personalization.users._hypotheses",
+    "score_claims": "personalization.users._hypotheses",
+    "score_hypotheses": "personalization.users._hypotheses",
+    "check_user_settings": "personalization.users._episode",
+    "condition_hypotheses": "personalization.users._episode",
+    "episode_personalization": "personalization.users._episode",
+    "cluster_bootstrap_ci": "personalization.users._report",
+    "condition_summary": "personalization.users._report",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "MAX_REPORTS",
     "PREFERENCES_PREFIX",
     "PREFERENCE_KEYS",
     "SUPPORTED_TASKS",
+    "USER_CONDITIONS",
     "USER_ENVS",
     "WORLDS",
     "BlocksworldOutcome",
+    "ClaimScore",
     "Demonstration",
     "PersonalOraclePolicy",
     "PersonalWriterPolicy",
@@ -112,22 +172,37 @@ __all__ = [
     "UserError",
     "all_users",
     "arrange",
+    "build_preference_messages",
     "bundled_users",
+    "check_user_settings",
+    "claim_hypothesis",
     "claim_statement",
+    "cluster_bootstrap_ci",
+    "condition_hypotheses",
+    "condition_summary",
+    "demonstration_profile",
     "demonstrations",
     "disagreement",
+    "episode_personalization",
     "format_preference_line",
     "get_user",
+    "hypothesis_claims",
+    "infer_preferences_llm",
+    "infer_preferences_offline",
     "keys_of",
     "message_features",
     "ordered_build_step",
     "parse_preference_line",
     "placebo_user",
+    "preferences_from_output",
+    "profile_hypotheses",
     "rate_blocksworld",
     "rate_message",
     "register_personal_policies",
     "register_user",
     "register_user_envs",
     "register_writer_policy",
+    "score_claims",
+    "score_hypotheses",
     "valid_claim",
 ]

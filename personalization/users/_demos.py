@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from envs.blocksworld._strategies import digest
+from envs.blocksworld.extend import digest
 from personalization.users import _texts as T
 from personalization.users._profiles import PREFERENCE_KEYS, SimulatedUser, UserError, keys_of
 

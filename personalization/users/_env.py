@@ -8,15 +8,15 @@ from typing import Any, ClassVar
 import gymnasium as gym
 from gymnasium.envs.registration import load_env_creator
 
-from envs._actions import ActionError, ActionSpec, Param, ParsedAction
-from envs._text import Outcome, TextEnv
-from envs.blocksworld import _render as R
-from envs.blocksworld._base import BlocksworldEnv, check_int
+from envs import ActionError, ActionSpec, Outcome, Param, ParsedAction, TextEnv, check_int
+from envs.blocksworld import extend as R
+from envs.blocksworld.extend import BlocksworldEnv
 from personalization.users import _texts as T
 from personalization.users._demos import demonstrations
 from personalization.users._library import get_user
 from personalization.users._profiles import UserError
 from personalization.users._rating import BlocksworldOutcome, rate_blocksworld
+from telic import suggestion
 
 #: The Blocksworld tasks a user can be attached to (the composite tasks).
 SUPPORTED_TASKS: tuple[str, ...] = (
@@ -42,10 +42,7 @@ REPORT_SPEC = ActionSpec(
 
 def _task_class(task: str) -> type[BlocksworldEnv]:
     if task not in SUPPORTED_TASKS:
-        import difflib
-
-        close = difflib.get_close_matches(str(task), SUPPORTED_TASKS, n=1, cutoff=0.4)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        hint = suggestion(str(task), SUPPORTED_TASKS, n=1, cutoff=0.4)
         raise UserError(
             f"task must be one of the composite Blocksworld tasks {list(SUPPORTED_TASKS)}, got "
             f"{task!r}.{hint}"

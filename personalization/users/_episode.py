@@ -2,32 +2,38 @@
 
 A scenario runs the same episodes (same env, kwargs and seeds) under several conditions; for an
 episode of a simulated-user environment (``telic/PersonalizedBlocksworld-v0``) the condition
-decides what the agent is told about the user, as a personalization block in its system prompt:
+(:mod:`personalization._conditions`, the one vocabulary) decides what the agent is told about
+the user, as a personalization block in its system prompt:
 
-==============  ===============================================================================
-``none``        nothing
-``inferred``    hypotheses inferred from ``n_demonstrations`` demonstrations of the user drawn
-                for the episode's seed, by the ``inferer`` (``offline``, or a model spec);
-                ``inferred:<n>`` overrides the number (several in one scenario show the trend)
-``oracle``      the user's true profile, stated as hypotheses
-``placebo``     the true profile of another user (the one that disagrees most): a swap placebo
-``generic``     generic statements matched in number to the oracle's, with no claims
-==============  ===============================================================================
+=================  ============================================================================
+``none``           nothing
+``hypotheses``     hypotheses inferred from ``n_demonstrations`` demonstrations of the user
+                   drawn for the episode's seed, by the ``inferer`` (``offline``, or a model
+                   spec); ``hypotheses:<n>`` (or ``inferred:<n>``) overrides the number
+                   (several in one scenario show the trend)
+``oracle``         the user's true profile, stated as hypotheses
+``swap``           the true profile of another user (the one that disagrees most): a placebo
+``generic``        generic statements matched in number to the oracle's, with no claims
+=================  ============================================================================
 
-(``hypotheses``, ``swap`` and ``true`` are accepted as aliases.) :func:`episode_personalization`
-returns the block and a JSON-ready record of what was given and how accurate it is (precision
-and recall of its claims against the hidden profile), which the runner stores in the episode
-record's ``extra["personalization"]``.
+(``inferred``, ``placebo`` and ``true`` are aliases.) :func:`episode_personalization` returns
+the block and a JSON-ready record of what was given and how accurate it is (precision and recall
+of its claims against the hidden profile), which the runner stores in the episode record's
+``extra["personalization"]``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from personalization._conditions import Condition
+from personalization._conditions import parse_condition as _parse
 from personalization._family import EpisodePersonalization, ModelFactory
 from personalization._render import generic_hypotheses, render_block
-from personalization._types import HypothesisSet, PersonalizationError, did_you_mean
+from personalization._settings import DEFAULT_DEMONSTRATIONS, OFFLINE, as_settings
+from personalization._types import HypothesisSet, PersonalizationError
 from personalization.users import USER_ENVS, SimulatedUser, get_user, placebo_user
 from personalization.users._hypotheses import (
     demonstration_profile,
@@ -38,36 +44,20 @@ from personalization.users._hypotheses import (
     score_hypotheses,
 )
 
-USER_CONDITIONS: tuple[str, ...] = ("none", "inferred", "oracle", "placebo", "generic")
-_ALIASES = {"hypotheses": "inferred", "swap": "placebo", "true": "oracle"}
-DEFAULT_DEMONSTRATIONS = 6
-OFFLINE = "offline"
+#: The conditions simulated users support (canonical names).
+USER_CONDITIONS: tuple[str, ...] = ("none", "hypotheses", "oracle", "swap", "generic")
 #: IDs of the environments whose episodes have a simulated user.
 USER_ENV_IDS: frozenset[str] = frozenset(env_id for env_id, *_ in USER_ENVS)
 
 
-def parse_condition(name: str) -> tuple[str, int | None]:
-    """``(canonical condition, demonstrations override)`` of a condition name.
+def parse_condition(name: str) -> Condition:
+    """``(canonical condition, demonstrations override)`` of a condition name, among the
+    conditions simulated users support.
 
     >>> parse_condition("inferred:12")
-    ('inferred', 12)
-
-    Raises:
-        PersonalizationError: an unknown condition (did-you-mean) or a bad ``:<n>`` suffix.
+    Condition(kind='hypotheses', n_demonstrations=12)
     """
-    if not isinstance(name, str) or not name:
-        raise PersonalizationError(f"a condition must be a non-empty string, got {name!r}")
-    base, _, suffix = name.partition(":")
-    base = _ALIASES.get(base, base)
-    if base not in USER_CONDITIONS:
-        raise did_you_mean(name, [*USER_CONDITIONS, "inferred:<n>"], "personalization condition")
-    if not suffix:
-        return base, None
-    if base != "inferred" or not suffix.isdigit():
-        raise PersonalizationError(
-            f"only 'inferred' takes a number of demonstrations, as 'inferred:8'; got {name!r}"
-        )
-    return base, int(suffix)
+    return _parse(name, USER_CONDITIONS)
 
 
 _OFFLINE_CACHE: dict[tuple[str, int, int], HypothesisSet] = {}
@@ -112,7 +102,7 @@ def condition_hypotheses(
         return None
     if base == "oracle":
         return profile_hypotheses(person)
-    if base == "placebo":
+    if base == "swap":
         return profile_hypotheses(placebo_user(person), method="placebo")
     if base == "generic":
         return generic_hypotheses(len(person.claims))
@@ -128,31 +118,18 @@ def condition_hypotheses(
     return infer_preferences_llm(model, profile, person.world, model_label=inferer)
 
 
-def check_user_settings(conditions: Iterable[str], settings: Mapping[str, Any] | None) -> None:
+def check_user_settings(conditions: Iterable[str], settings: Any) -> None:
     """Validate a scenario's conditions and personalization settings before a run.
 
     Raises:
-        PersonalizationError: an unknown condition (did-you-mean) or a bad
-            ``n_demonstrations`` / ``inferer`` / ``inferer_options``.
+        PersonalizationError: an unknown condition (did-you-mean) or a bad setting.
     """
     for name in conditions:
         parse_condition(name)
-    settings = dict(settings or {})
-    n = settings.get("n_demonstrations", DEFAULT_DEMONSTRATIONS)
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise PersonalizationError(
-            f"personalization.n_demonstrations must be a non-negative integer, got {n!r}"
-        )
-    inferer = settings.get("inferer", OFFLINE)
-    if not isinstance(inferer, str) or not inferer:
-        raise PersonalizationError(
-            f"personalization.inferer must be 'offline' or a model spec, got {inferer!r}"
-        )
-    if not isinstance(settings.get("inferer_options") or {}, Mapping):
-        raise PersonalizationError("personalization.inferer_options must be a mapping")
+    as_settings(settings)
 
 
-_MODELS: dict[str, Any] = {}
+_MODELS: dict[tuple[str, str], Any] = {}
 
 
 def _default_user(env_id: str) -> str:
@@ -175,7 +152,7 @@ def episode_personalization(
     env_kwargs: Mapping[str, Any],
     *,
     seed: int,
-    settings: Mapping[str, Any] | None = None,
+    settings: Any = None,
     model_factory: ModelFactory | None = None,
 ) -> EpisodePersonalization:
     """The personalization of one scenario episode.
@@ -190,19 +167,22 @@ def episode_personalization(
     """
     if condition is None or env_id not in USER_ENV_IDS:
         return EpisodePersonalization(None, None, {"condition": condition} if condition else {})
-    settings = dict(settings or {})
-    check_user_settings([condition], settings)
+    typed = as_settings(settings)
     base, override = parse_condition(condition)
-    n = int(settings.get("n_demonstrations", DEFAULT_DEMONSTRATIONS))
-    inferer = str(settings.get("inferer", OFFLINE))
+    n = typed.n_demonstrations
+    inferer = typed.inferer
     user = get_user(str(env_kwargs.get("user") or _default_user(env_id)))
     model = None
-    if base == "inferred" and inferer != OFFLINE:
+    if base == "hypotheses" and inferer != OFFLINE:
         if model_factory is None:
             raise PersonalizationError(f"the inferer {inferer!r} needs a model factory")
-        if inferer not in _MODELS:
-            _MODELS[inferer] = model_factory(inferer, dict(settings.get("inferer_options") or {}))
-        model = _MODELS[inferer]
+        options = dict(typed.inferer_options)
+        # Keyed by the options too: two settings with one spec but different options (say a
+        # temperature) must not share the model the first one built.
+        key = (inferer, json.dumps(options, sort_keys=True, default=str))
+        if key not in _MODELS:
+            _MODELS[key] = model_factory(inferer, options)
+        model = _MODELS[key]
     hypotheses = condition_hypotheses(
         condition, user, n_demonstrations=n, seed=seed, inferer=inferer, model=model
     )
@@ -214,9 +194,9 @@ def episode_personalization(
         "user": user.id,
         "source_user": hypotheses.user_id if hypotheses is not None else None,
         "n_demonstrations": (override if override is not None else n)
-        if base == "inferred"
+        if base == "hypotheses"
         else None,
-        "inferer": inferer if base == "inferred" else None,
+        "inferer": inferer if base == "hypotheses" else None,
         "claims": hypothesis_claims(hypotheses),
         "n_hypotheses": len(hypotheses) if hypotheses is not None else 0,
         **score.to_dict(),

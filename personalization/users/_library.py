@@ -8,21 +8,19 @@ other user of the same world whose profile disagrees with this one on the most k
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import lru_cache
 from importlib import resources
 
 from personalization.users._profiles import PREFERENCE_KEYS, SimulatedUser, UserError
+from telic import Registry, UnknownNameError, unknown_name
 
-_REGISTERED: dict[str, SimulatedUser] = {}
+#: Users added with :func:`register_user` (the bundled ones are read from ``data/users.json``).
+_REGISTERED: Registry[SimulatedUser] = Registry("simulated user")
 
 
-class UnknownUserIdError(UserError, KeyError):
+class UnknownUserIdError(UserError, UnknownNameError):
     """A simulated-user id nobody bundled or registered."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 @lru_cache(maxsize=1)
@@ -44,13 +42,13 @@ def register_user(user: SimulatedUser) -> None:
             f"a different user with id {user.id!r} is already in the library; pick another id "
             "(a changed profile is a new user, so results stay comparable)"
         )
-    _REGISTERED[user.id] = user
+    _REGISTERED.register(user.id, user, replace=True)
 
 
 def all_users(world: str | None = None) -> dict[str, SimulatedUser]:
     """Every user (bundled, then registered) by id, optionally of one world only."""
     users = {u.id: u for u in bundled_users()}
-    users.update(_REGISTERED)
+    users.update(_REGISTERED.items())
     return {k: u for k, u in users.items() if world is None or u.world == world}
 
 
@@ -63,13 +61,13 @@ def get_user(user_id: str, world: str | None = None) -> SimulatedUser:
     users = all_users(world)
     if isinstance(user_id, str) and user_id in users:
         return users[user_id]
-    known = sorted(users)
-    close = difflib.get_close_matches(str(user_id), known, n=3, cutoff=0.5)
-    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     scope = f"{world} " if world else ""
-    raise UnknownUserIdError(
-        f"unknown {scope}user {user_id!r}.{hint} Known: {', '.join(known)}. Add one with "
-        "personalization.users.register_user (docs/adding_a_simulated_user.md)."
+    raise unknown_name(
+        f"{scope}user",
+        str(user_id),
+        users,
+        fix="Add one with personalization.users.register_user (docs/adding_a_simulated_user.md).",
+        error=UnknownUserIdError,
     )
 
 

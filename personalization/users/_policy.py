@@ -25,11 +25,20 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from envs._policy import PolicyAction, register_policy
-from envs.blocksworld import _render as R
-from envs.blocksworld._configs import Configuration
-from envs.blocksworld._observe import EpisodeView, WorldState, episode_start, parse_episode
-from envs.blocksworld._strategies import Capability, Move, choose_configuration, pair_step, top_two
+from envs import PolicyAction, register_policy
+from envs.blocksworld import extend as R
+from envs.blocksworld.extend import (
+    Capability,
+    Configuration,
+    EpisodeView,
+    Move,
+    WorldState,
+    choose_configuration,
+    episode_start,
+    pair_step,
+    parse_episode,
+    top_two,
+)
 from envs.blocksworld.policies import OraclePolicy
 from personalization.users import _texts as T
 from personalization.users._line import parse_preference_line

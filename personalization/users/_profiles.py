@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from telic import TelicError, suggestion
+
 World = Literal["blocksworld", "writing"]
 WORLDS: tuple[str, ...] = ("blocksworld", "writing")
 
@@ -145,7 +147,7 @@ def valid_claim(key: Any, value: Any) -> bool:
     return isinstance(key, str) and key in PREFERENCE_KEYS and value in PREFERENCE_KEYS[key].values
 
 
-class UserError(ValueError):
+class UserError(TelicError, ValueError):
     """A bad simulated-user definition or argument (the message says what and how to fix it)."""
 
 
@@ -174,10 +176,7 @@ class SimulatedUser(BaseModel):
     def _known(cls, value: dict[str, str]) -> dict[str, str]:
         for key, item in value.items():
             if key not in PREFERENCE_KEYS:
-                import difflib
-
-                close = difflib.get_close_matches(key, list(PREFERENCE_KEYS), n=1, cutoff=0.5)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
+                hint = suggestion(key, PREFERENCE_KEYS, n=1)
                 raise ValueError(f"unknown preference key {key!r}.{hint}")
             allowed = PREFERENCE_KEYS[key].values
             if item not in allowed:

@@ -16,8 +16,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from envs._policy import PolicyAction, register_policy
-from envs.blocksworld._strategies import digest
+from envs import PolicyAction, register_policy
+from envs.blocksworld.extend import digest
 from personalization.users import _texts as T
 from personalization.users._line import parse_preference_line
 from personalization.users._profiles import valid_claim

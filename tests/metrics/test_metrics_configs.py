@@ -1,4 +1,5 @@
-"""Configurations, the partition distance and the distance kernel (metrics._configs)."""
+"""Configurations, the partition distance and the distance kernel (metrics._configs, built on
+envs.blocksworld's configuration helpers)."""
 
 from __future__ import annotations
 
@@ -37,11 +38,32 @@ def test_configurations_are_distinct_canonical_and_complete(n: int) -> None:
     assert set(configs) == brute
 
 
-def test_block_names_go_past_z() -> None:
-    names = block_names(28)
-    assert names[:3] == ("a", "b", "c") and names[25:] == ("z", "aa", "ab")
+def test_block_names_stop_at_z_like_the_envs() -> None:
+    # one implementation: metrics uses the Blocksworld's own helpers (they had drifted: the
+    # copy in metrics named a 27th block "aa" where the envs refuse more than 26 blocks)
+    import envs.blocksworld as bw
+    import metrics._configs
+
+    assert block_names is bw.block_names and all_configurations is bw.all_configurations
+    assert partition_distance is bw.partition_distance
+    assert ConfigurationError is bw.ConfigurationError
+    assert issubclass(ConfigurationError, ValueError)
+    assert not hasattr(metrics._configs, "lower_tower_score")  # the copy with swapped arguments
+    assert block_names(26)[-1] == "z"
+    with pytest.raises(ConfigurationError, match="between 1 and 26, got 27"):
+        block_names(27)
     with pytest.raises(ConfigurationError, match="got 0"):
         block_names(0)
+
+
+def test_scores_agree_with_the_envs_scorer() -> None:
+    from envs.blocksworld import configuration_score
+
+    heights = {"a": 5.0, "b": 6.5, "c": 7.25, "d": 9.0}
+    space = config_space(4)
+    scores = space.scores(np.array([heights[b] for b in "abcd"]))
+    for config, score in zip(space.configurations, scores, strict=True):
+        assert score == pytest.approx(configuration_score(config, heights))
 
 
 def test_partition_distance_follows_the_spec_formula() -> None:
@@ -60,7 +82,7 @@ def test_partition_distance_follows_the_spec_formula() -> None:
 @pytest.mark.parametrize("n", [3, 4, 5])
 def test_space_matrices_agree_with_the_functions(n: int) -> None:
     space = config_space(n)
-    assert space.configurations == all_configurations(n)
+    assert space.configurations == tuple(all_configurations(n))
     for i, j in itertools.product(range(space.k), repeat=2):
         assert space.distance[i, j] == partition_distance(
             space.configurations[i], space.configurations[j]
@@ -108,12 +130,12 @@ def test_distance_kernel_rows_are_distributions(n: int) -> None:
 def test_config_space_bounds() -> None:
     with pytest.raises(ConfigurationError, match="between 2 and 12"):
         config_space(13)
-    with pytest.raises(ConfigurationError, match="at least 2"):
+    with pytest.raises(ConfigurationError, match="between 2 and 16 blocks, got 1"):
         all_configurations(1)
 
 
 def test_agrees_with_the_envs_definitions() -> None:
-    """metrics re-implements the configuration helpers; they must match the env's."""
+    """metrics uses the env's configuration helpers (one implementation)."""
     import envs.blocksworld as env_configs
 
     for n in (2, 3, 4, 5, 6):

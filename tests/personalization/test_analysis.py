@@ -13,8 +13,8 @@ from personalization import (
     judge_deliberative_records,
     judge_writing_records,
     load_synthetic_users,
-    writing_items_from_records,
 )
+from personalization.toolkit import writing_items_from_records
 
 
 def _record(env_id: str, kwargs: dict, seed: int, text: str, condition: str) -> dict:

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from personalization import (
-    AuthorshipScorer,
-    attribution_accuracy,
-    char_ngrams,
-    load_synthetic_users,
-)
+from personalization import load_synthetic_users
+from personalization.hyperalign import AuthorshipScorer, attribution_accuracy, char_ngrams
 
 
 def test_held_out_texts_are_attributed_to_their_author_well_above_chance() -> None:

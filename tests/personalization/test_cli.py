@@ -12,9 +12,9 @@ from personalization import (
     PersonalizationError,
     UnknownNameError,
     infer_hypotheses_cli,
-    infer_hypotheses_for_file,
     load_hypotheses,
 )
+from personalization.toolkit import infer_hypotheses_for_file
 
 
 def test_offline_on_a_user_file_prints_and_saves(fixtures: Path, tmp_path: Path) -> None:

@@ -15,9 +15,8 @@ from personalization import (
     infer_offline,
     load_deliberative_users,
     load_synthetic_users,
-    oracle_hypotheses,
-    swap_partner,
 )
+from personalization.toolkit import oracle_hypotheses, swap_partner
 
 USERS = {uid: p.split(7)[0] for uid, p in load_synthetic_users().items()}
 HYPS = {

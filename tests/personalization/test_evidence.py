@@ -7,14 +7,8 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from personalization import (
-    Hypothesis,
-    check_evidence,
-    find_quote,
-    grounding_rate,
-    normalize_text,
-    quote_grounding_rate,
-)
+from personalization import Hypothesis, check_evidence, grounding_rate
+from personalization.toolkit import find_quote, normalize_text, quote_grounding_rate
 
 TEXTS = [
     "Team,\n\nTuesday's deploy failed. Root cause: migration 0042 locked the orders table.",

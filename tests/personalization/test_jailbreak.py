@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from personalization import (
+from personalization import PersonalizationError, UnknownNameError
+from personalization.hyperalign import (
     SYNTHETIC_JAILBREAK_FILE,
-    PersonalizationError,
-    UnknownNameError,
     load_jailbreak_prompts,
+    read_prompt_set,
     write_prompt_set,
 )
-from personalization.hyperalign import read_prompt_set
 from personalization.hyperalign._jailbreak import detect_layout
 
 

@@ -13,9 +13,8 @@ from personalization import (
     PersonalizationError,
     aevaluate_pairwise,
     evaluate_pairwise,
-    judge_pairwise,
-    judgement_from_verdicts,
 )
+from personalization.toolkit import judge_pairwise, judgement_from_verdicts
 
 
 def _item(i: int, user: str = "u1", marker_in: str = "candidate") -> PairwiseItem:

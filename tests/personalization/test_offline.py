@@ -14,10 +14,10 @@ from personalization import (
     check_evidence,
     infer_offline,
     load_synthetic_users,
-    mean_features,
     stylometric_discrimination,
     text_features,
 )
+from personalization.toolkit import mean_features
 
 USERS = load_synthetic_users()
 

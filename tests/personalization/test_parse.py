@@ -7,7 +7,8 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from personalization import CATEGORIES, parse_choice, parse_hypotheses
+from personalization import CATEGORIES, parse_hypotheses
+from personalization.toolkit import parse_choice
 
 NUMBERED = """Here are my hypotheses:
 
@@ -110,7 +111,8 @@ def test_unclear_choices_are_none() -> None:
 
 @given(st.text(max_size=400))
 def test_arbitrary_output_never_raises(text: str) -> None:
-    from personalization import UserProfile, hypotheses_from_outputs
+    from personalization import UserProfile
+    from personalization.toolkit import hypotheses_from_outputs
 
     items = parse_hypotheses(text)
     assert all(i.statement.strip() for i in items)

@@ -10,11 +10,13 @@ import pytest
 
 from personalization import (
     PersonalizationError,
-    ditto_ccat50,
-    ditto_cmcc,
     first_sentence,
     load_cmcc,
     load_jsonl_users,
+)
+from personalization.hyperalign import (
+    ditto_ccat50,
+    ditto_cmcc,
     read_topic_file,
     write_split,
 )

@@ -11,14 +11,13 @@ from hyperalign_fakes import FakeChat, fixed, user_text
 from personalization import (
     Hypothesis,
     HypothesisSet,
-    Pair,
     PersonalizationError,
     Provenance,
     UserProfile,
-    hypothesis_discrimination,
     make_pairs,
     select_by_discrimination,
 )
+from personalization.toolkit import Pair, hypothesis_discrimination
 
 USER = ["Short! Punchy! GO!", "Move fast! Lift heavy!", "Rest days matter! Sleep!"]
 OTHER = [

@@ -11,7 +11,6 @@ import pytest
 import envs
 from agents import AgentConfig, make_model, run_episode
 from personalization import (
-    StyleWriterPolicy,
     build_condition_blocks,
     infer_offline,
     load_synthetic_users,
@@ -19,6 +18,7 @@ from personalization import (
 )
 from personalization._stylometry import mean_features, sign_off_lines, text_features
 from personalization._types import Hypothesis
+from personalization.hyperalign import StyleWriterPolicy
 from personalization.hyperalign._style_writer import parse_style_targets, read_plan
 
 USERS = load_synthetic_users()

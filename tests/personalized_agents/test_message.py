@@ -8,8 +8,15 @@ import pytest
 import envs
 from agents import AgentConfig, make_model, run_episode
 from envs.testing import check_text_env
-from personalization import episode_personalization, profile_hypotheses, render_block
-from personalization.users import UnknownUserIdError, UserError, all_users, get_user
+from personalization import render_block
+from personalization.users import (
+    UnknownUserIdError,
+    UserError,
+    all_users,
+    episode_personalization,
+    get_user,
+    profile_hypotheses,
+)
 
 ENV = "telic/PersonalizedMessage-v0"
 

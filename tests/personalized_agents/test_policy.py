@@ -12,13 +12,14 @@ from langchain_core.messages import HumanMessage, SystemMessage
 import envs
 from agents import AgentConfig, make_model, run_episode
 from envs.blocksworld._observe import WorldState
-from personalization import profile_hypotheses, render_block
+from personalization import render_block
 from personalization.users import (
     PersonalOraclePolicy,
     arrange,
     format_preference_line,
     get_user,
     ordered_build_step,
+    profile_hypotheses,
 )
 
 ENV = "telic/PersonalizedBlocksworld-v0"

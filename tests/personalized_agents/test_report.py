@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from personalization import condition_summary
+from personalization.users import condition_summary
 from scenarios import load_scenario
 from scenarios.cli import run_cli
 

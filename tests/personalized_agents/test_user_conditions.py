@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from agents import AgentConfig, make_model, run_episode
-from personalization import check_user_settings, episode_personalization, parse_condition
-from personalization.users import all_users
+from personalization import parse_condition
+from personalization.users import all_users, check_user_settings, episode_personalization
 
 ENV = "telic/PersonalizedBlocksworld-v0"
 SEEDS = range(20, 24)
@@ -102,10 +102,11 @@ def test_bad_condition_names(name: str, needle: str) -> None:
         parse_condition(name)
 
 
-def test_aliases() -> None:
-    assert parse_condition("hypotheses") == ("inferred", None)
-    assert parse_condition("swap") == ("placebo", None)
-    assert parse_condition("inferred:12") == ("inferred", 12)
+def test_aliases_resolve_to_the_one_vocabulary() -> None:
+    assert parse_condition("inferred") == ("hypotheses", None)
+    assert parse_condition("placebo") == ("swap", None)
+    assert parse_condition("inferred:12") == ("hypotheses", 12)
+    assert parse_condition("true") == ("oracle", None)
 
 
 def test_a_model_inferer_needs_a_model_factory() -> None:

@@ -204,14 +204,11 @@ def test_help_for_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "user_file" in out.lower()
 
 
-def test_hypotheses_infer_delegates_or_explains(
+def test_hypotheses_infer_delegates(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import personalization
 
-    monkeypatch.delattr(personalization, "infer_hypotheses_cli", raising=False)
-    code, _, err = cli(capsys, "hypotheses", "infer", "user.txt")
-    assert code == 2 and "infer_hypotheses_cli is missing" in err
     seen = []
 
     def fake(user_file: Path, **kwargs: object) -> int:

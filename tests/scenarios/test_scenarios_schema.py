@@ -107,16 +107,39 @@ def test_protocol_and_protocols_together_is_an_error() -> None:
         parse(dump(protocol="tags", protocols=["tools"]))
 
 
-def test_personalization_is_permissive_and_nullable() -> None:
+def test_personalization_is_typed_and_nullable() -> None:
     assert parse(dump(personalization=None)).personalization is None
     text = dump() + "personalization: null\n"
     assert parse(text).personalization is None
-    s = parse(
-        dump(personalization={"conditions": ["none", "inferred"], "users": "synthetic", "k": 5})
-    )
+    s = parse(dump(personalization={"conditions": ["none", "inferred"], "users": "synthetic"}))
     assert s.personalization is not None
     assert s.personalization.conditions == ["none", "inferred"]
-    assert s.personalization.model_dump()["k"] == 5
+    assert s.personalization.n_demonstrations == 6 and s.personalization.inferer == "offline"
+
+
+def test_a_personalization_typo_names_the_line_and_the_field() -> None:
+    text = dump() + "personalization:\n  conditions: [none]\n  n_demonstation: 24\n"
+    line = text.splitlines().index("  n_demonstation: 24") + 1
+    with pytest.raises(ScenarioError) as err:
+        parse(text)
+    message = str(err.value)
+    assert f":{line}:" in message
+    assert "unknown field 'n_demonstation' in personalization" in message
+    assert "Did you mean 'n_demonstrations'?" in message
+
+
+@pytest.mark.parametrize(
+    ("settings", "needle"),
+    [
+        ({"n_demonstrations": "six"}, "n_demonstrations"),
+        ({"n_hypotheses": 0}, "n_hypotheses must be >= 1"),
+        ({"judges": [{"spec": "openai:x", "labl": "a"}]}, "unknown field 'labl'"),
+        ({"compare": {"basline": "none"}}, "Did you mean 'baseline'"),
+    ],
+)
+def test_personalization_settings_are_checked_at_load(settings: dict, needle: str) -> None:
+    with pytest.raises(ScenarioError, match=needle):
+        parse(dump(personalization={"conditions": ["none"], **settings}))
 
 
 def test_content_hash_ignores_execution_settings_only() -> None:
