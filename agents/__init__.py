@@ -2,6 +2,9 @@
 
 __telic_package__ = True
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from telic import verify_layout
 
 verify_layout()
@@ -18,14 +21,36 @@ from agents._errors import (  # noqa: E402
     ModelSpecError,
     ProviderError,
 )
-from agents._graph import build_graph  # noqa: E402
 from agents._limits import configure_limits  # noqa: E402
 from agents._model import Model, ModelReply  # noqa: E402
+from agents._moves import scripted_calls  # noqa: E402
 from agents._pricing import cost_usd, price_of, set_price  # noqa: E402
 from agents._prompt import base_system_prompt, system_prompt  # noqa: E402
 from agents._providers import PROVIDERS, make_model, parse_spec  # noqa: E402
 from agents._retry import RetryPolicy  # noqa: E402
-from agents._runner import arun_episode, run_episode  # noqa: E402
+
+if TYPE_CHECKING:
+    from agents._graph import build_graph
+    from agents._runner import arun_episode, run_episode
+
+# The agent graph and the episode runners load LangGraph (and LangChain's tracing stack), the
+# slowest imports of the package; they are imported on first use, so commands that never play
+# an episode (``telic validate``, ``telic envs``) start without them.
+_LAZY = {
+    "build_graph": "agents._graph",
+    "arun_episode": "agents._runner",
+    "run_episode": "agents._runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agents' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CACHE_MODES",
@@ -53,6 +78,7 @@ __all__ = [
     "parse_spec",
     "price_of",
     "run_episode",
+    "scripted_calls",
     "set_price",
     "system_prompt",
 ]

@@ -18,6 +18,7 @@ with synchronous nodes (``invoke``) and one with async nodes (``ainvoke``).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import operator
@@ -353,6 +354,16 @@ def env_node(state: EpisodeState, runtime: Runtime[EpisodeContext]) -> dict[str,
     return updates
 
 
+async def env_node_async(state: EpisodeState, runtime: Runtime[EpisodeContext]) -> dict[str, Any]:
+    """:func:`env_node` on the event loop: an env step is short CPU work, and a thread hop per
+    step (LangGraph's way of running a synchronous node in an async graph) costs more than the
+    step. An env whose ``step`` blocks (waits on a network or a subprocess) says so with a
+    ``blocking_step = True`` attribute and is stepped in a worker thread instead."""
+    if getattr(runtime.context.env.unwrapped, "blocking_step", False):
+        return await asyncio.to_thread(env_node, state, runtime)
+    return env_node(state, runtime)
+
+
 def _after_agent(state: EpisodeState) -> str:
     return END if state.get("done") else "env"
 
@@ -365,7 +376,7 @@ def build_graph(*, asynchronous: bool = False) -> Any:
     """The (uncompiled) agent graph; ``asynchronous`` picks the async agent node."""
     graph = StateGraph(EpisodeState, context_schema=EpisodeContext)
     graph.add_node("agent", agent_node_async if asynchronous else agent_node)
-    graph.add_node("env", env_node)
+    graph.add_node("env", env_node_async if asynchronous else env_node)
     graph.add_edge(START, "agent")
     graph.add_conditional_edges("agent", _after_agent, ["env", END])
     graph.add_conditional_edges("env", _after_env, ["agent", END])

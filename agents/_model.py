@@ -15,11 +15,9 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.runnables import Runnable
 
 from agents._cache import CacheKey, LLMCache
 from agents._limits import limiter_for
@@ -64,6 +62,10 @@ def _within(seconds: float, fn: Callable[[], T], on_timeout: Callable[[], Except
         raise box["error"]
     return box["value"]  # type: ignore[no-any-return]
 
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.runnables import Runnable
 
 #: Options that configure the transport, not the sampling; they stay out of the cache key.
 TRANSPORT_OPTIONS = frozenset(

@@ -91,11 +91,14 @@ def _openai(name: str, spec: str, options: dict[str, Any], *, compatible: bool) 
         # process; that client is bound to the first event loop that used it, so a model made
         # for a second `asyncio.run` (a second run_scenario, a notebook cell) would fail with
         # "Event loop is closed". Each model gets its own client instead.
-        import openai
+        from agents._fastpath import async_http_client
 
-        options["http_async_client"] = openai.DefaultAsyncHttpxClient()
-    chat_class = _openai_class()
-    return chat_class(model=name, api_key=SecretStr(key), max_retries=0, **options)
+        options["http_async_client"] = async_http_client()
+    chat = _openai_class()(model=name, api_key=SecretStr(key), max_retries=0, **options)
+    from agents._fastpath import install_fast_path
+
+    install_fast_path(chat)  # plain requests skip the SDK's schema conversion
+    return chat
 
 
 @cache

@@ -16,19 +16,28 @@ offline.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field, PrivateAttr
 
 from agents._chat_base import ToolBindingChatModel
-from envs import Policy, PolicyAction, make_policies, resolve_policy
+from agents._moves import episode_seed_of, policy_rng, scripted_move
+from envs import Policy, PolicyAction, make_policies
+
+__all__ = [
+    "ScriptedChatModel",
+    "episode_seed_of",
+    "message_text",
+    "observations_of",
+    "policy_rng",
+    "scripted_move",
+    "tool_call_of",
+]
 
 
 def message_text(message: BaseMessage) -> str:
@@ -48,36 +57,6 @@ def message_text(message: BaseMessage) -> str:
 def observations_of(messages: Sequence[BaseMessage]) -> list[str]:
     """The observation texts of a conversation: its user and tool messages, in order."""
     return [message_text(m) for m in messages if m.type in ("human", "tool")]
-
-
-def episode_seed_of(seed: int, episode_seed: int | None) -> int:
-    """The seed of one episode's scripted randomness: the model's ``seed`` option mixed with the
-    env seed, so different episodes draw differently and the same pair always draws alike."""
-    if episode_seed is None:
-        return int(seed)
-    state = np.random.SeedSequence([int(seed) % 2**63, int(episode_seed) % 2**63])
-    return int(state.generate_state(1)[0])
-
-
-def policy_rng(seed: int, observations: Sequence[str]) -> np.random.Generator:
-    """The generator a scripted policy gets for this conversation (stable across processes)."""
-    digest = hashlib.sha256("\x1e".join(observations).encode("utf-8")).digest()
-    return np.random.default_rng([int(seed), len(observations), int.from_bytes(digest[:8], "big")])
-
-
-def scripted_move(
-    policies: Sequence[Policy],
-    observations: Sequence[str],
-    seed: int,
-    system_prompt: str | None = None,
-) -> PolicyAction:
-    """The move of the policy (among ``policies``) that handles this conversation; a policy
-    with ``reads_system_prompt = True`` also gets ``system_prompt``."""
-    policy = resolve_policy(policies, observations)
-    rng = policy_rng(seed, observations)
-    if getattr(policy, "reads_system_prompt", False):
-        return policy.act(observations, rng, system_prompt=system_prompt)  # type: ignore[call-arg]
-    return policy.act(observations, rng)
 
 
 def tool_call_of(move: PolicyAction, index: int) -> dict[str, Any]:

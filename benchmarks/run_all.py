@@ -1,7 +1,7 @@
 """Run every benchmark and rewrite BENCHMARKS.md with their latest numbers.
 
     python -m benchmarks.run_all            # all of them (several minutes on 2 cores)
-    python -m benchmarks.run_all envs agents
+    python -m benchmarks.run_all envs agents  # only these; the other sections are kept
 
 Each benchmark is a module ``benchmarks.bench_<name>`` that measures against a baseline in the
 same run and prints a markdown section; this script runs each in its own process (so one
@@ -28,6 +28,7 @@ BENCHMARKS = {
     "runner": "Runner concurrency against a latency-simulating server (issue: scenarios)",
     "personalization": "HyPerAlign pipeline costs (issue: HyPerAlign)",
     "users": "Simulated users and personalized episodes (issue: personalized agents)",
+    "speed": "Speed against the SDK, across cores and at start-up (issue: performance)",
 }
 
 
@@ -47,6 +48,21 @@ def run(name: str) -> tuple[str, float, int]:
         tail = proc.stderr.strip()[-2000:]
         body += f"\n\n**Failed** (exit {proc.returncode}):\n\n```\n{tail}\n```"
     return body, time.perf_counter() - start, proc.returncode
+
+
+def splice(text: str, sections: dict[str, str]) -> str:
+    """``text`` (a BENCHMARKS.md) with the sections of the named benchmarks replaced (or
+    appended when missing); every other section is kept as it is."""
+    for name, body in sections.items():
+        heading = f"## {BENCHMARKS[name]}\n"
+        start = text.find(heading)
+        if start < 0:
+            text = text.rstrip("\n") + "\n\n" + body
+            continue
+        end = text.find("\n## ", start + len(heading))
+        end = len(text) if end < 0 else end + 1
+        text = text[:start] + body + ("\n" if end < len(text) else "") + text[end:]
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,7 +93,12 @@ def main(argv: list[str] | None = None) -> int:
         f"- machine: {os.cpu_count()} cores, {platform.machine()}, "
         f"Python {platform.python_version()}, {platform.system()}\n\n"
     )
-    Path(args.out).write_text(header + "\n".join(sections))
+    out = Path(args.out)
+    if args.names and out.exists():
+        text = splice(out.read_text(), dict(zip(names, sections, strict=True)))
+    else:
+        text = header + "\n".join(sections)
+    out.write_text(text)
     print(f"wrote {args.out}", file=sys.stderr)
     return 1 if failed else 0
 

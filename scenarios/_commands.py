@@ -73,6 +73,7 @@ def run_command(
     concurrency: int | None = None,
     backend: str = "local",
     ray_address: str | None = None,
+    workers: int = 1,
     cache: str | None = None,
     progress: bool | None = None,
     report: bool = True,
@@ -90,6 +91,8 @@ def run_command(
         return fail("--retry-errors continues an earlier run: add --resume")
     if ray_address and backend != "ray":
         return fail("--ray-address needs --backend ray")
+    if workers != 1 and backend != "local":
+        return fail("--workers sets the local backend's processes; Ray places its own tasks")
     try:
         prepared = preflight(scenario_path, models=models, concurrency=concurrency, cache=cache)
         plan = prepared.plan
@@ -98,12 +101,21 @@ def run_command(
         executor: Executor
         if backend == "ray":
             executor = _ray_executor(plan, ray_address)
+        elif workers != 1:
+            executor = _process_executor(plan, workers)
+            backend = "processes"
         else:
             executor = LocalExecutor(prepared.models)
     except _user_errors() as exc:
         return fail(str(exc))
     console = _console(stderr=True)
     console.print(f"telic: {len(plan.episodes)} episodes in {plan.scenario.name!r} -> {out_dir}")
+    if backend == "local":
+        from scenarios._multiprocess import cpu_warning
+
+        note = cpu_warning(concurrency or plan.scenario.concurrency.max_concurrency, 1)
+        if note is not None:
+            console.print(f"warning: {note}")
     try:
         stats = run_plan(
             plan,
@@ -155,6 +167,17 @@ def _ray_executor(plan: Any, address: str | None) -> Any:
     except Exception as exc:  # ray raises ConnectionError, RuntimeError, ValueError, ...
         where = f"at {address!r}" if address else "locally"
         raise ScenarioError(f"could not start or reach Ray {where}: {exc}") from exc
+
+
+def _process_executor(plan: Any, workers: int) -> Any:
+    from scenarios._multiprocess import ProcessExecutor
+
+    return ProcessExecutor(
+        workers=workers,
+        cache=plan.scenario.cache,
+        concurrency=plan.scenario.concurrency,
+        plugins=plan.scenario.plugins,
+    )
 
 
 def _report(out_dir: Path, baseline: Path | None = None) -> int:

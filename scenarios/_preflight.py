@@ -238,19 +238,16 @@ def _calls(probe: EnvProbe, spec: EpisodeSpec) -> int:
 
 
 def _oracle_calls(spec: EpisodeSpec) -> int:
-    """Model calls the scripted oracle makes on ``spec``'s env and seed (0 if it cannot play it)."""
-    from agents import make_model, run_episode
+    """Model calls the scripted oracle makes on ``spec``'s env and seed (0 if it cannot play it).
+
+    Played straight against the env (``agents.scripted_calls``), which makes the moves the agent
+    graph would make with ``scripted:oracle`` without loading the graph's stack."""
+    from agents import scripted_calls
 
     try:
-        record = run_episode(
-            env_id=spec.env_id,
-            env_kwargs=dict(spec.env_kwargs),
-            seed=spec.seed,
-            model=make_model("scripted:oracle"),
-        )
+        return scripted_calls(spec.env_id, dict(spec.env_kwargs), spec.seed) or 0
     except Exception:  # an env the oracle does not know: fall back to the step cap
         return 0
-    return record.usage.calls if record.completed else 0
 
 
 def _add(

@@ -82,6 +82,15 @@ def run(
             metavar="ADDR", help="Address of a Ray cluster (default: start a local instance)."
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            metavar="N",
+            help="Local worker processes that play the episodes (0: one per core; "
+            "default 1: this process).",
+        ),
+    ] = 1,
     cache: Annotated[
         str | None,
         typer.Option(
@@ -109,6 +118,7 @@ def run(
         concurrency=concurrency,
         backend=backend,
         ray_address=ray_address,
+        workers=workers,
         cache=cache,
         progress=progress,
         report=report,

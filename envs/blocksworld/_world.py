@@ -10,11 +10,14 @@ for the model.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from envs._actions import ActionError, ParsedAction
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 #: World actions, whose concrete instances can be perturbed (spec 1.4).
 WORLD_ACTIONS = ("pick_up", "put_down", "stack", "unstack", "measure")
@@ -39,7 +42,9 @@ class BlocksWorld:
     """Towers of named blocks on a table and a hand that holds at most one block."""
 
     def __init__(self, heights: Mapping[str, float]) -> None:
-        self.graph: nx.DiGraph = nx.DiGraph()
+        import networkx  # deferred: importing it takes longer than everything else in envs
+
+        self.graph: nx.DiGraph = networkx.DiGraph()
         for name in sorted(heights):
             self.graph.add_node(name, height=float(heights[name]))
         self.held: str | None = None

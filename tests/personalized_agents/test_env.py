@@ -132,7 +132,7 @@ def test_not_completed_gives_zero_user_reward() -> None:
     [
         ({"user": "frugal_fey"}, UnknownUserIdError, "Did you mean 'frugal_fay'"),
         ({"user": "formal_fiona"}, UnknownUserIdError, "unknown blocksworld user"),
-        ({"task": "telic/Combined-v1"}, UserError, "Did you mean 'telic/Combined-v0'"),
+        ({"task": "telic/Combinde-v1"}, UserError, "Did you mean 'telic/Combined-v1'"),
         ({"task": "telic/MeasureHeight-v0"}, UserError, "composite Blocksworld tasks"),
         ({"show": "all"}, UserError, "show must be one of"),
         ({"n_demonstrations": -1}, ValueError, "between 0 and 100"),

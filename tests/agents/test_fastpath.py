@@ -1,0 +1,189 @@
+"""The chat-completions fast path sends what ``create()`` sends.
+
+Each case makes the same call twice through ``ChatOpenAI``, once with telic's stand-in
+completions resource and once with the SDK's own ``create()`` (the switch off), and captures
+the HTTP requests at the transport. The bodies must be JSON-equal (same keys, same values; the
+SDK's key order differs, so not byte-identical) and of the same length in bytes (same
+separators and escaping), and every header must match. Both action protocols (tags: plain
+messages; tools: tool schemas, assistant tool calls and tool results), reasoning options and
+extra bodies are covered, sync and async.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx2
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+
+from agents import make_model
+from agents._fastpath import ENV_SWITCH, FastCompletions, split_request
+
+_REPLY = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "created": 0,
+    "model": "fake",
+    "choices": [
+        {
+            "index": 0,
+            "finish_reason": "tool_calls",
+            "message": {
+                "role": "assistant",
+                "content": "thinking <action>move(A, B)</action>",
+                "reasoning_content": "A is clear",
+                "tool_calls": [
+                    {
+                        "id": "call_9",
+                        "type": "function",
+                        "function": {"name": "move", "arguments": '{"block": "A", "to": "B"}'},
+                    }
+                ],
+            },
+        }
+    ],
+    "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
+}
+
+_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "move",
+        "description": "Move a clear block onto another block or the table.",
+        "parameters": {
+            "type": "object",
+            "properties": {"block": {"type": "string"}, "to": {"type": "string"}},
+            "required": ["block", "to"],
+        },
+    },
+}
+
+
+def _history(n_turns: int, *, tools: bool) -> list[Any]:
+    messages: list[Any] = [SystemMessage('You stack blocks. Ünïcode and "quotes" stay as sent.')]
+    messages.append(HumanMessage("Observation: A on table, B on table."))
+    for i in range(n_turns):
+        if tools:
+            call = {"name": "move", "args": {"block": "A", "to": "B"}, "id": f"call_{i}"}
+            messages.append(AIMessage("", tool_calls=[call]))
+            messages.append(ToolMessage(f"Observation {i}: moved.", tool_call_id=f"call_{i}"))
+        else:
+            messages.append(AIMessage(f"<action>move(A, B)</action> #{i}"))
+            messages.append(HumanMessage(f"Observation {i}: moved."))
+    return messages
+
+
+class _Capture:
+    def __init__(self) -> None:
+        self.requests: list[httpx2.Request] = []
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        self.requests.append(request)
+        return httpx2.Response(200, json=_REPLY)
+
+
+def _model(capture: _Capture, monkeypatch: pytest.MonkeyPatch, fast: bool, **options: Any) -> Any:
+    monkeypatch.setenv(ENV_SWITCH, "1" if fast else "0")
+    transport = httpx2.MockTransport(capture)
+    model = make_model(
+        "openai-compatible:fake",
+        base_url="http://127.0.0.1:9/v1",
+        api_key="sk-test",
+        http_client=httpx2.Client(transport=transport),
+        http_async_client=httpx2.AsyncClient(transport=transport),
+        **options,
+    )
+    assert isinstance(model.chat.client, FastCompletions) is fast
+    if fast:  # the fast path must not fall back to create() for any of these requests
+
+        def fell_back(**kwargs: Any) -> Any:
+            raise AssertionError(f"fell back to create(): {sorted(kwargs)}")
+
+        monkeypatch.setattr(model.chat.client._resource, "create", fell_back)
+        monkeypatch.setattr(model.chat.async_client._resource, "create", fell_back)
+    return model
+
+
+def _send(model: Any, messages: list[Any], tools: bool, asynchronous: bool) -> AIMessage:
+    runnable = model.chat.bind_tools([_TOOL]) if tools else model.chat
+    if asynchronous:
+        return asyncio.run(runnable.ainvoke(messages))
+    return runnable.invoke(messages)
+
+
+CASES = {
+    "tags": ({}, False),
+    "tools": ({}, True),
+    "tags+sampling": ({"temperature": 0.3, "max_tokens": 64, "seed": 7, "stop": ["</x>"]}, False),
+    "tools+reasoning_effort": ({"reasoning_effort": "low", "max_completion_tokens": 99}, True),
+    "tags+extra_body": ({"extra_body": {"reasoning": {"effort": "high"}, "top_k": 5}}, False),
+    "tools+model_kwargs": ({"model_kwargs": {"parallel_tool_calls": False, "user": "u1"}}, True),
+}
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_request_is_json_equal_to_create(
+    case: str, asynchronous: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options, tools = CASES[case]
+    replies, sent = [], []
+    for fast in (True, False):
+        capture = _Capture()
+        model = _model(capture, monkeypatch, fast, **options)
+        for turns in (0, 3, 40):
+            replies.append(_send(model, _history(turns, tools=tools), tools, asynchronous))
+        sent.append(capture.requests)
+    fast_requests, sdk_requests = sent
+    assert len(fast_requests) == len(sdk_requests) == 3
+    for ours, theirs in zip(fast_requests, sdk_requests, strict=True):
+        assert ours.method == theirs.method == "POST"
+        assert str(ours.url) == str(theirs.url) == "http://127.0.0.1:9/v1/chat/completions"
+        assert json.loads(ours.content) == json.loads(theirs.content)
+        assert len(ours.content) == len(theirs.content)
+        assert dict(ours.headers) == dict(theirs.headers)
+        assert ours.headers["authorization"] == "Bearer sk-test"
+    # and the parsed replies are the same messages
+    half = len(replies) // 2
+    for ours_reply, sdk_reply in zip(replies[:half], replies[half:], strict=True):
+        assert ours_reply.content == sdk_reply.content
+        assert ours_reply.tool_calls == sdk_reply.tool_calls
+        assert ours_reply.additional_kwargs == sdk_reply.additional_kwargs
+        assert ours_reply.usage_metadata == sdk_reply.usage_metadata
+
+
+def test_errors_keep_the_sdk_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    import openai
+
+    def refuse(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(429, headers={"retry-after": "3"}, json={"error": {"message": "x"}})
+
+    monkeypatch.setenv(ENV_SWITCH, "1")
+    model = make_model(
+        "openai-compatible:fake",
+        base_url="http://127.0.0.1:9/v1",
+        http_client=httpx2.Client(transport=httpx2.MockTransport(refuse)),
+        http_async_client=httpx2.AsyncClient(transport=httpx2.MockTransport(refuse)),
+    )
+    assert isinstance(model.chat.client, FastCompletions)
+    with pytest.raises(openai.RateLimitError) as caught:
+        model.chat.invoke([HumanMessage("hi")])
+    assert caught.value.response.headers["retry-after"] == "3"
+    with pytest.raises(openai.RateLimitError):
+        asyncio.run(model.chat.ainvoke([HumanMessage("hi")]))
+
+
+def test_requests_that_are_not_plain_go_through_create() -> None:
+    plain = {"model": "m", "messages": [{"role": "user", "content": "x"}], "timeout": 5}
+    assert split_request(plain) == (
+        {"model": "m", "messages": [{"role": "user", "content": "x"}]},
+        {"timeout": 5},
+    )
+    assert split_request({**plain, "stream": True}) is None
+    assert split_request({**plain, "response_format": {"type": "json_object"}}) is None
+    assert split_request({**plain, "messages": ({"role": "user", "content": "x"},)}) is None
+    assert split_request({**plain, "metadata": {1: "non-string key"}}) is None
+    assert split_request({"model": "m"}) is None
