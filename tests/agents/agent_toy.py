@@ -148,7 +148,6 @@ def unregister() -> None:
     _registry._CATALOGUE.pop(ENV_ID, None)
     for name in POLICY_NAMES:
         _policy._POLICIES.pop(name, None)
-        _policy._DOCS.pop(name, None)
 
 
 def register() -> None:
