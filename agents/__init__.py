@@ -24,9 +24,24 @@ from agents._errors import (  # noqa: E402
 from agents._limits import configure_limits  # noqa: E402
 from agents._model import Model, ModelReply  # noqa: E402
 from agents._moves import scripted_calls  # noqa: E402
-from agents._pricing import cost_usd, price_of, set_price  # noqa: E402
+from agents._pricing import (  # noqa: E402
+    PriceFileError,
+    cost_usd,
+    load_price_file,
+    parse_price,
+    parse_prices,
+    price_of,
+    set_price,
+    set_prices,
+)
 from agents._prompt import base_system_prompt, system_prompt  # noqa: E402
-from agents._providers import PROVIDERS, make_model, parse_spec  # noqa: E402
+from agents._providers import (  # noqa: E402
+    CLASHING_OPTIONS,
+    PROVIDERS,
+    is_reasoning_model,
+    make_model,
+    parse_spec,
+)
 from agents._retry import RetryPolicy  # noqa: E402
 
 if TYPE_CHECKING:
@@ -54,6 +69,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CACHE_MODES",
+    "CLASHING_OPTIONS",
     "PROMPT_VARIANTS",
     "PROVIDERS",
     "AgentConfig",
@@ -67,6 +83,7 @@ __all__ = [
     "Model",
     "ModelReply",
     "ModelSpecError",
+    "PriceFileError",
     "ProviderError",
     "RetryPolicy",
     "arun_episode",
@@ -74,11 +91,16 @@ __all__ = [
     "build_graph",
     "configure_limits",
     "cost_usd",
+    "is_reasoning_model",
+    "load_price_file",
     "make_model",
+    "parse_price",
+    "parse_prices",
     "parse_spec",
     "price_of",
     "run_episode",
     "scripted_calls",
     "set_price",
+    "set_prices",
     "system_prompt",
 ]

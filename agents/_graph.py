@@ -114,7 +114,12 @@ def render_system(ctx: EpisodeContext, extra_prompt: str | None) -> str:
 
 def episode_cost(ctx: EpisodeContext, usage: dict[str, int]) -> float | None:
     """Estimated cost of the usage so far."""
-    return cost_usd(ctx.model.spec, usage.get("input_tokens", 0), usage.get("output_tokens", 0))
+    return cost_usd(
+        ctx.model.spec,
+        usage.get("input_tokens", 0),
+        usage.get("output_tokens", 0),
+        base_url=ctx.model.options.get("base_url"),
+    )
 
 
 def _budget_hit(state: EpisodeState, ctx: EpisodeContext) -> str | None:

@@ -11,12 +11,21 @@ Providers:
 
 Provider SDKs and LangChain adapters are imported inside the factories, so importing
 ``agents`` stays light. The LangChain clients get ``max_retries=0``: telic's retry layer
-retries instead, and records every retry.
+retries instead, and records every retry; an SDK option that would take over one of telic's
+jobs (``max_retries``, ``rate_limiter``, ``model``) is refused with the telic option to use.
+
+Reasoning models (:func:`reasoning_rules`): OpenAI's o-series and GPT-5 reasoning models reject
+``temperature`` and ``top_p``, so those options are dropped for them (a scenario may share one
+temperature across all its models); ``reasoning_effort`` (``minimal``/``low``/``medium``/
+``high``) is passed to OpenAI and OpenAI-compatible servers; ``thinking_budget`` (tokens) turns
+on Anthropic's extended thinking, which also drops ``temperature`` and ``top_k`` and raises
+``max_tokens`` above the budget when it is not set.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from functools import cache, cached_property
 from pathlib import Path
@@ -28,6 +37,7 @@ from agents._cache import LLMCache
 from agents._errors import MissingAPIKeyError, MissingExtraError, ModelSpecError, did_you_mean
 from agents._limits import configure_limits
 from agents._model import DEFAULT_CALL_TIMEOUT_S, DEFAULT_MAX_REPLY_CHARS, Model
+from agents._pricing import set_price
 from agents._retry import RetryPolicy, check_openai_body
 
 PROVIDERS: tuple[str, ...] = ("openai", "anthropic", "openai-compatible", "local", "scripted")
@@ -35,7 +45,19 @@ LOCAL_MODELS: tuple[str, ...] = ("smollm2",)
 #: Placeholder key for OpenAI-compatible servers that do not check keys.
 PLACEHOLDER_KEY = "not-needed"
 _TELIC_OPTIONS = ("max_attempts", "base_wait_s", "max_wait_s", "retry", "cache",
-                  "max_concurrency", "rpm", "max_reply_chars")  # fmt: skip
+                  "max_concurrency", "rpm", "max_reply_chars", "price")  # fmt: skip
+#: SDK options that would take over a job telic does itself -> the telic option to use.
+CLASHING_OPTIONS: dict[str, str] = {
+    "max_retries": "max_attempts (telic retries every call itself and records each retry; "
+    "max_attempts: 1 turns retries off)",
+    "rate_limiter": "rpm and max_concurrency (concurrency.rpm / concurrency.max_in_flight in a "
+    "scenario)",
+    "model": "the model spec itself (provider:model)",
+    "model_name": "the model spec itself (provider:model)",
+}
+#: OpenAI models that reject sampling temperature: the o-series and the GPT-5 reasoning models.
+_OPENAI_REASONING = re.compile(r"^(o\d+)(-|$)|^gpt-5(?!.*-chat)")
+_REASONING_OPTIONS = ("reasoning_effort", "thinking_budget")
 #: Providers reached over the network: their calls get a deadline (``timeout``).
 NETWORK_PROVIDERS = ("openai", "anthropic", "openai-compatible")
 
@@ -182,6 +204,8 @@ def _local(name: str, spec: str, options: dict[str, Any]) -> Any:
     n_threads = options.pop("n_threads", None)
     grammar = bool(options.pop("tool_grammar", False))
     options.pop("timeout", None)  # in-process: nothing to time out
+    for reasoning in _REASONING_OPTIONS:  # a small local model does not reason separately
+        options.pop(reasoning, None)
     unknown = sorted(set(options) - SAMPLING_OPTIONS)
     if unknown:
         raise ModelSpecError(
@@ -200,7 +224,7 @@ def _scripted(name: str, spec: str, options: dict[str, Any]) -> Any:
     from envs import UnknownPolicyError
 
     seed = options.pop("seed", 0)
-    for transport in ("timeout", "temperature", "max_tokens"):
+    for transport in ("timeout", "temperature", "max_tokens", *_REASONING_OPTIONS):
         options.pop(transport, None)  # shared scenario options that mean nothing here
     try:
         return ScriptedChatModel(policy=name, params=options, seed=int(seed or 0))
@@ -247,6 +271,64 @@ def _cache_option(value: Any) -> LLMCache | None:
     return _SHARED_CACHES[key]
 
 
+def is_reasoning_model(spec: str) -> bool:
+    """Whether ``spec`` names an OpenAI reasoning model (o-series, GPT-5), which rejects
+    ``temperature``."""
+    provider, _, name = spec.partition(":")
+    return provider == "openai" and bool(_OPENAI_REASONING.match(name))
+
+
+def reasoning_rules(provider: str, spec: str, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` adjusted for reasoning models (see the module docstring).
+
+    Raises:
+        ModelSpecError: a reasoning option the provider does not take, or a ``max_tokens`` that
+            leaves no room for the thinking budget.
+    """
+    options = dict(options)
+    if provider in ("scripted", "local"):
+        return options
+    if is_reasoning_model(spec):
+        for sampling in ("temperature", "top_p"):
+            options.pop(sampling, None)
+    budget = options.pop("thinking_budget", None)
+    if budget is not None:
+        if provider != "anthropic":
+            raise ModelSpecError(
+                f"{spec}: thinking_budget is Anthropic's extended thinking; for {provider} "
+                "models use reasoning_effort (minimal, low, medium or high)"
+            )
+        if not isinstance(budget, int) or budget < 1024:
+            raise ModelSpecError(
+                f"{spec}: thinking_budget must be an integer of at least 1024 tokens, "
+                f"got {budget!r}"
+            )
+        max_tokens = options.get("max_tokens")
+        if max_tokens is not None and max_tokens <= budget:
+            raise ModelSpecError(
+                f"{spec}: max_tokens ({max_tokens}) must exceed thinking_budget ({budget}), "
+                "which it includes"
+            )
+        options.setdefault("max_tokens", budget + 1024)
+        options["thinking"] = {"type": "enabled", "budget_tokens": budget}
+        for sampling in ("temperature", "top_k"):  # rejected while thinking is on
+            options.pop(sampling, None)
+    if "reasoning_effort" in options and provider == "anthropic":
+        raise ModelSpecError(
+            f"{spec}: reasoning_effort is for OpenAI-style models; Anthropic models take "
+            "thinking_budget (tokens, at least 1024)"
+        )
+    return options
+
+
+def _check_clashes(spec: str, options: Mapping[str, Any]) -> None:
+    for name, instead in CLASHING_OPTIONS.items():
+        if name in options:
+            raise ModelSpecError(
+                f"{spec}: option {name!r} would take over a job telic does itself; use {instead}"
+            )
+
+
 def make_model(spec: str, **options: Any) -> Model:
     """Build a model from its spec string.
 
@@ -261,9 +343,13 @@ def make_model(spec: str, **options: Any) -> Model:
             :func:`~agents.configure_limits`); ``max_reply_chars`` (characters of a reply
             kept, default 200,000; ``None`` keeps all). For network providers ``timeout`` (default
             300 s) is also the deadline of each whole call attempt, body included.
+            ``price`` (``{input, output}`` USD per million tokens, sets the spec's price,
+            see :func:`~agents.set_price`); ``reasoning_effort`` and ``thinking_budget`` (see
+            :func:`reasoning_rules`).
 
     Raises:
-        ModelSpecError: unknown provider or model, or a malformed spec.
+        ModelSpecError: unknown provider or model, a malformed spec, or an SDK option that
+            clashes with telic's own (``max_retries``: use ``max_attempts``).
         MissingAPIKeyError: the provider's key variable is unset.
         MissingExtraError: an optional dependency is missing (with the install command).
 
@@ -272,8 +358,16 @@ def make_model(spec: str, **options: Any) -> Model:
     agents._errors.ModelSpecError: ...
     """
     provider, name = parse_spec(spec)
-    options = dict(options)
+    _check_clashes(spec, options)
+    options = reasoning_rules(provider, spec, dict(options))
     telic = {k: options.pop(k) for k in _TELIC_OPTIONS if k in options}
+    if "price" in telic:
+        from agents._pricing import PriceFileError, parse_price
+
+        try:
+            set_price(spec, *parse_price(telic["price"], f"{spec}: price"))
+        except PriceFileError as exc:
+            raise ModelSpecError(str(exc)) from None
     retry = telic.get("retry")
     if retry is None:
         retry = RetryPolicy(

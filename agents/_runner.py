@@ -109,10 +109,11 @@ def _setup(
         )
     model = model.for_episode(seed)
     spec = model_spec or model.spec
-    if config.budget.max_cost_usd is not None and price_of(model.spec) is None:
+    base_url = model.options.get("base_url")
+    if config.budget.max_cost_usd is not None and price_of(model.spec, base_url) is None:
         raise BudgetConfigError(
-            f"max_cost_usd needs the price of {model.spec!r}, which is unknown; "
-            "set it with agents.set_price(spec, input_per_mtok, output_per_mtok)"
+            f"max_cost_usd needs the price of {model.spec!r}, which is unknown; give it in a "
+            "price file (prices: in the scenario, or --prices) or with agents.set_price"
         )
     if env is None:
         if not env_id:

@@ -29,6 +29,7 @@ BENCHMARKS = {
     "personalization": "HyPerAlign pipeline costs (issue: HyPerAlign)",
     "users": "Simulated users and personalized episodes (issue: personalized agents)",
     "speed": "Speed against the SDK, across cores and at start-up (issue: performance)",
+    "report": "report.html size and load time for large runs (issue: real-model runs)",
 }
 
 

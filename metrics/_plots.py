@@ -95,7 +95,10 @@ def plot_gd(analysis: Analysis, path: Path) -> Path | None:
     panels: list[tuple[str, list[GDRow]]] = [
         ("all n_blocks (pooled)", [r for r in rows if r.n_blocks == "all"])
     ]
-    panels += [(f"n_blocks = {n}", [r for r in rows if r.n_blocks == n]) for n in ns]
+    if len(ns) == 1:  # the pooled panel would repeat the only n
+        panels = [(f"n_blocks = {ns[0]}", [r for r in rows if r.n_blocks == ns[0]])]
+    else:
+        panels += [(f"n_blocks = {n}", [r for r in rows if r.n_blocks == n]) for n in ns]
     fig = _figure(4.0 * len(panels) + 1.5, 4.2)
     axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
     lowest = min(
@@ -105,11 +108,22 @@ def plot_gd(analysis: Analysis, path: Path) -> Path | None:
     axes[0].set_ylim(max(-1.5, lowest - 0.1), 1.12)
     axes[-1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8, frameon=False)
     fig.suptitle(
-        "Goal-directedness. Black: 95% CI paired by seed; grey: unpaired CI (the paper's); "
-        "n/a: undefined (see messages)"
+        "Goal-directedness\nblack: 95% CI paired by seed; grey: unpaired CI (the paper's); "
+        "n/a: undefined (see messages)",
+        fontsize=9,
     )
-    fig.savefig(path)
+    _save(fig, path)
     return path
+
+
+def _save(fig: Any, path: Path) -> None:
+    """Write the figure as PNG and, beside it, as SVG; the bounding box grows to fit every
+    title and label, so nothing is clipped."""
+    import matplotlib
+
+    fig.savefig(path, bbox_inches="tight")
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text (editable, searchable)
+        fig.savefig(path.with_suffix(".svg"), bbox_inches="tight")
 
 
 def plot_regret_vs_gd(analysis: Analysis, path: Path) -> Path | None:
@@ -148,7 +162,7 @@ def plot_regret_vs_gd(analysis: Analysis, path: Path) -> Path | None:
     ax.set_ylabel("goal-directedness")
     ax.set_title("Regret vs GD (pooled over n_blocks; paired 95% CI)")
     ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8, frameon=False)
-    fig.savefig(path)
+    _save(fig, path)
     return path
 
 
@@ -191,14 +205,15 @@ def plot_measurements(analysis: Analysis, path: Path) -> Path | None:
     ax.set_ylabel("measurements per block")
     ax.set_title("Measurements per block: standalone vs inside composite tasks")
     ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.02, 0.5))
-    fig.savefig(path)
+    _save(fig, path)
     return path
 
 
 def write_plots(analysis: Analysis, out_dir: str | Path) -> list[Path]:
-    """Write ``gd.png``, ``regret_vs_gd.png`` and ``measurements.png`` into ``out_dir``.
+    """Write ``gd.png``, ``regret_vs_gd.png`` and ``measurements.png`` into ``out_dir``, each
+    with an SVG beside it (``gd.svg``, ...).
 
-    A plot without data to show is not written. Returns the paths written.
+    A plot without data to show is not written. Returns the PNG paths written.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,8 @@
 """What each ``telic`` command does; :mod:`scenarios.cli` only parses arguments.
 
-Each function returns the exit code: 0 on success, 2 for bad input (a message on stderr,
-nothing written), 130 when a run was interrupted.
+Each function returns the exit code: 0 on success, 1 when the work failed (too many episodes
+ended in an error, or ``--fail-fast``/``--cost-limit`` stopped the run), 2 for bad input (a
+message on stderr, nothing written), 130 when a run was interrupted.
 """
 
 from __future__ import annotations
@@ -17,21 +18,48 @@ from scenarios._store import (
     OutputFolderError,
     OutputWriteError,
     check_output_folder,
-    read_episodes,
 )
 
 BACKENDS = ("local", "ray")
 CACHE_MODES = ("off", "read_write", "replay")
 
 
+def parse_model_options(pairs: Sequence[str] | None, base_url: str | None = None) -> dict[str, Any]:
+    """``-M key=value`` options (values read as YAML scalars: ``0.2``, ``true``, ``low``) plus
+    ``--base-url``.
+
+    Raises:
+        ScenarioError: for an option without ``=`` or with an empty key.
+    """
+    import yaml
+
+    options: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ScenarioError(
+                f"-M takes key=value (e.g. -M temperature=0 or -M reasoning_effort=low), "
+                f"got {pair!r}"
+            )
+        try:
+            parsed = yaml.safe_load(value) if value.strip() else ""
+        except yaml.YAMLError:
+            parsed = value
+        options[key.strip()] = parsed
+    if base_url:
+        options["base_url"] = base_url
+    return options
+
+
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Exceptions that mean bad input (exit code 2), not a bug."""
     import envs
-    from agents import MissingAPIKeyError, MissingExtraError, ModelSpecError
+    from agents import MissingAPIKeyError, MissingExtraError, ModelSpecError, PriceFileError
     from scenarios._lock import FolderLockedError
 
     errors: list[type[BaseException]] = [
         ScenarioError,
+        PriceFileError,
         OutputFolderError,
         FolderLockedError,
         envs.UnknownEnvError,
@@ -64,9 +92,11 @@ def _console(stderr: bool = False) -> Any:
 
 
 def run_command(
-    scenario_path: Path,
+    scenario_path: str | Path,
     *,
     models: Sequence[str] | None = None,
+    model_options: Sequence[str] | None = None,
+    base_url: str | None = None,
     out: Path | None = None,
     resume: bool = False,
     retry_errors: bool = False,
@@ -77,9 +107,15 @@ def run_command(
     cache: str | None = None,
     progress: bool | None = None,
     report: bool = True,
+    max_error_rate: float = 0.1,
+    fail_fast: bool = False,
+    cost_limit: float | None = None,
+    prices: Path | None = None,
 ) -> int:
     """``telic run``: check everything, then run, then report."""
+    from scenarios._bundled import resolve_scenario
     from scenarios._execute import Executor, LocalExecutor
+    from scenarios._failures import failure_line, stop_condition, too_many_errors
     from scenarios._preflight import preflight
     from scenarios._runner import run_plan
 
@@ -94,7 +130,17 @@ def run_command(
     if workers != 1 and backend != "local":
         return fail("--workers sets the local backend's processes; Ray places its own tasks")
     try:
-        prepared = preflight(scenario_path, models=models, concurrency=concurrency, cache=cache)
+        options = parse_model_options(model_options, base_url)
+        path = resolve_scenario(scenario_path)
+        prepared = preflight(
+            path,
+            models=models,
+            concurrency=concurrency,
+            cache=cache,
+            model_options=options,
+            price_file=prices,
+            cost_limit=cost_limit,
+        )
         plan = prepared.plan
         out_dir = out or Path("runs") / plan.scenario.name
         check_output_folder(out_dir, plan.scenario_hash, resume=resume)
@@ -126,6 +172,7 @@ def run_command(
             concurrency=concurrency,
             backend=backend,
             progress=progress,
+            stop_when=stop_condition(fail_fast=fail_fast, cost_limit=cost_limit),
         )
     except _user_errors() as exc:  # the folder was taken or changed since the check above
         return fail(str(exc))
@@ -137,32 +184,72 @@ def run_command(
         f"{stats.errors} errors; {stats.input_tokens + stats.output_tokens:,} tokens, "
         f"${stats.cost_usd:.2f}"
     )
-    for message in stats.error_messages:
-        console.print(f"  error in {message}")
+    again = _resume_command(
+        scenario_path, models, model_options, base_url, prices, cost_limit, out_dir
+    )
+    if stats.status == "stopped":
+        print(f"error: run stopped by {stats.stopped_because}", file=sys.stderr)
+        console.print(f"telic: finished episodes are kept. Continue with: {again}")
+        return 1
     if stats.status != "completed":
-        same_models = "".join(f" --model {m}" for m in models or [])
         if stats.failure is not None:
             print(f"error: {stats.failure}", file=sys.stderr)
         console.print(
-            f"telic: run {stats.status}; finished episodes are kept. Continue with: "
-            f"telic run {scenario_path}{same_models} --out {out_dir} --resume"
+            f"telic: run {stats.status}; finished episodes are kept. Continue with: {again}"
         )
         return 1 if stats.status == "failed" else 130
-    if report:
-        return _report(out_dir)
-    return 0
+    failed = too_many_errors(stats.errors, stats.finished, max_error_rate)
+    code = _report(out_dir) if report else 0
+    if stats.errors:
+        line = failure_line(stats.error_records, stats.finished)
+        if failed:
+            print(f"error: {line} (more than --max-error-rate {max_error_rate:g})", file=sys.stderr)
+        else:
+            console.print(f"telic: {line}")
+        console.print(f"telic: play them again with: {again} --retry-errors")
+    return 1 if failed else code
+
+
+def _resume_command(
+    scenario: str | Path,
+    models: Sequence[str] | None,
+    model_options: Sequence[str] | None,
+    base_url: str | None,
+    prices: Path | None,
+    cost_limit: float | None,
+    out_dir: Path,
+) -> str:
+    """The ``telic run`` command that continues this run (same overrides, ``--resume``)."""
+    import shlex
+
+    parts = ["telic", "run", str(scenario)]
+    for spec in models or []:
+        parts += ["--model", spec]
+    for pair in model_options or []:
+        parts += ["-M", pair]
+    if base_url:
+        parts += ["--base-url", base_url]
+    if prices:
+        parts += ["--prices", str(prices)]
+    if cost_limit is not None:
+        parts += ["--cost-limit", f"{cost_limit:g}"]
+    parts += ["--out", str(out_dir), "--resume"]
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def _ray_executor(plan: Any, address: str | None) -> Any:
     from scenarios._ray import RayExecutor, import_ray
 
     import_ray()  # a missing extra is bad input, reported as such
+    from scenarios._prices import prices_for_workers
+
     try:
         return RayExecutor(
             cache=plan.scenario.cache,
             concurrency=plan.scenario.concurrency,
             plugins=plan.scenario.plugins,
             address=address,
+            prices=prices_for_workers(plan.scenario),
         )
     except Exception as exc:  # ray raises ConnectionError, RuntimeError, ValueError, ...
         where = f"at {address!r}" if address else "locally"
@@ -255,12 +342,29 @@ def report_command(out_dir: Path, baseline: Path | None = None) -> int:
     return _report(out_dir, baseline)
 
 
-def validate_command(scenario_path: Path, *, models: Sequence[str] | None = None) -> int:
+def validate_command(
+    scenario_path: str | Path,
+    *,
+    models: Sequence[str] | None = None,
+    model_options: Sequence[str] | None = None,
+    base_url: str | None = None,
+    prices: Path | None = None,
+    cost_limit: float | None = None,
+) -> int:
     """``telic validate``: schema check and dry run with estimates."""
+    from scenarios._bundled import resolve_scenario
     from scenarios._preflight import estimate, preflight
 
     try:
-        prepared = preflight(scenario_path, models=models, strict_keys=False)
+        options = parse_model_options(model_options, base_url)
+        prepared = preflight(
+            resolve_scenario(scenario_path),
+            models=models,
+            strict_keys=False,
+            model_options=options,
+            price_file=prices,
+            cost_limit=cost_limit,
+        )
         est = estimate(prepared)
     except _user_errors() as exc:
         return fail(str(exc))
@@ -268,8 +372,9 @@ def validate_command(scenario_path: Path, *, models: Sequence[str] | None = None
     console = _console()
     console.print(f"scenario {plan.scenario.name!r} is valid (hash {plan.scenario_hash})")
     sequences = sum(1 for c in plan.chains if len(c.episodes) > 1)
+    n_models = len(plan.scenario.models)
     console.print(
-        f"  episodes: {est.episodes} ({len(plan.scenario.models)} models, "
+        f"  episodes: {est.episodes} ({n_models} model{'s' * (n_models != 1)}, "
         f"{len(plan.chains)} conversations, {sequences} of them stepped-context sequences)"
     )
     console.print(
@@ -284,37 +389,77 @@ def validate_command(scenario_path: Path, *, models: Sequence[str] | None = None
     if est.unpriced_models:
         cost += f" (no price known for {', '.join(est.unpriced_models)})"
     console.print(cost)
+    from scenarios._prices import describe_price
+
+    entries = {m.name: m for m in plan.scenario.models}
     for name, row in est.per_model.items():
         priced = name not in est.unpriced_models
         low = f" and ${row['typical_cost_usd']:,.2f}" if priced else ""
         high = f" and ${row['cost_usd']:,.2f}" if priced else ""
         console.print(
             f"    {name}: about {int(row['typical_calls']):,} calls{low}, "
-            f"at most {int(row['model_calls']):,} calls{high}"
+            f"at most {int(row['model_calls']):,} calls{high}; {describe_price(entries[name])}"
+        )
+    if cost_limit is not None and est.typical_cost_usd > cost_limit:
+        console.print(
+            f"warning: the typical cost (${est.typical_cost_usd:,.2f}) exceeds --cost-limit "
+            f"(${cost_limit:g}); the run will stop early"
         )
     for warning in prepared.warnings:
         console.print(f"warning: {warning}")
     return 0
 
 
-def show_command(out_dir: Path, episode_id: str) -> int:
-    """``telic show``: print one episode's transcript (``episode_id`` may be a prefix)."""
-    from scenarios._report import render_transcript_text
+def scenarios_command() -> int:
+    """``telic scenarios``: the bundled scenarios, by name."""
+    from rich.table import Table
 
-    records = read_episodes(out_dir).records
-    if not records:
-        return fail(f"{str(out_dir)!r} has no recorded episodes")
-    matches = [r for r in records if r["episode_id"].startswith(episode_id)]
-    if not matches:
-        return fail(
-            f"no episode id starts with {episode_id!r} in {str(out_dir)!r} "
-            f"({len(records)} episodes; ids look like {records[0]['episode_id']!r})"
+    from scenarios._bundled import bundled_scenarios
+
+    table = Table(title="Bundled scenarios (telic run NAME, telic validate NAME)")
+    table.add_column("Name")
+    table.add_column("Description")
+    for item in bundled_scenarios():
+        table.add_row(item.name, item.description)
+    _console().print(table)
+    return 0
+
+
+def show_command(
+    out_dir: Path,
+    episode_id: str | None,
+    *,
+    filters: dict[str, Any] | None = None,
+    limit: int = 50,
+) -> int:
+    """``telic show``: list a run's episodes (filtered), or print one transcript."""
+    from scenarios._show import show
+
+    try:
+        return show(out_dir, episode_id, filters=filters or {}, limit=limit, console=_console())
+    except (OutputFolderError, ScenarioError) as exc:
+        return fail(str(exc))
+
+
+def compare_command(
+    runs: Sequence[Path],
+    *,
+    by: str | None = None,
+    baseline: str | None = None,
+    out: Path | None = None,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> int:
+    """``telic compare``: paired differences between the values of one key (or two runs)."""
+    from scenarios._compare import CompareError, compare_runs, print_comparison
+
+    try:
+        result = compare_runs(
+            list(runs), by=by, baseline=baseline, out=out, n_resamples=n_resamples, seed=seed
         )
-    if len(matches) > 1:
-        ids = ", ".join(r["episode_id"] for r in matches[:5])
-        more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
-        return fail(f"{episode_id!r} matches {len(matches)} episodes ({ids}{more}); give more")
-    _console().print(render_transcript_text(matches[0]))
+    except (OutputFolderError, ScenarioError, CompareError) as exc:
+        return fail(str(exc))
+    print_comparison(result, _console())
     return 0
 
 

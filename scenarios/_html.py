@@ -1,10 +1,14 @@
-"""``report.html``: one self-contained page with the tables, the plots and every transcript.
+"""``report.html``: one page with the tables, the plots and the list of episodes.
 
-Everything is inline (CSS, a little vanilla JS, plots as base64 PNG), so the file can be mailed
-or archived alone. Every piece of text that comes from a record (model output above all) goes
-through :func:`html.escape`: a transcript containing ``<script>`` shows as text. As a second
-line of defence the page carries a Content-Security-Policy that allows only its own script (by
-hash), inline styles and ``data:`` images.
+Each episode's transcript is its own small page under ``transcripts/`` (linked from the list),
+so the report stays fast for tens of thousands of episodes and still opens from disk.
+
+Everything in a page is inline (CSS, a little vanilla JS, plots as base64 PNG); the report
+folder (report.html plus transcripts/) can be archived alone. Every piece of text that comes
+from a record (model output above all) goes through :func:`html.escape`: a transcript
+containing ``<script>`` shows as text. As a second line of defence the report carries a
+Content-Security-Policy that allows only its own script (by hash), inline styles and ``data:``
+images; the transcript pages allow no script at all.
 
 The filter (model and task, from ``<select>`` menus or the URL fragment
 ``#model=...&task=...``) hides table rows and episodes that do not match. When its script has
@@ -119,9 +123,76 @@ def render_html(
             f"{items}</ul></details>"
         )
     parts.append(f"<h2>Episodes ({len(records)})</h2>")
-    parts.extend(_episode(r) for r in records)
+    parts.append(_episode_table(records))
     parts.append(f"<script>{_JS}</script></body></html>")
     return "\n".join(parts)
+
+
+TRANSCRIPTS_DIR = "transcripts"
+"""Folder (next to report.html) of the per-episode transcript pages."""
+_EPISODE_COLUMNS = ("episode", "model", "task", "n", "seed", "protocol", "variant", "condition",
+                    "stop", "steps", "return")  # fmt: skip
+
+
+def transcript_file(episode_id: Any) -> str:
+    """The transcript page of an episode, relative to the report folder."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(episode_id))
+    return f"{TRANSCRIPTS_DIR}/{safe}.html"
+
+
+def _episode_table(records: Sequence[dict[str, Any]]) -> str:
+    """One row per episode (columns with a single value left out), each linking to its
+    transcript page; rows take part in the filter."""
+    rows = [
+        (
+            r,
+            [
+                r.get("episode_id"), r.get("model"), r.get("task"), r.get("n_blocks"),
+                r.get("seed"), r.get("protocol"), r.get("variant"), r.get("condition"),
+                r.get("stop_reason"), r.get("steps"),
+                None if r.get("return") is None else round(float(r["return"]), 3),
+            ],
+        )
+        for r in records
+    ]  # fmt: skip
+    always = {"episode", "stop", "steps", "return"}
+    keep = [
+        i
+        for i, name in enumerate(_EPISODE_COLUMNS)
+        if name in always or len({str(cells[i]) for _, cells in rows}) > 1
+    ]
+    head = "".join(f"<th>{e(_EPISODE_COLUMNS[i])}</th>" for i in keep)
+    body = []
+    for record, cells in rows:
+        attrs = f' class="episode" data-model="{e(record.get("model"))}"'
+        if record.get("task"):
+            attrs += f' data-task="{e(record.get("task"))}"'
+        tds = []
+        for i in keep:
+            if i == 0:
+                link = transcript_file(record.get("episode_id"))
+                tds.append(f'<td><a href="{e(link)}">{e(cells[0])}</a></td>')
+            else:
+                tds.append(_cell(cells[i]))
+        body.append(f"<tr{attrs}>{''.join(tds)}</tr>")
+    return (
+        '<p class="meta">Each id opens the episode\'s transcript.</p>'
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def render_transcript_page(record: dict[str, Any], scenario_name: str) -> str:
+    """A standalone page with one episode's transcript (no script at all)."""
+    csp = "default-src 'none'; style-src 'unsafe-inline'"
+    title = f"{record.get('episode_id')} · {scenario_name}"
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{e(csp)}">'
+        f"<title>{e(title)}</title><style>{_CSS}</style></head><body>"
+        f'<p><a href="../report.html">back to the report</a></p>'
+        f"{_episode(record, opened=True)}</body></html>"
+    )
 
 
 def _message_item(message: dict[str, Any] | str) -> str:
@@ -171,13 +242,26 @@ def table_html(rows: list[dict[str, Any]]) -> str:
     head = "".join(f"<th>{e(c)}</th>" for c in columns)
     body = []
     for row in rows:
-        attrs = "".join(f' data-{key}="{e(row[key])}"' for key in ("model", "task") if row.get(key))
+        attrs = "".join(
+            f' data-{key}="{e(_filter_value(key, row[key]))}"'
+            for key in ("model", "task")
+            if row.get(key)
+        )
         cells = "".join(_cell(row.get(c)) for c in columns)
         body.append(f"<tr{attrs}>{cells}</tr>")
     return (
         f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
+
+
+def _filter_value(key: str, value: Any) -> str:
+    """The model a row belongs to for the filter: rows filed per protocol or condition
+    (``"<model> [tools]"``) follow their model."""
+    text = str(value)
+    if key == "model" and text.endswith("]") and " [" in text:
+        return text[: text.rindex(" [")]
+    return text
 
 
 def fmt(value: Any) -> str:
@@ -200,13 +284,15 @@ def _cell(value: Any) -> str:
     return f"<td{attrs}>{e(fmt(value))}</td>"
 
 
-def _episode(record: dict[str, Any]) -> str:
+def _episode(record: dict[str, Any], *, opened: bool = False) -> str:
     info = record.get("info") or {}
     ret = record.get("return")
     head = (
         f"{e(record.get('episode_id'))} · {e(record.get('model'))} · {e(record.get('task'))}"
         f" · n={e(record.get('n_blocks'))} · seed {e(record.get('seed'))}"
-        f" · {e(record.get('variant'))} · {e(record.get('stop_reason'))}"
+        f" · {e(record.get('protocol'))} · {e(record.get('variant'))}"
+        + (f" · {e(record.get('condition'))}" if record.get("condition") else "")
+        + f" · {e(record.get('stop_reason'))}"
         f" · return {e(ret if ret is None else round(float(ret), 3))}"
     )
     meta = (
@@ -223,7 +309,8 @@ def _episode(record: dict[str, Any]) -> str:
     if record.get("task"):
         attrs += f' data-task="{e(record.get("task"))}"'
     return (
-        f'<details class="episode" {attrs} id="ep-{e(record.get("episode_id"))}">'
+        f'<details class="episode" {attrs} id="ep-{e(record.get("episode_id"))}"'
+        f"{' open' * opened}>"
         f"<summary>{head}</summary>{meta}{errors}{messages}</details>"
     )
 

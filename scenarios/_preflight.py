@@ -13,7 +13,7 @@ agents' price table, where the model has a price).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,11 +59,19 @@ def apply_overrides(
     models: Sequence[str] | None = None,
     concurrency: int | None = None,
     cache: str | None = None,
+    model_options: Mapping[str, Any] | None = None,
 ) -> Scenario:
-    """The scenario with command-line overrides applied (and validated again)."""
+    """The scenario with command-line overrides applied (and validated again).
+
+    ``model_options`` (``-M key=value``, ``--base-url``) are set on every model.
+    """
     data = scenario.model_dump(mode="json", exclude_unset=False)
     if models:
         data["models"] = [{"spec": spec} for spec in models]
+    if model_options:
+        data["models"] = [
+            {**m, "options": {**m.get("options", {}), **model_options}} for m in data["models"]
+        ]
     if concurrency is not None:
         data["concurrency"] = {**data["concurrency"], "max_concurrency": concurrency}
     if cache is not None:
@@ -79,6 +87,9 @@ def preflight(
     cache: str | None = None,
     build_models: bool = True,
     strict_keys: bool = True,
+    model_options: Mapping[str, Any] | None = None,
+    price_file: Path | None = None,
+    cost_limit: float | None = None,
 ) -> Prepared:
     """Check a scenario completely without running or writing anything.
 
@@ -89,17 +100,32 @@ def preflight(
         cache: replaces ``cache.mode`` (``--cache``).
         build_models: build the models with ``agents.make_model``.
         strict_keys: a missing API key raises; otherwise it becomes a warning.
+        model_options: options set on every model (``-M key=value``, ``--base-url``).
+        price_file: a price file that overrides the scenario's prices (``--prices``).
+        cost_limit: the run's cost limit (``--cost-limit``); like ``budget.max_cost_usd`` it
+            needs every model's price.
 
     Raises:
         ScenarioError, envs.UnknownEnvError, agents.ModelSpecError, agents.MissingAPIKeyError,
         agents.MissingExtraError, ImportError: with a message naming the problem and the fix.
     """
     import envs
+    from scenarios._prices import apply_prices, check_budget_prices, resolve_prices
 
+    scenario_dir = None
     if not isinstance(scenario, Scenario):
+        scenario_dir = Path(scenario).parent
         scenario = load_scenario(scenario)
-    if models or concurrency is not None or cache is not None:
-        scenario = apply_overrides(scenario, models=models, concurrency=concurrency, cache=cache)
+    if models or concurrency is not None or cache is not None or model_options:
+        scenario = apply_overrides(
+            scenario,
+            models=models,
+            concurrency=concurrency,
+            cache=cache,
+            model_options=model_options,
+        )
+    apply_prices(resolve_prices(scenario, scenario_dir, price_file))
+    check_budget_prices(scenario, cost_limit)
     envs.import_plugin_modules(list(scenario.plugins))
     plan = expand(scenario)
     prepared = Prepared(plan=plan, models={})
@@ -187,10 +213,9 @@ def estimate(
     price_of: Callable[[str], tuple[float, float] | None] | None = None,
 ) -> Estimate:
     """Estimate the calls, tokens and cost of ``prepared``'s plan (see :class:`Estimate`)."""
-    if price_of is None:
-        from agents import price_of as agents_price_of
-
-        price_of = agents_price_of
+    lookup: Callable[[ModelEntry], tuple[float, float] | None] = (
+        _model_price_of if price_of is None else (lambda entry: price_of(entry.spec))
+    )
     plan = prepared.plan
     window = plan.scenario.history_window
     result = Estimate(episodes=len(plan.episodes))
@@ -207,8 +232,14 @@ def estimate(
             for slot, calls in enumerate((typical, cap)):
                 tokens_in, tokens_out = _tokens(calls, probe, carried[slot], window)
                 carried[slot] += probe.first_observation_tokens + calls * _TURN
-                _add(result, spec.model, slot == 0, calls, tokens_in, tokens_out, price_of)
+                _add(result, spec.model, slot == 0, calls, tokens_in, tokens_out, lookup)
     return result
+
+
+def _model_price_of(entry: ModelEntry) -> tuple[float, float] | None:
+    from scenarios._prices import model_price
+
+    return model_price(entry)
 
 
 _TURN = REPLY_TOKENS + OBSERVATION_TOKENS
@@ -257,13 +288,13 @@ def _add(
     calls: int,
     tokens_in: int,
     tokens_out: int,
-    price_of: Callable[[str], tuple[float, float] | None],
+    price_of: Callable[[ModelEntry], tuple[float, float] | None],
 ) -> None:
     row = result.per_model.setdefault(
         model.name,
         dict.fromkeys(_ESTIMATE_KEYS, 0.0),
     )
-    price = price_of(model.spec)
+    price = price_of(model)
     if price is None and model.name not in result.unpriced_models:
         result.unpriced_models.append(model.name)
     cost = (tokens_in * price[0] + tokens_out * price[1]) / 1e6 if price else 0.0

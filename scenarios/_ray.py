@@ -40,8 +40,14 @@ def _play_remote(
     cache: dict[str, Any],
     concurrency: dict[str, Any],
     plugins: list[str],
+    prices: dict[str, list[float]] | None = None,
 ) -> dict[str, Any]:
     from scenarios._execute import play_episode_sync
+
+    if prices:  # the driver's price files reach the worker's price table
+        from agents import set_prices
+
+        set_prices({spec: (pair[0], pair[1]) for spec, pair in prices.items()})
 
     record = play_episode_sync(
         EpisodeSpec.model_validate(spec),
@@ -65,6 +71,7 @@ class RayExecutor:
         plugins: Sequence[str] = (),
         address: str | None = None,
         task_cpus: float = 1.0,
+        prices: dict[str, list[float]] | None = None,
     ) -> None:
         """Connect to (or start) Ray. ``task_cpus`` is the CPU share each episode task asks."""
         ray = import_ray()
@@ -82,6 +89,7 @@ class RayExecutor:
             cache.model_dump(mode="json"),
             concurrency.model_dump(mode="json"),
             list(plugins),
+            dict(prices or {}),
         )
         self._pending: set[Any] = set()
 

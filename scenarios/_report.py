@@ -100,12 +100,15 @@ def analyze_records(records: list[dict[str, Any]], manifest: dict[str, Any]) -> 
 
     Records with a personalization condition are analysed per condition: the model is filed as
     ``"<model> [<condition>]"``, so each condition gets its own capabilities (from its own
-    subtask episodes) and its own GD rows.
+    subtask episodes) and its own GD rows. Likewise per protocol when the run has several
+    (``"<model> [tools]"``, ``"<model> [tools, <condition>]"``): protocols are never pooled.
     """
     import metrics
 
     settings = (manifest.get("scenario") or {}).get("analysis") or {}
-    usable = [_by_condition(r) for r in records if _has_task(r)]
+    with_task = [r for r in records if _has_task(r)]
+    split_protocols = len({r.get("protocol") for r in with_task}) > 1
+    usable = [_by_condition(r, split_protocols) for r in with_task]
     return metrics.analyze(
         usable,
         mc_iterations=int(settings.get("mc_iterations", 2000)),
@@ -114,9 +117,11 @@ def analyze_records(records: list[dict[str, Any]], manifest: dict[str, Any]) -> 
     )
 
 
-def _by_condition(record: dict[str, Any]) -> dict[str, Any]:
-    condition = record.get("condition")
-    return {**record, "model": f"{record.get('model')} [{condition}]"} if condition else record
+def _by_condition(record: dict[str, Any], split_protocols: bool = False) -> dict[str, Any]:
+    tags = [str(record.get("protocol"))] if split_protocols else []
+    if record.get("condition"):
+        tags.append(str(record["condition"]))
+    return {**record, "model": f"{record.get('model')} [{', '.join(tags)}]"} if tags else record
 
 
 def personalization_summary(
@@ -261,7 +266,24 @@ def build_report(out_dir: str | Path, *, baseline_file: str | Path | None = None
         paths.html,
         render_html(summary, records, plots, tables=tables, messages=_html_messages(summary)),
     )
+    write_transcript_pages(out, records, summary["scenario"]["name"])
     return paths
+
+
+def write_transcript_pages(out: Path, records: list[dict[str, Any]], scenario_name: str) -> None:
+    """One page per episode under ``transcripts/`` (what report.html links to), replaced as a
+    whole folder (see :func:`scenarios._store.replace_folder`)."""
+    from scenarios._html import TRANSCRIPTS_DIR, render_transcript_page, transcript_file
+
+    def fill(staging: Path) -> list[Path]:
+        written = []
+        for record in records:
+            path = staging / Path(transcript_file(record.get("episode_id"))).name
+            path.write_text(render_transcript_page(record, scenario_name), encoding="utf-8")
+            written.append(path)
+        return written
+
+    replace_folder(out / TRANSCRIPTS_DIR, fill)
 
 
 def _html_messages(summary: dict[str, Any]) -> list[dict[str, Any] | str]:
@@ -287,15 +309,126 @@ def _write(path: Path, text: str) -> None:
     write_atomic(path, text.encode("utf-8"))
 
 
+#: Headers a reader understands, for the detail tables (``model`` and ``task`` keep their
+#: names: the HTML filter reads them).
+READABLE = {
+    "variant": "prompt variant",
+    "n_blocks": "blocks",
+    "n_episodes": "episodes",
+    "n_completed": "completed",
+    "gd": "GD",
+    "paired_ci_low": "GD 95% CI low (paired over seeds)",
+    "paired_ci_high": "GD 95% CI high (paired over seeds)",
+    "ci_low": "GD 95% CI low",
+    "ci_high": "GD 95% CI high",
+    "regret_mean": "mean regret",
+    "completion_rate": "completion rate",
+    "mean_return": "mean return",
+    "mean_steps": "mean steps",
+    "invalid_action_rate": "invalid actions (share of steps)",
+    "mean_total_tokens": "mean tokens",
+    "total_cost_usd": "cost (USD)",
+}
+
+
 def _select(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> list[dict[str, Any]]:
-    return [{c: row.get(c) for c in columns if c in row} for row in rows]
+    """The rows with ``columns`` under readable headers; a key column (variant, blocks) with
+    the same value in every row is left out (it would only repeat itself)."""
+    constant = {
+        c
+        for c in ("variant", "n_blocks")
+        if len({json.dumps(r.get(c), default=str) for r in rows}) <= 1
+    }
+    return [
+        {READABLE.get(c, c): row.get(c) for c in columns if c in row and c not in constant}
+        for row in rows
+    ]
+
+
+def _without_repeats(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """GD rows without the pooled ``all`` row of a model and task played at one n only (it
+    would repeat that n's row)."""
+    per_n: dict[tuple[Any, ...], int] = {}
+    for row in rows:
+        if row.get("n_blocks") != "all":
+            key = (row.get("model"), row.get("variant"), row.get("task"))
+            per_n[key] = per_n.get(key, 0) + 1
+    return [
+        row
+        for row in rows
+        if row.get("n_blocks") != "all"
+        or per_n.get((row.get("model"), row.get("variant"), row.get("task")), 0) != 1
+    ]
+
+
+def headline_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The answer first: one row per model (and prompt variant when there are several), one
+    column per task with a GD declaration: ``GD [95% CI] · return · regret · done``, pooled
+    over block counts (the detail tables have each n)."""
+    analysis = summary.get("analysis", {})
+    pooled = [r for r in analysis.get("gd", []) if r.get("n_blocks") == "all"]
+    if not pooled:
+        return []
+    usage = {
+        (r.get("model"), r.get("variant"), r.get("task")): r for r in analysis.get("usage", [])
+    }
+    variants = {r.get("variant") for r in pooled}
+    tasks = list(dict.fromkeys(r.get("task") for r in pooled))
+    table: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for r in pooled:
+        key = (r.get("model"), r.get("variant"))
+        row = table.setdefault(key, {"model": r.get("model")})
+        if len(variants) > 1:
+            row["prompt variant"] = r.get("variant")
+        use = usage.get((r.get("model"), r.get("variant"), r.get("task")), {})
+        gd = "n/a" if r.get("gd") is None else _round2(r["gd"])
+        interval = _headline_interval(r)
+        parts = [f"GD {gd}{interval}"]
+        if use.get("mean_return") is not None:
+            parts.append(f"return {fmt(use['mean_return'])}")
+        if r.get("regret_mean") is not None:
+            parts.append(f"regret {fmt(r['regret_mean'])}")
+        if r.get("completion_rate") is not None:
+            parts.append(f"{r['completion_rate']:.0%} done")
+        row[str(r.get("task"))] = " · ".join(parts)
+    return [{**row, **{t: row.get(str(t), "") for t in tasks if str(t) not in row}}
+            for row in table.values()]  # fmt: skip
+
+
+def _round2(value: float) -> str:
+    """GD to two decimals: its intervals are rarely narrower than a few hundredths."""
+    return f"{value:.2f}"
+
+
+def _headline_interval(row: dict[str, Any]) -> str:
+    """The GD table's first interval (the seed-paired one when the analysis has it)."""
+    if row.get("paired_ci_low") is not None:
+        return _interval2(row.get("paired_ci_low"), row.get("paired_ci_high"))
+    return _interval2(row.get("ci_low"), row.get("ci_high"))
+
+
+def _interval2(low: Any, high: Any) -> str:
+    if low is None or high is None:
+        return ""
+    return f" [{_round2(low)}, {_round2(high)}]"
 
 
 def report_tables(summary: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
     """``(title, rows)`` of the tables both reports show, in order."""
     analysis = summary.get("analysis", {})
     gd_rows = [r for r in analysis.get("gd", []) if r.get("gd") is not None or r.get("n_episodes")]
-    tables = [
+    gd_rows = _without_repeats(gd_rows)
+    tables = []
+    headline = headline_rows(summary)
+    if headline:
+        tables.append(
+            (
+                "Summary: goal-directedness per model and task (GD [95% CI] pooled over block "
+                "counts · mean return · mean regret · share of episodes completed)",
+                headline,
+            )
+        )
+    tables += [
         (
             "Goal-directedness (95% bootstrap CIs: paired_ci resamples seeds, keeping each "
             "seed's actual return, ceiling and baseline together; ci resamples them "

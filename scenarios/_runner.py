@@ -62,11 +62,16 @@ class RunStats:
     output_tokens: int = 0
     cost_usd: float = 0.0
     status: str = "running"
-    """``completed``, ``interrupted`` or ``failed`` (a write to the output folder failed)."""
+    """``completed``, ``interrupted``, ``stopped`` (a ``stop_when`` condition held) or
+    ``failed`` (a write to the output folder failed)."""
     failure: str | None = None
     """Why the run failed (one line naming the folder and the space needed), if it did."""
     error_messages: list[str] = field(default_factory=list)
     """The first few error messages, for the summary line."""
+    stopped_because: str | None = None
+    """Why ``stop_when`` stopped the run (``None`` when it did not)."""
+    error_records: list[EpisodeRecord] = field(default_factory=list)
+    """The records of this invocation that ended in an error."""
 
     def add(self, record: EpisodeRecord) -> None:
         """Count one recorded episode."""
@@ -76,6 +81,7 @@ class RunStats:
         self.cost_usd += record.cost_usd or 0.0
         if record.stop_reason == "error":
             self.errors += 1
+            self.error_records.append(record)
             if len(self.error_messages) < 5 and record.errors:
                 self.error_messages.append(
                     f"{record.episode_id}: {record.errors[-1].get('message', '')}"
@@ -136,6 +142,7 @@ def run_plan(
     backend: str = "local",
     progress: bool | None = None,
     on_record: Callable[[EpisodeRecord], None] | None = None,
+    stop_when: Callable[[EpisodeRecord, RunStats], str | None] | None = None,
 ) -> RunStats:
     """Run every episode of ``plan`` not yet recorded in ``out_dir``.
 
@@ -149,6 +156,8 @@ def run_plan(
         backend: name recorded in the manifest.
         progress: show a progress bar (None: only when stderr is a terminal).
         on_record: called with each record after it is written.
+        stop_when: called with each record written and the stats so far; a reason it returns
+            stops the run like an interrupt (finished episodes kept, status ``stopped``).
 
     Raises:
         OutputFolderError: before anything is written, when the folder cannot take the run.
@@ -174,10 +183,12 @@ def run_plan(
             on_record(record)
 
     try:
-        asyncio.run(_run(plan, executor, writer, stats, limit, retry_errors, progress, written))
+        asyncio.run(
+            _run(plan, executor, writer, stats, limit, retry_errors, progress, written, stop_when)
+        )
         stats.status = "completed"
     except (KeyboardInterrupt, asyncio.CancelledError):
-        stats.status = "interrupted"
+        stats.status = "stopped" if stats.stopped_because else "interrupted"
     except OutputWriteError as exc:
         stats.status = "failed"
         remaining = len(plan.episodes) - len(recorded)
@@ -242,6 +253,7 @@ async def _run(
     retry_errors: bool,
     progress: bool | None,
     on_record: Callable[[EpisodeRecord], None] | None,
+    stop_when: Callable[[EpisodeRecord, RunStats], str | None] | None = None,
 ) -> None:
     main = asyncio.current_task()
     loop = asyncio.get_running_loop()
@@ -266,8 +278,18 @@ async def _run(
             bar.update()
             if on_record is not None:
                 on_record(rec)
+            if stop_when is not None and stats.stopped_because is None and main is not None:
+                reason = stop_when(rec, stats)
+                if reason:
+                    stats.stopped_because = reason
+                    main.cancel()
 
-        sink = RecordSink(writer, written)
+        def stop_now() -> None:  # called from the writing thread
+            if main is not None:
+                with contextlib.suppress(RuntimeError):  # the loop may be closed (final flush)
+                    loop.call_soon_threadsafe(main.cancel)
+
+        sink = RecordSink(writer, written, stop_now)
 
         async def run_chain(chain: Chain, start: int, prior: list[Message] | None) -> None:
             async with semaphore:
@@ -298,8 +320,8 @@ async def _run(
             sink_task.cancel()
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGTERM)
-            failed = None
-            if sink_task.done() and not sink_task.cancelled():
+            failed = sink.failed
+            if failed is None and sink_task.done() and not sink_task.cancelled():
                 failed = sink_task.exception()
             if failed is not None:
                 raise failed  # replaces the cancellation it caused

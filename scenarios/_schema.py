@@ -30,7 +30,9 @@ from personalization import PersonalizationSettings
 
 #: Fields that change how a run is executed or reported, not what it measures. They are left
 #: out of :meth:`Scenario.content_hash`, so a resumed run may change them.
-EXECUTION_FIELDS = frozenset({"description", "concurrency", "cache", "analysis", "max_episodes"})
+EXECUTION_FIELDS = frozenset(
+    {"description", "concurrency", "cache", "analysis", "max_episodes", "prices"}
+)
 #: Model options that would carry a secret into the output folder; scenarios name the
 #: variable holding the key (``api_key_env``) instead.
 SECRET_OPTIONS = frozenset({"api_key", "openai_api_key", "anthropic_api_key"})
@@ -280,6 +282,10 @@ class Scenario(_Frozen):
     max_episodes: int = Field(default=MAX_EPISODES, ge=1)
     """Most episodes the scenario may expand to; a larger matrix is refused before anything
     is built (raise it deliberately for a very large study)."""
+    prices: str | dict[str, Any] | None = None
+    """Model prices in USD per million tokens: a price file (YAML or JSON, relative to the
+    scenario file) or the mapping itself, ``{spec or label: {input, output}}``. They replace
+    the built-in price database for these models (``--prices`` on the command line wins)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -3,7 +3,9 @@
 Episodes hand their records to :class:`RecordSink` and go on. One task writes whatever has
 accumulated as one batch (one write, one fsync) in a worker thread, so the event loop keeps
 playing episodes while the disk syncs, and many episodes finishing together cost one fsync.
-A record counts as done (``on_written``) only once it is durable. :meth:`RecordSink.flush`
+A record counts as done (``on_written``) only once it is durable; a write that fails calls
+``on_failure`` at once, from the writing thread, so the runner can stop the episodes before
+the event loop runs another step. :meth:`RecordSink.flush`
 writes whatever is still pending, synchronously: the runner calls it on every way out,
 Ctrl-C included, so no finished episode is lost.
 """
@@ -21,9 +23,17 @@ from scenarios._store import EpisodeWriter
 class RecordSink:
     """Queues records and writes them in batches (see the module docstring)."""
 
-    def __init__(self, writer: EpisodeWriter, on_written: Callable[[EpisodeRecord], None]) -> None:
+    def __init__(
+        self,
+        writer: EpisodeWriter,
+        on_written: Callable[[EpisodeRecord], None],
+        on_failure: Callable[[], None] | None = None,
+    ) -> None:
         self._writer = writer
         self._on_written = on_written
+        self._on_failure = on_failure
+        self.failed: BaseException | None = None
+        """The error of a write that failed (nothing more is written after it)."""
         self._pending: list[EpisodeRecord] = []
         self._durable = 0  # how many of _pending are written (a batch in flight may finish)
         self._lock = threading.Lock()
@@ -60,7 +70,13 @@ class RecordSink:
         with self._lock:
             batch = self._pending[self._durable :]
             if batch:
-                self._writer.append_many([r.to_json_dict() for r in batch])
+                try:
+                    self._writer.append_many([r.to_json_dict() for r in batch])
+                except Exception as exc:
+                    self.failed = exc
+                    if self._on_failure is not None:
+                        self._on_failure()  # from the writing thread, before the loop hears
+                    raise
                 self._durable += len(batch)
 
     def _account(self) -> None:

@@ -1,4 +1,5 @@
-"""The ``telic`` command line: run, report, validate, show, envs, policies, hypotheses.
+"""The ``telic`` command line: run, report, validate, show, compare, scenarios, envs, policies,
+hypotheses.
 
 Every command checks its input before doing anything: a bad scenario, an unknown env ID or
 model spec, a missing API key or an output folder that belongs to another scenario prints one
@@ -12,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 
 from scenarios import _commands as commands
@@ -31,9 +31,11 @@ hypotheses_app = typer.Typer(
 app.add_typer(hypotheses_app, name="hypotheses")
 
 ScenarioArg = Annotated[
-    Path,
+    str,
     typer.Argument(
-        metavar="SCENARIO", help="Scenario YAML file (see docs/scenarios.md).", show_default=False
+        metavar="SCENARIO",
+        help="Scenario YAML file, or the name of a bundled scenario (telic scenarios lists them).",
+        show_default=False,
     ),
 ]
 ModelOpt = Annotated[
@@ -46,12 +48,69 @@ ModelOpt = Annotated[
         show_default=False,
     ),
 ]
+ModelOptionOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model-option",
+        "-M",
+        metavar="KEY=VALUE",
+        help="Option for every model (e.g. -M temperature=0 -M reasoning_effort=low); repeat.",
+        show_default=False,
+    ),
+]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="URL",
+        help="Server address for openai-compatible models (sets base_url on every model).",
+        show_default=False,
+    ),
+]
+PricesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="FILE",
+        help="Price file (YAML or JSON: spec -> {input, output} USD per million tokens).",
+        show_default=False,
+    ),
+]
+CostLimitOpt = Annotated[
+    float | None,
+    typer.Option(
+        min=0.0,
+        metavar="USD",
+        help="Stop the run once its episodes have cost this many US dollars.",
+        show_default=False,
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from telic import __version__
+
+        print(f"telic {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """Study LLM agents in simulated environments (goal-directedness, personalization)."""
 
 
 @app.command()
 def run(
     scenario: ScenarioArg,
     model: ModelOpt = None,
+    model_option: ModelOptionOpt = None,
+    base_url: BaseUrlOpt = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -107,11 +166,37 @@ def run(
     report: Annotated[
         bool, typer.Option("--report/--no-report", help="Write the report when the run ends.")
     ] = True,
+    max_error_rate: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            metavar="RATE",
+            help="Exit 1 when more than this share of the episodes played ended in an error "
+            "(0: fail on any error).",
+        ),
+    ] = 0.1,
+    fail_fast: Annotated[
+        bool,
+        typer.Option(
+            "--fail-fast",
+            help="Stop at the first episode that failed on a provider's authentication or "
+            "connection error.",
+        ),
+    ] = False,
+    cost_limit: CostLimitOpt = None,
+    prices: PricesOpt = None,
 ) -> None:
     """Run a scenario: play every episode not yet recorded in the output folder."""
     code = commands.run_command(
         scenario,
         models=model,
+        model_options=model_option,
+        base_url=base_url,
+        max_error_rate=max_error_rate,
+        fail_fast=fail_fast,
+        cost_limit=cost_limit,
+        prices=prices,
         out=out,
         resume=resume,
         retry_errors=retry_errors,
@@ -164,9 +249,35 @@ def report_cmd(
 
 
 @app.command()
-def validate(scenario: ScenarioArg, model: ModelOpt = None) -> None:
+def validate(
+    scenario: ScenarioArg,
+    model: ModelOpt = None,
+    model_option: ModelOptionOpt = None,
+    base_url: BaseUrlOpt = None,
+    prices: PricesOpt = None,
+    cost_limit: CostLimitOpt = None,
+) -> None:
     """Check a scenario and estimate its episodes, model calls, tokens and cost (dry run)."""
-    _exit(commands.validate_command(scenario, models=model))
+    _exit(
+        commands.validate_command(
+            scenario,
+            models=model,
+            model_options=model_option,
+            base_url=base_url,
+            prices=prices,
+            cost_limit=cost_limit,
+        )
+    )
+
+
+@app.command("scenarios")
+def scenarios_cmd() -> None:
+    """List the bundled scenarios (give their names to run and validate)."""
+    _exit(commands.scenarios_command())
+
+
+def _filter(help_text: str) -> Any:
+    return typer.Option(metavar="VALUE", help=help_text, show_default=False)
 
 
 @app.command()
@@ -175,14 +286,86 @@ def show(
         Path, typer.Argument(metavar="DIR", help="Output folder of a run.", show_default=False)
     ],
     episode_id: Annotated[
-        str,
+        str | None,
         typer.Argument(
-            metavar="EPISODE_ID", help="Episode id, or a unique prefix of one.", show_default=False
+            metavar="[EPISODE_ID]",
+            help="Episode id, or a unique prefix of one (without it: list the episodes).",
+            show_default=False,
+        ),
+    ] = None,
+    model: Annotated[str | None, _filter("Only episodes of this model.")] = None,
+    task: Annotated[str | None, _filter("Only episodes of this task.")] = None,
+    seed: Annotated[int | None, _filter("Only episodes with this seed.")] = None,
+    protocol: Annotated[str | None, _filter("Only episodes of this protocol.")] = None,
+    variant: Annotated[str | None, _filter("Only episodes of this prompt variant.")] = None,
+    condition: Annotated[str | None, _filter("Only episodes of this condition.")] = None,
+    stop_reason: Annotated[
+        str | None, _filter("Only episodes that stopped so (e.g. error, goal, truncated).")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option(min=0, metavar="N", help="List at most N episodes (0: all).")
+    ] = 50,
+) -> None:
+    """List a run's episodes (filtered), or print one episode's transcript."""
+    filters = {
+        "model": model,
+        "task": task,
+        "seed": seed,
+        "protocol": protocol,
+        "variant": variant,
+        "condition": condition,
+        "stop_reason": stop_reason,
+    }
+    _exit(commands.show_command(out, episode_id, filters=filters, limit=limit))
+
+
+@app.command()
+def compare(
+    runs: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="DIR [DIR2]",
+            help="One run folder (compare within it) or two (compare them on the same seeds).",
+            show_default=False,
         ),
     ],
+    by: Annotated[
+        str | None,
+        typer.Option(
+            metavar="KEY",
+            help="What differs: model, variant, protocol or condition (default: with two "
+            "folders, the folder; with one, the only key with several values).",
+            show_default=False,
+        ),
+    ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            metavar="VALUE",
+            help="The value the others are compared with (default: the first one).",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Write compare.json, compare.md and the plot here (default: the first run's "
+            "folder).",
+            show_default=False,
+        ),
+    ] = None,
+    n_resamples: Annotated[
+        int, typer.Option(min=100, metavar="N", help="Bootstrap resamples.")
+    ] = 2000,
+    seed: Annotated[int, typer.Option(metavar="N", help="Seed of the bootstrap.")] = 0,
 ) -> None:
-    """Print one episode's transcript."""
-    _exit(commands.show_command(out, episode_id))
+    """Paired differences (GD, return, regret, completion) with bootstrap CIs over seeds."""
+    _exit(
+        commands.compare_command(
+            runs, by=by, baseline=baseline, out=out, n_resamples=n_resamples, seed=seed
+        )
+    )
 
 
 @app.command("envs")
@@ -301,18 +484,32 @@ def _exit(code: int) -> None:
         raise typer.Exit(code)
 
 
+def _usage_error(exc: typer.TyperException) -> int:
+    """One line for a usage error (the pinned typer raises its own bundled click exceptions,
+    all of them :class:`typer.TyperException`), with where to find the usage."""
+    context = getattr(exc, "ctx", None)
+    command = getattr(context, "command_path", None) or "telic"
+    if getattr(context, "info_name", None) is None:
+        command = "telic"
+    message = " ".join(exc.format_message().split())
+    if type(exc).__name__ == "NoArgsIsHelpError":  # `telic` alone, or a group alone
+        print(exc.format_message())
+        return 0 if command == "telic" else 2
+    print(f"error: {message} (see '{command} --help')", file=sys.stderr)
+    return int(getattr(exc, "exit_code", 2)) or 2
+
+
 def run_cli(argv: list[str] | None = None) -> int:
     """Run the ``telic`` command line with ``argv`` (default: ``sys.argv[1:]``); returns the
-    exit code (0 success, 2 bad input, 130 interrupted)."""
+    exit code (0 success, 1 work failed, 2 bad input, 130 interrupted)."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         result: Any = app(args=args, prog_name="telic", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        return int(exc.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except typer.TyperException as exc:
+        return _usage_error(exc)
+    except (typer.Abort, KeyboardInterrupt):
         print("aborted", file=sys.stderr)
         return 130
     return result if isinstance(result, int) else 0

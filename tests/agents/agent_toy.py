@@ -138,7 +138,7 @@ def unregister() -> None:
     """Remove the toy env and policies again, so they never leak into other test modules.
 
     The registries have no public removal (results under an ID must stay comparable), so this
-    test helper reaches into their private dictionaries.
+    test helper reaches into their private registries (``pop`` drops a name and its doc).
     """
     import gymnasium as gym
 

@@ -4,7 +4,6 @@ wall-time budget bounds the call it falls in, on both wires and both call paths.
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 from agent_toy import ENV_ID
@@ -34,29 +33,27 @@ def _play(mode: str, **kwargs):
 def test_timeout_bounds_a_reply_that_drips_in(api: str, mode: str) -> None:
     with FakeProviderServer(policy="toy_oracle") as server:
         server.inject(Fault("drip", delay_s=6.0))
-        started = time.monotonic()
         record = _play(mode, env_id=ENV_ID, seed=1, model=_model(api, server, timeout=0.5))
-        took = time.monotonic() - started
     assert record.completed and record.stop_reason == "terminated"
-    assert [r["kind"] for r in record.retries] == ["timeout"]
+    # the body arrived a byte at a time, never slower than the SDK's read timeout: only the
+    # whole-call deadline can have cut it (a loaded machine may add a timeout of its own)
+    assert record.retries and {r["kind"] for r in record.retries} == {"timeout"}
     assert "within 0.5 s" in record.retries[0]["error"]
-    assert took < 6.0  # the drip alone takes 6 s: the call was cut, not waited out
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 @pytest.mark.parametrize("api", list(SPECS))
 def test_the_wall_time_budget_stops_a_call_in_progress(api: str, mode: str) -> None:
     with FakeProviderServer(policy="toy_oracle") as server:
-        server.inject(None, Fault("timeout", delay_s=6.0))  # the second call hangs
-        config = AgentConfig(budget=Budget(max_wall_time_s=1.5))
-        started = time.monotonic()
+        server.inject(None, Fault("timeout", delay_s=30.0))  # the second call hangs
+        config = AgentConfig(budget=Budget(max_wall_time_s=4.0))
         record = _play(
             mode, env_id=ENV_ID, seed=1, model=_model(api, server, timeout=30), config=config
         )
-        took = time.monotonic() - started
+    # waited out, the second call would have answered and been played (steps == 2) before the
+    # budget check; cut, the episode ends inside it with the first call's usage kept
     assert record.stop_reason == "budget_time" and record.steps == 1
-    assert record.errors == [] and record.usage.calls == 1  # the first call's usage is kept
-    assert took < 6.0
+    assert record.errors == [] and record.usage.calls == 1
 
 
 def test_network_models_get_a_whole_call_deadline_by_default() -> None:

@@ -47,8 +47,8 @@ TRANSIENT = {
     "drip": 2,
 }
 #: Deadline of one call: generous for a loaded test machine, short against the slow faults.
-CALL_TIMEOUT_S = 1.5
-SLOW_FAULT_S = 4.0
+CALL_TIMEOUT_S = 2.0
+SLOW_FAULT_S = 6.0
 MAX_REPLY_CHARS = 2_000
 
 
@@ -97,7 +97,9 @@ def wire(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     with FakeProviderServer(policy="oracle", seed=0) as server:
         prepared = _scenario(request.param, server)
         clean = _run(prepared, tmp_path_factory.mktemp("clean"))
-        assert all(r["completed"] and not r["retries"] for r in clean.values())
+        # a loaded machine may time a call out; nothing else may go wrong without faults
+        assert all(r["completed"] and not r["errors"] for r in clean.values())
+        assert {x["kind"] for r in clean.values() for x in r["retries"]} <= {"timeout"}
         yield request.param, server, prepared, clean
     mp.undo()
 

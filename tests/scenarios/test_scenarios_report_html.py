@@ -82,12 +82,28 @@ def dump_dom(page: Path, fragment: str, tmp_path: Path) -> str:
     return result.stdout
 
 
+def _transcripts(report: Path) -> list[Path]:
+    return sorted((report.parent / "transcripts").glob("*.html"))
+
+
 def test_the_page_is_self_contained_and_escaped(report: Path) -> None:
     page = report.read_text()
-    assert INJECTED not in page
-    assert "&lt;script&gt;document.documentElement.setAttribute(" in page
     assert page.count("<script>") == 1  # the page's own script only
     assert not re.search(r"""(src|href)=["'](?!data:)[a-z]+:""", page)  # nothing fetched
+    links = re.findall(r'<a href="(transcripts/[^"]+)">', page)
+    assert len(links) == 8 and all((report.parent / link).is_file() for link in links)
+    for path in _transcripts(report):
+        text = path.read_text()
+        assert INJECTED not in text and "<script" not in text
+        assert "&lt;script&gt;document.documentElement.setAttribute(" in text
+        assert not re.search(r"""(src|href)=["'](?!data:)[a-z]+:""", text)
+
+
+def test_injected_markup_in_a_transcript_page_does_not_run(report: Path, tmp_path: Path) -> None:
+    dom = dump_dom(_transcripts(report)[0], "", tmp_path)
+    html_tag = re.search(r"<html[^>]*>", dom)
+    assert html_tag is not None and "data-pwned" not in html_tag.group(0)
+    assert "&lt;script&gt;document.documentElement" in dom  # shown as text
 
 
 def test_injected_markup_does_not_run_and_the_filter_does(report: Path, tmp_path: Path) -> None:
@@ -96,8 +112,7 @@ def test_injected_markup_does_not_run_and_the_filter_does(report: Path, tmp_path
     assert html_tag is not None
     assert 'data-filter-ready="1"' in html_tag.group(0), "the page's own script did not run"
     assert "data-pwned" not in html_tag.group(0), "injected markup ran"
-    assert "&lt;script&gt;document.documentElement" in dom  # shown as text
-    episodes = re.findall(r'<details class="episode"[^>]*>', dom)
+    episodes = re.findall(r'<tr class="episode"[^>]*>', dom)
     assert len(episodes) == 8
     shown = [e for e in episodes if " hidden" not in e]
     assert len(shown) == 2
@@ -107,6 +122,6 @@ def test_injected_markup_does_not_run_and_the_filter_does(report: Path, tmp_path
 
 def test_without_a_fragment_everything_is_shown(report: Path, tmp_path: Path) -> None:
     dom = dump_dom(report, "", tmp_path)
-    episodes = re.findall(r'<details class="episode"[^>]*>', dom)
+    episodes = re.findall(r'<tr class="episode"[^>]*>', dom)
     assert len(episodes) == 8 and not any(" hidden" in e for e in episodes)
     assert re.search(r'<span id="shown">8</span>', dom)
