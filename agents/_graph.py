@@ -92,7 +92,18 @@ class EpisodeState(TypedDict, total=False):
 
 
 def render_system(ctx: EpisodeContext, extra_prompt: str | None) -> str:
-    """The system prompt with the given extra sentence."""
+    """The system prompt with the given extra sentence.
+
+    An env that chooses its own system prompt (``TextEnv.system_prompt`` returns text) gets
+    it, with the personalization block placed by the env; an explicit
+    ``AgentConfig.system_prompt`` still wins.
+    """
+    env = getattr(ctx.env, "unwrapped", ctx.env)
+    chooser = getattr(env, "system_prompt", None)
+    if ctx.config.system_prompt is None and callable(chooser):
+        own = chooser(ctx.config.personalization)
+        if isinstance(own, str):
+            return system_prompt(ctx.protocol, extra_prompt=extra_prompt, base=own)
     return system_prompt(
         ctx.protocol,
         extra_prompt=extra_prompt,

@@ -152,6 +152,16 @@ class TextEnv(gym.Env[str, str]):
         """Facts reported when the episode ends; must include :data:`SUMMARY_INFO_KEYS`."""
         raise NotImplementedError
 
+    def system_prompt(self, personalization: str | None = None) -> str | None:
+        """The agent's system prompt this environment wants, with the ``personalization`` block
+        (a scenario condition's text, or ``None``) placed in it.
+
+        ``None`` (the default) keeps the agent's built-in prompt for action-taking tasks, to
+        which the agent appends the block itself. A writing task overrides this: it is not
+        prompted like an action-taking task (the env chooses its system prompt).
+        """
+        return None
+
     def _step_info(self) -> dict[str, Any]:
         """Facts reported at every step (measurement counts, ...); empty by default."""
         return {}

@@ -341,3 +341,47 @@ __all__ = [
     "user_attributes",
     "win_rate",
 ]
+
+# HyPerAlign as the paper runs it: the shared generation prompt, external baselines, bringing
+# your own user (resolved on first use like the names above).
+_EXPORTS.update(
+    {
+        "CandidateOutput": "personalization._baseline",
+        "baseline_win_table": "personalization._baseline",
+        "candidates_from_records": "personalization._baseline",
+        "format_win_table": "personalization._baseline",
+        "load_baseline_outputs": "personalization._baseline",
+        "hyperalign_system_prompt": "personalization._generation",
+        "strip_wrapper": "personalization._generation",
+        "read_reference": "personalization._user_files",
+        "read_user_texts": "personalization._user_files",
+        "write_as_user": "personalization._write",
+        "write_as_user_cli": "personalization._write",
+    }
+)
+
+if TYPE_CHECKING:
+    from personalization._baseline import (
+        CandidateOutput,
+        baseline_win_table,
+        candidates_from_records,
+        format_win_table,
+        load_baseline_outputs,
+    )
+    from personalization._generation import hyperalign_system_prompt, strip_wrapper
+    from personalization._user_files import read_reference, read_user_texts
+    from personalization._write import write_as_user, write_as_user_cli
+
+__all__ += [
+    "CandidateOutput",
+    "baseline_win_table",
+    "candidates_from_records",
+    "format_win_table",
+    "hyperalign_system_prompt",
+    "load_baseline_outputs",
+    "read_reference",
+    "read_user_texts",
+    "strip_wrapper",
+    "write_as_user",
+    "write_as_user_cli",
+]

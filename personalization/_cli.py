@@ -69,19 +69,9 @@ def format_hypothesis_set(hset: HypothesisSet) -> str:
 
 
 def _load_users(user_file: str) -> dict[str, UserProfile]:
-    from personalization.hyperalign._loaders import load_jsonl_users, load_synthetic_users
+    from personalization._user_files import read_user_texts
 
-    if user_file == "synthetic" or user_file.startswith("synthetic:"):
-        users = load_synthetic_users()
-        if ":" in user_file:
-            wanted = user_file.split(":", 1)[1]
-            from personalization._types import did_you_mean
-
-            if wanted not in users:
-                raise did_you_mean(wanted, list(users), "synthetic user")
-            users = {wanted: users[wanted]}
-        return users
-    return load_jsonl_users(user_file)
+    return read_user_texts(user_file)
 
 
 def infer_hypotheses_for_file(
@@ -91,18 +81,21 @@ def infer_hypotheses_for_file(
     user: str | None = None,
     n: int = 8,
     k: int | None = None,
+    reference: str | Path | None = None,
     make_model: Callable[[str], Any] | None = None,
 ) -> list[HypothesisSet]:
     """Infer hypotheses for the users of a file (the API behind the command).
 
     Args:
-        user_file: a users JSONL file, or ``synthetic`` / ``synthetic:<id>`` for the bundled
-            corpus.
+        user_file: a folder of ``.txt`` files, a ``.txt``, a users JSONL or a CSV file
+            (``personalization.read_user_texts``), or ``synthetic`` / ``synthetic:<id>``.
         model_spec: ``offline`` (the stylometric inferer, default; no API key) or a model spec
             such as ``openai:gpt-4o-mini`` (needs ``make_model``).
         user: only this user of the file.
         n: hypotheses per user.
-        k: examples shown to the model (default all).
+        k: examples inferred from (the first ``k``; default all), for both inferers.
+        reference: the corpus the offline inferer's z-scores compare the user against (same
+            formats; default: the bundled synthetic authors).
         make_model: turns ``model_spec`` into a chat model (``agents.make_model``).
 
     Returns:
@@ -112,6 +105,8 @@ def infer_hypotheses_for_file(
     from personalization._offline import infer_offline
     from personalization._types import did_you_mean
 
+    if k is not None and k < 1:
+        raise PersonalizationError(f"k must be at least 1, got {k}")
     users = _load_users(str(user_file))
     if user is not None:
         if user not in users:
@@ -128,7 +123,13 @@ def infer_hypotheses_for_file(
     sets: list[HypothesisSet] = []
     for profile in users.values():
         if model is None:
-            sets.append(infer_offline(profile, n=n))
+            ref = None
+            if reference is not None:
+                from personalization._user_files import read_reference
+
+                ref = read_reference(reference, exclude=profile.id)
+            indices = list(range(min(k, len(profile.examples)))) if k else None
+            sets.append(infer_offline(profile, ref, n=n, example_indices=indices))
         else:
             sets.append(infer_hypotheses(model, profile, n=n, k=k, model_label=model_spec))
     return sets
@@ -143,6 +144,7 @@ def infer_hypotheses_cli(
     user: str | None = None,
     n: int = 8,
     k: int | None = None,
+    reference: str | Path | None = None,
     make_model: Callable[[str], Any] | None = None,
     echo: Callable[[str], None] | None = print,
 ) -> int:
@@ -154,7 +156,9 @@ def infer_hypotheses_cli(
     the caller to report. Returns the exit code, 0.
     """
     spec = model or model_spec or "offline"
-    sets = infer_hypotheses_for_file(user_file, spec, user=user, n=n, k=k, make_model=make_model)
+    sets = infer_hypotheses_for_file(
+        user_file, spec, user=user, n=n, k=k, reference=reference, make_model=make_model
+    )
     if echo is not None:
         for hset in sets:
             echo(format_hypothesis_set(hset))

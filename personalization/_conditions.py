@@ -144,6 +144,16 @@ def _examples_block(profile: UserProfile, n_examples: int | None) -> str:
     return "Examples of this user's own writing:\n\n" + "\n\n".join(parts)
 
 
+def _dropped(hset: HypothesisSet) -> str:
+    prov = hset.provenance
+    if not (prov.dropped_hallucinated_evidence or prov.dropped_without_evidence):
+        return ""
+    return (
+        f" ({prov.dropped_hallucinated_evidence} dropped because their evidence is not in the "
+        f"user's texts, {prov.dropped_without_evidence} without evidence)"
+    )
+
+
 def condition_set(
     condition: str,
     profile: UserProfile,
@@ -159,8 +169,13 @@ def condition_set(
     """
     condition = canonical_condition(condition)
     needs_own = condition in ("hypotheses", "hypotheses_few_shot", "generic")
-    if needs_own and (hypotheses is None or not hypotheses.hypotheses):
+    if needs_own and hypotheses is None:
         raise PersonalizationError(f"condition {condition!r} needs the user's hypotheses")
+    if needs_own and hypotheses is not None and not hypotheses.hypotheses:
+        raise PersonalizationError(
+            f"condition {condition!r} needs the user's hypotheses, but the inference for "
+            f"{profile.id!r} gave none{_dropped(hypotheses)}"
+        )
     if condition in ("hypotheses", "hypotheses_few_shot"):
         return hypotheses
     if condition == "generic":
@@ -168,6 +183,11 @@ def condition_set(
     if condition == "swap":
         if placebo is None or placebo.user_id == profile.id:
             raise PersonalizationError("condition 'swap' needs another user's hypotheses")
+        if not placebo.hypotheses:
+            raise PersonalizationError(
+                f"condition 'swap' needs another user's hypotheses, but the inference for "
+                f"{placebo.user_id!r} gave none{_dropped(placebo)}"
+            )
         return placebo
     if condition == "oracle":
         return oracle_hypotheses(profile)

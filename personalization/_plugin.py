@@ -52,6 +52,18 @@ POLICIES: tuple[tuple[str, str, str], ...] = (
         "Users: writes the requested message in the style the personalization block states.",
     ),
     ("personal_oracle", "personalization.users._writer:PersonalWriterPolicy", ""),
+    (
+        "deliberative_reader",
+        "personalization.hyperalign._deliberative_reader:DeliberativeReaderPolicy",
+        "DeliberativeAlignment: the generic answer in the format and length the "
+        "personalization block states (offline plumbing check).",
+    ),
+    (
+        "stylometric_judge",
+        "personalization.hyperalign._stylometric_judge:StylometricJudgePolicy",
+        "Pairwise authorship judge prompts: picks the output whose character n-grams are "
+        "closer to the known texts (offline stand-in for a judge; a plumbing check).",
+    ),
 )
 
 

@@ -196,17 +196,20 @@ def generic_hypotheses(like: HypothesisSet | Sequence[Hypothesis] | int) -> Hypo
     )
 
 
-GENERATION_SYSTEM = "You write exactly like a specific person."
-
-
 def build_generation_messages(
     prompt: str,
     *,
     hypotheses: HypothesisSet | Sequence[Hypothesis] | None = None,
     attributes: Mapping[str, Any] | None = None,
     examples: Sequence[Example] = (),
+    task: str = "writing",
+    genre: str | None = None,
 ) -> list[BaseMessage]:
-    """The generation prompt (spec 2.3/2.5): block, optional examples, task, instructions."""
+    """The generation prompt (spec 2.3/2.5): the shared HyPerAlign system prompt
+    (:func:`~personalization.hyperalign_system_prompt`, the one scenario runs use) around the
+    block and optional examples, and the task as the user message."""
+    from personalization._generation import generation_request, hyperalign_system_prompt
+
     parts = []
     block = render_block(hypotheses, attributes)
     if block:
@@ -216,16 +219,9 @@ def build_generation_messages(
             f"=== Example {i} ===\nRequest: {e.prompt or '(not recorded)'}\nText:\n{e.text}"
             for i, e in enumerate(examples, start=1)
         ]
-        parts.append("Examples of this person's writing:\n\n" + "\n\n".join(shown))
-    parts.append(f"Task: {prompt}")
-    follow = []
-    if _as_list(hypotheses):
-        follow.append("Follow the hypotheses closely but do not mention them.")
-    if examples:
-        follow.append("Match the style of the examples without copying their content.")
-    follow.append("Output only the text itself.")
-    parts.append(" ".join(follow))
-    return messages(GENERATION_SYSTEM, "\n\n".join(parts))
+        parts.append("Examples of this user's own writing:\n\n" + "\n\n".join(shown))
+    system = hyperalign_system_prompt(task, "\n\n".join(parts))
+    return messages(system, generation_request(prompt, genre=genre))
 
 
 def generation_messages_for(
@@ -314,7 +310,9 @@ def generate_as_user(
         genre=genre,
         n_examples=n_examples,
     )
-    return call(model, prompt_messages).strip()
+    from personalization._generation import strip_wrapper
+
+    return strip_wrapper(call(model, prompt_messages)).text
 
 
 async def agenerate_as_user(
@@ -340,4 +338,6 @@ async def agenerate_as_user(
         genre=genre,
         n_examples=n_examples,
     )
-    return (await acall(model, prompt_messages)).strip()
+    from personalization._generation import strip_wrapper
+
+    return strip_wrapper(await acall(model, prompt_messages)).text

@@ -89,6 +89,9 @@ class PersonalizationSettings(BaseModel):
     """HyPerAlign report: the baseline and candidate conditions."""
     judges: list[str | JudgeEntry] = Field(default_factory=list)
     """HyPerAlign report: LLM judges (specs or ``{spec, options, label}``)."""
+    baseline_file: str | None = None
+    """HyPerAlign report: another method's generations (JSONL: user, prompt_id, text), judged
+    against every writing condition by the judges (``telic report --baseline`` sets it too)."""
 
     @field_validator("inferer")
     @classmethod

@@ -267,13 +267,13 @@ def _process_executor(plan: Any, workers: int) -> Any:
     )
 
 
-def _report(out_dir: Path) -> int:
+def _report(out_dir: Path, baseline: Path | None = None) -> int:
     from scenarios._lock import FolderLockedError
     from scenarios._report import gd_table_rows
     from scenarios._reporting import ReportInterrupted, write_report
 
     try:
-        paths = write_report(out_dir)
+        paths = write_report(out_dir, baseline_file=baseline)
     except (OutputFolderError, ScenarioError, FolderLockedError) as exc:
         return fail(str(exc))
     except ReportInterrupted as exc:
@@ -338,11 +338,11 @@ def _print_outcomes(summary: dict[str, Any]) -> None:
     console.print(table)
 
 
-def report_command(out_dir: Path) -> int:
+def report_command(out_dir: Path, baseline: Path | None = None) -> int:
     """``telic report``: recompute the report files from ``episodes.jsonl``."""
     if not (out_dir / "episodes.jsonl").exists():
         return fail(f"{str(out_dir)!r} has no episodes.jsonl; give the output folder of a run")
-    return _report(out_dir)
+    return _report(out_dir, baseline)
 
 
 def validate_command(
@@ -506,6 +506,8 @@ def hypotheses_infer_command(
     out: Path | None,
     user: str | None = None,
     n: int = 8,
+    k: int | None = None,
+    reference: Path | None = None,
 ) -> int:
     """``telic hypotheses infer``: delegates to ``personalization.infer_hypotheses_cli``."""
     from agents import make_model
@@ -513,7 +515,28 @@ def hypotheses_infer_command(
 
     problems: tuple[type[BaseException], ...] = (*_user_errors(), FileNotFoundError, ValueError)
     try:
-        code = infer(user_file, model=model, out=out, user=user, n=n, make_model=make_model)
+        code = infer(
+            user_file, model=model, out=out, user=user, n=n, k=k, reference=reference,
+            make_model=make_model,
+        )  # fmt: skip
     except problems as exc:
         return fail(str(exc))
     return int(code or 0)
+
+
+def hypotheses_write_command(source: Path, prompt: str, **options: Any) -> int:
+    """``telic hypotheses write``: delegates to ``personalization.write_as_user_cli``."""
+    from agents import make_model
+    from personalization import write_as_user_cli
+
+    # LookupError: a scripted model that does not know the writing task
+    problems: tuple[type[BaseException], ...] = (
+        *_user_errors(),
+        FileNotFoundError,
+        ValueError,
+        LookupError,
+    )
+    try:
+        return write_as_user_cli(source, prompt, make_model=make_model, **options)
+    except problems as exc:
+        return fail(str(exc))

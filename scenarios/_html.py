@@ -101,6 +101,9 @@ def render_html(
         _overview(summary),
         _filters(models, tasks, len(records)),
     ]
+    notice = (summary.get("personalization") or {}).get("notice")
+    if notice:
+        parts.insert(-2, f"<p><strong>{e(notice)}</strong></p>")
     for title, rows in tables:
         parts.append(f"<h2>{e(title)}</h2>{table_html(rows)}")
     if plots:

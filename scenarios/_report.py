@@ -245,8 +245,11 @@ def context_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def build_report(out_dir: str | Path) -> ReportPaths:
+def build_report(out_dir: str | Path, *, baseline_file: str | Path | None = None) -> ReportPaths:
     """Recompute every report file of ``out_dir`` from its ``episodes.jsonl``.
+
+    ``baseline_file`` (another method's generations) overrides the scenario's
+    ``personalization.baseline_file`` for this report.
 
     Raises:
         OutputFolderError: the folder has no manifest or no records.
@@ -257,6 +260,13 @@ def build_report(out_dir: str | Path) -> ReportPaths:
     manifest = read_manifest(out)
     if manifest is None:
         raise OutputFolderError(f"{str(out)!r} has no manifest.json: not a telic output folder")
+    if baseline_file is not None:
+        if not Path(baseline_file).is_file():
+            raise OutputFolderError(f"baseline file {str(baseline_file)!r} does not exist")
+        scenario = dict(manifest.get("scenario") or {})
+        personal = dict(scenario.get("personalization") or {})
+        scenario["personalization"] = {**personal, "baseline_file": str(baseline_file)}
+        manifest = {**manifest, "scenario": scenario}
     records = sorted(read_episodes(out).records, key=_order)
     if not records:
         raise OutputFolderError(f"{str(out)!r} has no recorded episodes yet")
@@ -558,6 +568,9 @@ def render_markdown(summary: dict[str, Any]) -> str:
         f"{counts['recorded']} episodes recorded, {counts['completed']} completed, "
         f"{counts['errors']} errors.\n",
     ]
+    notice = (summary.get("personalization") or {}).get("notice")
+    if notice:
+        parts.append(f"**{notice}**\n")
     for title, rows in report_tables(summary):
         parts.append(f"## {title}\n\n{_markdown_table(rows)}")
     if summary["messages"]:

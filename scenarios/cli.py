@@ -230,6 +230,10 @@ def report_cmd(
             show_default=False,
         ),
     ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="Another method's outputs (JSONL) to judge against."),
+    ] = None,
 ) -> None:
     """Recompute summary.json, report.md, report.html and plots from episodes.jsonl (or from
     the episodes in Inspect logs of telic tasks, see docs/inspect.md)."""
@@ -241,7 +245,7 @@ def report_cmd(
     elif len(paths) > 1 or out is not None:
         _exit(commands.fail("give one run folder (or Inspect logs, with --out)"))
     else:
-        _exit(commands.report_command(paths[0]))
+        _exit(commands.report_command(paths[0], baseline))
 
 
 @app.command()
@@ -402,10 +406,55 @@ def hypotheses_infer(
         typer.Option(metavar="ID", help="Only this user of the file (default: every user)."),
     ] = None,
     n: Annotated[int, typer.Option("--n", min=1, help="Hypotheses per user.")] = 8,
+    k: Annotated[
+        int | None, typer.Option("--k", min=1, help="Infer from the first K texts (default all).")
+    ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(metavar="PATH", help="Authors the offline z-scores compare against."),
+    ] = None,
 ) -> None:
-    """Infer hypotheses about a user from their example texts (a user file, or
-    synthetic:<name> for a bundled synthetic user); offline unless --model is given."""
-    _exit(commands.hypotheses_infer_command(user_file, model=model, out=out, user=user, n=n))
+    """Infer hypotheses about a user from their texts (a folder of .txt files, a .txt, a
+    JSONL or CSV file, or synthetic:<name>); offline unless --model is given."""
+    _exit(
+        commands.hypotheses_infer_command(
+            user_file, model=model, out=out, user=user, n=n, k=k, reference=reference
+        )
+    )
+
+
+@hypotheses_app.command("write")
+def hypotheses_write(
+    source: Annotated[Path, typer.Argument(metavar="USER_FILE", show_default=False)],
+    prompt: Annotated[str, typer.Option("--prompt", "-p", help="The task to write for.")],
+    model: Annotated[str, typer.Option("--model", "-m", metavar="SPEC", help="Generator.")],
+    condition: Annotated[str, typer.Option(help="none, hypotheses, swap, generic, ...")] = (
+        "hypotheses"
+    ),
+    user: Annotated[str | None, typer.Option(metavar="ID", help="Which user.")] = None,
+    hypotheses: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Saved hypotheses (else inferred).")
+    ] = None,
+    inferer: Annotated[str | None, typer.Option(metavar="SPEC", help="Inferer model.")] = None,
+    reference: Annotated[Path | None, typer.Option(metavar="PATH")] = None,
+    genre: Annotated[str | None, typer.Option(help="The task's genre.")] = None,
+    task: Annotated[str, typer.Option(help="writing or deliberative.")] = "writing",
+) -> None:
+    """Write a text as a user for a prompt, under one condition, with one model."""
+    _exit(
+        commands.hypotheses_write_command(
+            source,
+            prompt,
+            model=model,
+            condition=condition,
+            user=user,
+            hypotheses=hypotheses,
+            inferer=inferer,
+            reference=reference,
+            genre=genre,
+            task=task,
+        )
+    )
 
 
 export_app = typer.Typer(

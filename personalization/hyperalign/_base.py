@@ -44,6 +44,9 @@ class SingleTextEnv(TextEnv):
     tag_word: ClassVar[str] = "text"
     #: What the text is, for the tool description.
     action_description: ClassVar[str] = "Submit your text. This ends the episode."
+    #: The HyPerAlign generation task of the env's own system prompt (``writing`` or
+    #: ``deliberative``; ``personalization.hyperalign_system_prompt``).
+    generation_task: ClassVar[str] = "writing"
 
     def __init__(
         self,
@@ -52,8 +55,12 @@ class SingleTextEnv(TextEnv):
         max_attempts: int = 3,
         protocol: str = "tags",
         render_mode: str | None = None,
+        own_prompt: bool = False,
+        strip_wrappers: bool = False,
     ) -> None:
         super().__init__(protocol=protocol, render_mode=render_mode)
+        self.own_prompt = bool(own_prompt)
+        self.strip_wrappers = bool(strip_wrappers)
         if not isinstance(max_attempts, int) or isinstance(max_attempts, bool) or max_attempts < 1:
             raise ValueError(f"max_attempts must be a positive integer, got {max_attempts!r}")
         self.require_tag = bool(require_tag)
@@ -133,9 +140,28 @@ class SingleTextEnv(TextEnv):
             return int(seed) % count
         return int(self.np_random.integers(count))
 
+    def system_prompt(self, personalization: str | None = None) -> str | None:
+        """With ``own_prompt``: HyPerAlign's generation prompt for this task with the
+        personalization block in it (the agent then does not use its action prompt)."""
+        if not self.own_prompt:
+            return None
+        from personalization._generation import hyperalign_system_prompt
+
+        return hyperalign_system_prompt(self.generation_task, personalization)
+
     def _act(self, action: ParsedAction) -> Outcome:
         self.submitted = str(action.args["text"])
-        info = self._score(self.submitted)
+        wrapper: dict[str, Any] = {}
+        if self.strip_wrappers:
+            from personalization._generation import strip_wrapper
+
+            cleaned = strip_wrapper(self.submitted)
+            self.submitted = cleaned.text
+            wrapper = {
+                "wrapper_removed": list(cleaned.removed),
+                "wrapper_removed_chars": cleaned.removed_chars,
+            }
+        info = {**self._score(self.submitted), **wrapper}
         words = len(self.submitted.split())
         return Outcome(
             observation=f"Received your {self.tag_word} ({words} words). The episode is over.",

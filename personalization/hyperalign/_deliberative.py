@@ -62,13 +62,19 @@ class DeliberativeAlignment(SingleTextEnv):
     both), ``prompts_file`` and ``users_file`` (paths, ``None`` = bundled), ``show_examples``
     (default 0), ``prompt_choice`` (``random``, or ``seed``: prompt ``seed % count`` in file
     order, so seeds 0..count-1 cover each prompt once), ``require_tag``, ``max_attempts``,
-    ``protocol``, ``render_mode``.
+    ``protocol``, ``render_mode``, ``own_prompt`` and ``strip_wrappers`` (see Version History).
 
     ## Version History
-    * v0: initial version.
+    * v1: the env chooses the agent's system prompt (``own_prompt=True``: HyPerAlign's
+      generation prompt, ``hyperalign_system_prompt("deliberative", block)``, instead of the
+      action-taking prompt) and removes a model's wrapper ("Sure, here is...", a closing
+      offer, a fence or tag) from the submitted text before scoring (``strip_wrappers=True``;
+      info ``wrapper_removed``, ``wrapper_removed_chars``).
+    * v0: initial version (both options off).
     """
 
     task_name: ClassVar[str] = "deliberative_alignment"
+    generation_task: ClassVar[str] = "deliberative"
     action_name: ClassVar[str] = "submit_answer"
     tag_word: ClassVar[str] = "answer"
     action_description: ClassVar[str] = (
@@ -89,12 +95,16 @@ class DeliberativeAlignment(SingleTextEnv):
         max_attempts: int = 3,
         protocol: str = "tags",
         render_mode: str | None = None,
+        own_prompt: bool = False,
+        strip_wrappers: bool = False,
     ) -> None:
         super().__init__(
             require_tag=require_tag,
             max_attempts=max_attempts,
             protocol=protocol,
             render_mode=render_mode,
+            own_prompt=own_prompt,
+            strip_wrappers=strip_wrappers,
         )
         self.prompt_choice = check_prompt_choice(prompt_choice)
         if label is not None and label not in LABELS:

@@ -29,8 +29,11 @@ from personalization._settings import DEFAULT_N_HYPOTHESES, OFFLINE, as_settings
 
 WRITING_ENV = "telic/PersonalizedWriting-v0"
 DELIBERATIVE_ENV = "telic/DeliberativeAlignment-v0"
+#: Every version of each task (v1 is prompted with HyPerAlign's generation prompt).
+WRITING_ENVS: frozenset[str] = frozenset({WRITING_ENV, "telic/PersonalizedWriting-v1"})
+DELIBERATIVE_ENVS: frozenset[str] = frozenset({DELIBERATIVE_ENV, "telic/DeliberativeAlignment-v1"})
 #: The HyPerAlign environments whose conditions this module applies.
-HYPERALIGN_ENV_IDS: frozenset[str] = frozenset({WRITING_ENV, DELIBERATIVE_ENV})
+HYPERALIGN_ENV_IDS: frozenset[str] = WRITING_ENVS | DELIBERATIVE_ENVS
 _BUNDLED_NAMES = ("synthetic", "deliberative", "bundled")
 
 _CORPORA: dict[tuple[str, str], dict[str, Any]] = {}
@@ -49,14 +52,14 @@ def corpus_users(
         load_synthetic_users,
     )
 
-    path = env_kwargs.get("corpus" if env_id == WRITING_ENV else "users_file")
+    path = env_kwargs.get("corpus" if env_id in WRITING_ENVS else "users_file")
     if path is None and isinstance(users, str) and users not in _BUNDLED_NAMES:
         path = users
     key = (env_id, str(path or "bundled"))
     if key not in _CORPORA:
         if path is not None:
             _CORPORA[key] = load_jsonl_users(str(path))
-        elif env_id == WRITING_ENV:
+        elif env_id in WRITING_ENVS:
             _CORPORA[key] = load_synthetic_users()
         else:
             _CORPORA[key] = load_deliberative_users()
@@ -85,7 +88,7 @@ def _n_train(env_id: str, env_kwargs: Mapping[str, Any], settings: Mapping[str, 
     from personalization._types import PersonalizationError
 
     wanted = settings.get("n_train")
-    if env_id != WRITING_ENV:
+    if env_id not in WRITING_ENVS:
         return wanted
     env_n = int(env_kwargs.get("n_train", 7))
     if wanted is None:

@@ -14,10 +14,11 @@ Expected layouts (the corpora are not shipped; point the loaders at a local copy
 * **CMCC** (Goldstein-Stewart et al. 2008): ``<root>/<Genre>/Correlated/<file>.txt`` (the
   ``Correlated`` level may be absent), genre folders ``Emails`` and ``Essays`` by default (as
   DITTO), file names ``<author><genre letter><digits><topic letter><digits>.txt`` such as
-  ``S1E1A2.txt`` (author ``S1``, topic ``A``). Files are decoded as UTF-8, else cp1252. The
-  topic letters map to the corpus's six questions; pass ``topic_prompts={"A": "...", ...}``
-  with the questions from the corpus documentation, otherwise the prompt names the topic
-  letter only.
+  ``S1E1C2.txt`` (author ``S1``, topic ``C``). Files are decoded as UTF-8, else cp1252. The
+  topic letters (C, G, I, M, P, S) map to the corpus's six questions; pass ``topic_file`` or
+  ``topic_prompts={"C": "...", ...}`` with the questions from the corpus documentation,
+  otherwise the prompt names the topic letter only. DITTO's split of CMCC and CCAT50 is in
+  ``personalization.hyperalign._protocols``.
 """
 
 from __future__ import annotations
@@ -116,8 +117,20 @@ _ABBREVIATIONS = frozenset(
         "nov",
         "dec",
         "ltd",
+        "gov",
+        "sen",
+        "rep",
+        "gen",
+        "lt",
+        "col",
+        "prof",
+        "jr",
+        "sr",
+        "vs",
     }
 )
+# Abbreviations that end in a period only when a number follows ("No. 2", "Vol. 3", "pp. 4").
+_BEFORE_NUMBER = frozenset({"no", "nos", "vol", "pp", "fig", "art", "sec", "ch"})
 _BOUNDARY = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _SPACES = re.compile(r"\s+")
 
@@ -133,11 +146,15 @@ def first_sentence(text: str) -> str:
 
     >>> first_sentence("Shares of Acme Corp. rose 5 pct in the U.S. on Monday. Traders said.")
     'Shares of Acme Corp. rose 5 pct in the U.S. on Monday.'
+    >>> first_sentence("The No. 2 carrier cut fares. Rivals followed.")
+    'The No. 2 carrier cut fares.'
     """
     flat = normalize_whitespace(text)
     for match in _BOUNDARY.finditer(flat):
         before = flat[: match.start()].split(" ")[-1].lower().strip("\"'([")
         if before in _ABBREVIATIONS or len(before) == 1:
+            continue
+        if before in _BEFORE_NUMBER and flat[match.end() : match.end() + 1].isdigit():
             continue
         return flat[: match.end()].rstrip()
     return flat
@@ -221,6 +238,12 @@ _CMCC_NAME = re.compile(r"^([A-Za-z]\d+)([A-Za-z])(\d+)([A-Za-z])(\d+)\.txt$")
 CMCC_PROMPTS: dict[str, str] = {
     "Emails": "Write an email response to a someone who asked you the following: {question}",
     "Essays": "Write an approximately 500 word essay to the following prompt: {question}",
+    # The other genres (not in DITTO's benchmark) get a prompt in their own form, in telic's
+    # wording, so a blog is not asked for as a generic text.
+    "Blogs": "Write a blog post giving your view on the following: {question}",
+    "Chat": "Write your messages in an online chat where someone asked: {question}",
+    "Discussion": "Write what you would say in a group discussion of the following: {question}",
+    "Interviews": "Answer this interview question in your own words: {question}",
 }
 _CMCC_GENRES = {
     "Emails": "email",
@@ -237,11 +260,15 @@ def load_cmcc(
     *,
     genres: Sequence[str] = ("Emails", "Essays"),
     topic_prompts: Mapping[str, str] | None = None,
+    topic_file: str | Path | None = None,
     authors: Sequence[str] | None = None,
 ) -> dict[str, UserProfile]:
     """Authors of a local CMCC copy (layout in the module docstring).
 
-    The email and essay prompts follow DITTO's wording (spec 3.1, including its "a someone").
+    The email and essay prompts follow DITTO's wording (spec 3.1, including its "a someone");
+    blogs, chat, discussions and interviews get a prompt of their own genre. ``topic_file``
+    (``personalization.read_topic_file``: ``C: <question>`` lines or a JSON object) gives the
+    real topic questions, so prompts no longer read "(CMCC topic C)".
 
     Raises:
         FileNotFoundError: a genre folder is missing.
@@ -250,6 +277,10 @@ def load_cmcc(
     """
     root = Path(root)
     topic_prompts = dict(topic_prompts or {})
+    if topic_file is not None:
+        from personalization.hyperalign._protocols import read_topic_file
+
+        topic_prompts = {**read_topic_file(topic_file), **topic_prompts}
     docs: dict[str, list[Example]] = {}
     for genre in genres:
         base = root / genre
@@ -260,7 +291,7 @@ def load_cmcc(
             if not match:
                 raise PersonalizationError(
                     f"CMCC file name {path.name!r} does not follow <author><genre><n><topic><n>"
-                    ".txt (for example S1E1A2.txt); rename or remove it"
+                    ".txt (for example S1E1C2.txt); rename or remove it"
                 )
             author, topic = match.group(1).upper(), match.group(4).upper()
             question = topic_prompts.get(topic, f"(CMCC topic {topic})")

@@ -27,8 +27,10 @@ from personalization._family import ModelFactory
 from personalization._types import PersonalizationError
 from personalization.hyperalign._episode import (
     DELIBERATIVE_ENV,
+    DELIBERATIVE_ENVS,
     HYPERALIGN_ENV_IDS,
     WRITING_ENV,
+    WRITING_ENVS,
     corpus_users,
 )
 
@@ -159,17 +161,24 @@ def hyperalign_summary(
         "n_resamples": int(analysis.get("n_resamples", 1000)),
         "seed": int(analysis.get("seed", 0)),
     }
+    from personalization.hyperalign._report_notes import annotate_effects, plumbing_note
+
     messages: list[str] = []
     errors = [r for r in mine if r.get("stop_reason") == "error"]
     if errors:
-        messages.append(f"{len(errors)} HyPerAlign episodes failed (error) and are left out")
+        messages.append(
+            f"{len(errors)} HyPerAlign episodes failed (error); each table counts the pairs "
+            "they cost per condition (lost_pairs, lost_why)"
+        )
     kept = [r for r in mine if r.get("stop_reason") != "error"]
     if any(not r.get("completed") for r in kept):
         messages.append("HyPerAlign episodes that ended without a text count as reward 0")
-    writing = [r for r in kept if r.get("env_id") == WRITING_ENV]
-    deliberative = [r for r in kept if r.get("env_id") == DELIBERATIVE_ENV]
+    writing = [r for r in kept if r.get("env_id") in WRITING_ENVS]
+    deliberative = [r for r in kept if r.get("env_id") in DELIBERATIVE_ENVS]
+    order = [str(c) for c in settings.get("conditions") or []]
     out: dict[str, Any] = {
         "kind": "hyperalign",
+        "notice": plumbing_note(mine),
         "baseline": baseline,
         "candidate": candidate,
         "writing": reward_rows(writing, settings, baseline=baseline, **opts) if writing else [],
@@ -179,6 +188,8 @@ def hyperalign_summary(
         "hypotheses": hypothesis_table(kept),
         "messages": messages,
     }
+    all_writing = [r for r in mine if r.get("env_id") in WRITING_ENVS]
+    messages.extend(annotate_effects(out["writing"], all_writing, baseline, order))
     judges: dict[str, Any] = {}
     if settings.get("judges"):
         try:
@@ -194,13 +205,53 @@ def hyperalign_summary(
                 "(e.g. [openai:gpt-4o-mini]); without them the offline result is the paired "
                 f"authorship-reward difference of {candidate!r} vs {baseline!r}"
             )
+    if settings.get("baseline_file"):
+        out["external_baseline"] = _external(all_writing, settings, judges, opts, messages)
     if deliberative:
         out["deliberative"] = _deliberative_rows(deliberative, settings, baseline, opts)
+        all_deliberative = [r for r in mine if r.get("env_id") in DELIBERATIVE_ENVS]
+        messages.extend(annotate_effects(out["deliberative"], all_deliberative, baseline, order))
         for name, judge in judges.items():
             out["deliberative_judged"].extend(
                 _judged(name, judge, deliberative, baseline, messages)
             )
     return out
+
+
+def _external(
+    writing: list[dict[str, Any]],
+    settings: Mapping[str, Any],
+    judges: dict[str, Any],
+    opts: Mapping[str, Any],
+    messages: list[str],
+) -> dict[str, Any] | None:
+    """Win rates of every condition against the imported baseline file (needs judges)."""
+    from personalization.hyperalign._report_notes import baseline_section
+
+    path = str(settings["baseline_file"])
+    if not writing:
+        messages.append("baseline_file is set but the run has no writing episodes to judge")
+        return None
+    if not judges:
+        messages.append(
+            f"judging against {path} needs judges: list model specs under "
+            "personalization.judges (scripted:stylometric_judge is an offline stand-in)"
+        )
+        return None
+
+    def demos(record: Mapping[str, Any]) -> dict[str, list[str]]:
+        kwargs = record.get("env_kwargs") or {}
+        n_train = min(int(kwargs.get("n_train", 7)), 3)
+        users = corpus_users(WRITING_ENV, kwargs, None)[1]
+        return {u: [e.text for e in p.examples[:n_train]] for u, p in users.items()}
+
+    try:
+        return baseline_section(
+            writing, path, judges, demos, n_resamples=opts["n_resamples"], seed=opts["seed"]
+        )
+    except Exception as exc:  # a bad file or a provider failure leaves the other tables intact
+        messages.append(f"judging against {path} failed ({type(exc).__name__}: {exc})")
+        return None
 
 
 def _win_rates(
@@ -235,8 +286,18 @@ def _win_rates(
         if not report.items:
             messages.append(f"no completed {candidate!r}/{baseline!r} pairs of {model} to judge")
             continue
+        from personalization.hyperalign._pairing import lost_pairs
+
+        lost = lost_pairs(own, baseline).get((model, candidate), {})
         rows.append(
-            {"model": model, "candidate": candidate, "baseline": baseline, **report.to_dict()}
+            {
+                "model": model,
+                "candidate": candidate,
+                "baseline": baseline,
+                **report.to_dict(),
+                "lost_pairs": sum(lost.values()),
+                "lost_why": "; ".join(f"{n} {why}" for why, n in lost.items()) or None,
+            }
         )
     return rows
 
@@ -328,9 +389,36 @@ def report_tables(personal: Mapping[str, Any]) -> list[tuple[str, list[dict[str,
                     "per_judge": judges,
                     "agreement": report.get("agreement") or None,
                     "unparseable": report.get("unparseable"),
+                    "lost_pairs": report.get("lost_pairs"),
+                    "lost_why": report.get("lost_why"),
                 }
             )
         tables.append((f"LLM-judge win rate of {candidate!r} vs {baseline!r} (both orders)", rows))
+    external = personal.get("external_baseline")
+    if external:
+        rows = []
+        for row in external.get("rows") or []:
+            combined = row.get("combined") or {}
+            rows.append(
+                {
+                    "dataset": row.get("dataset"),
+                    "model": row.get("model"),
+                    "condition": row.get("condition"),
+                    "n": combined.get("n", 0),
+                    **{k: combined.get(k) for k in ("win_rate", "ci_low", "ci_high", "tie_rate")},
+                    "per_judge": {
+                        j: w.get("win_rate") for j, w in (row.get("per_judge") or {}).items()
+                    },
+                    "agreement": row.get("agreement") or None,
+                    "lost_pairs": row.get("n_lost"),
+                    "lost_why": "; ".join(f"{n} {w}" for w, n in row["lost"].items()) or None,
+                }
+            )
+        title = (
+            f"Win rate against {external.get('baseline')} (both orders, ties 0.5; CIs resample "
+            f"{external.get('ci_resamples')})"
+        )
+        tables.append((title, rows))
     if personal.get("deliberative"):
         title = f"Deliberative alignment per condition (offline heuristic; change vs {baseline!r})"
         tables.append((title, personal["deliberative"]))

@@ -63,10 +63,16 @@ class PersonalizedWriting(SingleTextEnv):
     bundled), ``show_examples`` (demonstrations shown in the observation, default 0),
     ``prompt_choice`` (``random``, or ``seed``: held-out prompt ``seed % count``, so seeds
     0..count-1 cover each prompt once), ``ngram_min``/``ngram_max``, ``require_tag``,
-    ``max_attempts``, ``protocol``, ``render_mode``.
+    ``max_attempts``, ``protocol``, ``render_mode``, ``own_prompt`` and ``strip_wrappers``
+    (see Version History).
 
     ## Version History
-    * v0: initial version.
+    * v1: the env chooses the agent's system prompt (``own_prompt=True``: HyPerAlign's
+      generation prompt, ``personalization.hyperalign_system_prompt("writing", block)``, instead
+      of the action-taking prompt) and removes a model's wrapper ("Sure, here is...", a closing
+      offer, a fence or tag) from the submitted text before scoring (``strip_wrappers=True``;
+      info ``wrapper_removed``, ``wrapper_removed_chars``).
+    * v0: initial version (both options off).
     """
 
     task_name: ClassVar[str] = "personalized_writing"
@@ -91,12 +97,16 @@ class PersonalizedWriting(SingleTextEnv):
         max_attempts: int = 3,
         protocol: str = "tags",
         render_mode: str | None = None,
+        own_prompt: bool = False,
+        strip_wrappers: bool = False,
     ) -> None:
         super().__init__(
             require_tag=require_tag,
             max_attempts=max_attempts,
             protocol=protocol,
             render_mode=render_mode,
+            own_prompt=own_prompt,
+            strip_wrappers=strip_wrappers,
         )
         if not isinstance(n_train, int) or isinstance(n_train, bool) or n_train < 1:
             raise ValueError(f"n_train must be a positive integer, got {n_train!r}")

@@ -118,7 +118,9 @@ def _sent(control: str, **kw: object) -> str:
     model = fixed("  Team,\n\nDone.  ")
     text = generate_as_user(model, PROFILE, "Write a note.", control=control, **kw)
     assert text == "Team,\n\nDone."
-    return user_text(model.calls[0])
+    # the block is in the shared system prompt, the task in the user message
+    assert user_text(model.calls[0]) == "Task: Write a note."
+    return "\n".join(str(m.content) for m in model.calls[0])
 
 
 def test_each_control_changes_only_what_it_should() -> None:
@@ -168,5 +170,5 @@ def test_control_errors() -> None:
 def test_hypothesis_set_as_the_user_and_async() -> None:
     model = fixed("Done.")
     assert generate_as_user(model, PERSONA, "Write a note.") == "Done."
-    assert "clipped" in user_text(model.calls[0])
+    assert "clipped" in str(model.calls[0][0].content)
     assert asyncio.run(agenerate_as_user(fixed("Ok."), PERSONA, "Write a note.")) == "Ok."
