@@ -91,7 +91,8 @@ def violations(path: Path) -> list[str]:
             )
         if any(p.startswith("_") for p in parts[1:]):
             found.append(f"{where}: private module {module} of another package")
-        private = [n for n in names if n.startswith("_")]
+        # dunders such as __version__ are public by convention
+        private = [n for n in names if n.startswith("_") and not n.endswith("__")]
         if private:
             found.append(f"{where}: private name(s) {private} imported from {module}")
     aliases = _package_aliases(tree)
@@ -136,6 +137,7 @@ def test_deprecated_aliases_only_forward(rel: str) -> None:
         ("scenarios/x.py", "import personalization\ngetattr(personalization, 'x')\n", "getattr"),
         ("scenarios/x.py", "import importlib\nimportlib.import_module('envs._x')\n", "private"),
         ("scenarios/x.py", "from scenarios._load import load\n", None),
+        ("scenarios/x.py", "from telic import __version__\n", None),
     ],
 )
 def test_the_checker_catches_breaches(
