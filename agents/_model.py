@@ -22,6 +22,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from agents._cache import CacheKey, LLMCache
 from agents._limits import limiter_for
 from agents._retry import MalformedResponseError, RetryPolicy, check_message
+from telic.errors import TelicError
 
 T = TypeVar("T")
 
@@ -33,11 +34,11 @@ DEFAULT_CALL_TIMEOUT_S = 300.0
 DEFAULT_MAX_REPLY_CHARS = 200_000
 
 
-class CallTimeoutError(TimeoutError):
+class CallTimeoutError(TelicError, TimeoutError):
     """One call attempt took longer than its deadline (retried like any timeout)."""
 
 
-class WallTimeExceeded(Exception):
+class WallTimeExceeded(TelicError):
     """The episode's wall-time budget ran out during a model call."""
 
 

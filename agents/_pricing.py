@@ -22,6 +22,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from telic.errors import TelicError
+
 #: Prices set explicitly: spec -> (USD per 1M input tokens, USD per 1M output tokens).
 _PRICES: dict[str, tuple[float, float]] = {}
 _FREE_PROVIDERS = ("scripted", "local")
@@ -29,7 +31,7 @@ _DATABASE_PROVIDERS = {"openai": "openai", "anthropic": "anthropic"}
 _lock = threading.Lock()
 
 
-class PriceFileError(ValueError):
+class PriceFileError(TelicError, ValueError):
     """A price file (or ``prices`` mapping) that cannot be read."""
 
 

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from agents._errors import ProviderError
+from telic.errors import TelicError
 
 T = TypeVar("T")
 
@@ -41,7 +42,7 @@ _PROVIDER_MODULES = (
 RETRYABLE_KINDS = frozenset({"rate_limit", "server", "timeout", "connection", "malformed"})
 
 
-class MalformedResponseError(RuntimeError):
+class MalformedResponseError(TelicError, RuntimeError):
     """A provider answered, but the answer could not be read (retryable)."""
 
 
@@ -74,7 +75,7 @@ def check_message(message: Any) -> None:
         raise MalformedResponseError("the response has no content blocks")
 
 
-class NonRetryableModelError(RuntimeError):
+class NonRetryableModelError(TelicError, RuntimeError):
     """A model failure that retrying cannot fix (e.g. the prompt exceeds the context)."""
 
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from scenarios._store import OutputFolderError, read_episodes
 from scenarios._terminal import escape_controls
+from telic.errors import TelicError
 
 KEYS = ("model", "variant", "protocol", "condition")
 """What ``--by`` may name (``run`` with two folders)."""
@@ -35,7 +36,7 @@ MEASURES = ("gd", "return", "regret", "completion")
 CONFIDENCE = 0.95
 
 
-class CompareError(ValueError):
+class CompareError(TelicError, ValueError):
     """A comparison that cannot be made (nothing varies, no shared seeds, unknown value)."""
 
 

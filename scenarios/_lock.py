@@ -21,6 +21,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from telic.errors import TelicError
+
 LOCK_FILE = ".telic.lock"
 #: Bytes the lock file keeps in reserve for the last manifest write after a disk-full error.
 RESERVE_BYTES = 256 * 1024
@@ -30,7 +32,7 @@ RESERVE_BYTES = 256 * 1024
 _HELD: set[str] = set()
 
 
-class FolderLockedError(RuntimeError):
+class FolderLockedError(TelicError, RuntimeError):
     """Another process is running on this output folder (bad input: exit code 2)."""
 
 

@@ -51,7 +51,7 @@ class OutputFolderError(TelicError, ValueError):
     """An output folder that cannot take this run (another scenario's, or not a telic run)."""
 
 
-class OutputWriteError(RuntimeError):
+class OutputWriteError(TelicError, RuntimeError):
     """Writing to the output folder failed (disk full, I/O error, read-only file system).
 
     The run stops at once; what was written before stays valid and ``--resume`` continues.

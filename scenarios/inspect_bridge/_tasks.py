@@ -31,12 +31,13 @@ from pydantic import ValidationError
 from scenarios.inspect_bridge._convert import transcript_to_inspect
 from scenarios.inspect_bridge._namespace import in_telic_namespace
 from scenarios.inspect_bridge._samples import RECORD_KEY, SCORER_NAME, episode_score
+from telic.errors import TelicError
 
 #: Seeds when a task is given none: the same default as a scenario file (30 from 10).
 DEFAULT_SEEDS = tuple(range(10, 40))
 
 
-class TaskParameterError(ValueError):
+class TaskParameterError(TelicError, ValueError):
     """A task parameter that cannot describe telic episodes (the message says how to fix it)."""
 
 
