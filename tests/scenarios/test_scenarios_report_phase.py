@@ -66,7 +66,11 @@ def test_a_kill_while_plots_were_written_leaves_the_old_set_and_is_cleaned_up(
     assert run_cli(["report", str(out)]) == 0
     assert not (out / "plots.tmp").exists() and not (out / "plots.old").exists()
     assert sorted(p.name for p in (out / "plots").iterdir()) == before
-    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in (out / "plots").iterdir())
+    # every plot is whole again (PNG and SVG copies since the reports write both)
+    pngs = [p for p in (out / "plots").iterdir() if p.suffix == ".png"]
+    svgs = [p for p in (out / "plots").iterdir() if p.suffix == ".svg"]
+    assert pngs and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    assert all(p.read_text().rstrip().endswith("</svg>") for p in svgs)
 
 
 def test_plots_are_swapped_whole_when_a_plot_fails(
