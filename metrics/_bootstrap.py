@@ -28,7 +28,8 @@ of earlier releases) at no cost.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,8 +124,9 @@ def merge(parts: Sequence[tuple[ClusterData, float]]) -> ClusterData:
     )
 
 
-def cluster_resamples(data: ClusterData, n_resamples: int, rng: np.random.Generator) -> Resampled:
-    """Resample (seed, n_blocks) clusters within n_blocks strata; see the module docstring."""
+def _cluster_table(data: ClusterData) -> tuple[np.ndarray, np.ndarray]:
+    """The row's clusters ((u, 2) sorted (seed, n_blocks)) and their (u, 6) sums: episodes,
+    completed episodes, actual, baseline and ceiling totals, and capability sensitivities."""
     clusters = np.concatenate([data.episode_clusters, data.sample_clusters]).reshape(-1, 2)
     keys, inverse = np.unique(clusters, axis=0, return_inverse=True)
     inverse = inverse.ravel()
@@ -143,20 +145,32 @@ def cluster_resamples(data: ClusterData, n_resamples: int, rng: np.random.Genera
         ],
         axis=1,
     )
-    totals = np.zeros((n_resamples, table.shape[1]))
-    strata = keys[:, 1]
-    for stratum in np.unique(strata):
-        members = np.flatnonzero(strata == stratum)
-        sub = table[members]
-        m = members.size
-        step = max(1, _CHUNK // m)
-        for start in range(0, n_resamples, step):
-            stop = min(n_resamples, start + step)
-            rows = stop - start
-            idx = rng.integers(0, m, (rows, m), dtype=_index_dtype(m))
-            flat = (np.arange(rows, dtype=np.int64)[:, None] * m + idx).ravel()
-            counts = np.bincount(flat, minlength=rows * m).reshape(rows, m)
-            totals[start:stop] += counts @ sub
+    return keys, table
+
+
+def _count_chunks(
+    m: int, n_resamples: int, rng: np.random.Generator
+) -> Iterator[tuple[int, int, np.ndarray]]:
+    """(start, stop, counts): how often each of ``m`` clusters is drawn in resamples
+    start..stop, from integer indices drawn with replacement, a bounded block at a time."""
+    step = max(1, _CHUNK // m)
+    for start in range(0, n_resamples, step):
+        stop = min(n_resamples, start + step)
+        rows = stop - start
+        idx = rng.integers(0, m, (rows, m), dtype=_index_dtype(m))
+        flat = (np.arange(rows, dtype=np.int64)[:, None] * m + idx).ravel()
+        yield start, stop, np.bincount(flat, minlength=rows * m).reshape(rows, m)
+
+
+def cluster_counts(m: int, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """(n_resamples, m) float counts of ``m`` clusters drawn with replacement (m per resample)."""
+    out = np.empty((n_resamples, m))
+    for start, stop, counts in _count_chunks(m, n_resamples, rng):
+        out[start:stop] = counts
+    return out
+
+
+def _resampled(data: ClusterData, totals: np.ndarray) -> Resampled:
     n_all, n_done, sa, sb, sc, sd = totals.T
     with np.errstate(divide="ignore", invalid="ignore"):
         actual = np.where(n_done > 0, sa / n_done, np.nan)
@@ -165,6 +179,60 @@ def cluster_resamples(data: ClusterData, n_resamples: int, rng: np.random.Genera
         share = np.where(n_all > 0, n_done / n_all, np.nan)
     shift = sd - float(data.sensitivity.sum())
     return Resampled(actual, baseline, fixed + shift, fixed, share)
+
+
+def cluster_resamples(data: ClusterData, n_resamples: int, rng: np.random.Generator) -> Resampled:
+    """Resample (seed, n_blocks) clusters within n_blocks strata; see the module docstring."""
+    keys, table = _cluster_table(data)
+    totals = np.zeros((n_resamples, table.shape[1]))
+    strata = keys[:, 1]
+    for stratum in np.unique(strata):
+        members = np.flatnonzero(strata == stratum)
+        sub = table[members]
+        for start, stop, counts in _count_chunks(members.size, n_resamples, rng):
+            totals[start:stop] += counts @ sub
+    return _resampled(data, totals)
+
+
+class SharedClusterDraws:
+    """The two-level bootstrap of many rows, with one draw per set of clusters.
+
+    Rows whose stratum holds the same clusters (e.g. every task and n_blocks of one model
+    run on the same seeds, and their aggregate over n_blocks) resample that stratum with the
+    same (resamples x clusters) count matrix. Each row's resamples are still exactly the
+    two-level bootstrap of :func:`cluster_resamples` (clusters drawn with replacement within
+    strata, by integer indices); only the rows' draws are shared, so work and memory grow
+    with the distinct cluster sets, not with the rows. ``rng_for(stratum, digest)`` gives the
+    generator of a cluster set (``digest``: a checksum of its seeds), so a row's numbers
+    depend only on its own clusters.
+    """
+
+    def __init__(
+        self, n_resamples: int, rng_for: Callable[[int, int], np.random.Generator]
+    ) -> None:
+        self.n_resamples = n_resamples
+        self._rng_for = rng_for
+        self._counts: dict[tuple[int, int, int], np.ndarray] = {}
+
+    def _stratum_counts(self, stratum: int, seeds: np.ndarray) -> np.ndarray:
+        digest = zlib.crc32(np.ascontiguousarray(seeds, dtype=np.int64).tobytes())
+        key = (stratum, seeds.size, digest)
+        counts = self._counts.get(key)
+        if counts is None:
+            counts = cluster_counts(seeds.size, self.n_resamples, self._rng_for(stratum, digest))
+            self._counts[key] = counts
+        return counts
+
+    def resample(self, data: ClusterData) -> Resampled:
+        """The row's resamples (as :func:`cluster_resamples`, with the shared draws)."""
+        keys, table = _cluster_table(data)
+        totals = np.zeros((self.n_resamples, table.shape[1]))
+        strata = keys[:, 1]
+        for stratum in np.unique(strata):
+            members = np.flatnonzero(strata == stratum)
+            counts = self._stratum_counts(int(stratum), keys[members, 0])
+            totals += counts @ table[members]
+        return _resampled(data, totals)
 
 
 def percentile(

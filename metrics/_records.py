@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from telic import TelicError, UnknownNameError
 
 
@@ -177,14 +179,19 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     p = Path(path)
     if p.is_dir():
         p = p / "episodes.jsonl"
-    with p.open(encoding="utf-8") as fh:
+    with p.open("rb") as fh:
         for number, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RecordError(f"{p}:{number} is not valid JSON ({exc.msg})") from None
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                # orjson is strict JSON; Python's json also reads NaN, Infinity and huge ints.
+                try:
+                    record = json.loads(line)
+                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                    why = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+                    raise RecordError(f"{p}:{number} is not valid JSON ({why})") from None
             if not isinstance(record, dict):
                 raise RecordError(f"{p}:{number} is not a JSON object")
             yield record
