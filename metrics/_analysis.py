@@ -69,7 +69,13 @@ from metrics._capabilities import (
 )
 from metrics._ceiling import HEIGHT_WINDOW_CM, CapabilityUnavailable, CeilingInput
 from metrics._configs import ConfigurationError
-from metrics._records import Episode, MissingTaskError, RecordError, normalize_record
+from metrics._records import (
+    Episode,
+    MissingTaskError,
+    RecordError,
+    episode_from_fields,
+    normalize_record,
+)
 from metrics._rows import Analysis, CapabilityRow, GDRow, Message
 from metrics._stats import gd_from_means, gd_interval, resampled_means
 from metrics._summaries import MeasurementAccumulator, UsageAccumulator
@@ -157,9 +163,12 @@ def _plain(value: Any) -> bool:
     if kind in _PLAIN:
         return True
     if kind is dict:
-        return all(type(k) is str and _plain(v) for k, v in value.items())
+        for k, v in value.items():
+            if type(k) is not str or (type(v) not in _PLAIN and not _plain(v)):
+                return False
+        return True
     if kind is list:
-        return all(_plain(v) for v in value)
+        return all(type(v) in _PLAIN or _plain(v) for v in value)
     return False
 
 
@@ -200,17 +209,20 @@ class _Composites:
             return self.whole
         model, variant, task, n = key
         return [
-            Episode(
-                model=model,
-                task=task,
-                n_blocks=n,
-                seed=seed,
-                completed=bool(done),
-                return_=None if ret != ret else ret,
-                info=marshal.loads(blob) if isinstance(blob, bytes) else blob,
-                variant=variant,
-                episode_id=ident,
-                stop_reason=stop,
+            episode_from_fields(
+                {
+                    "model": model,
+                    "task": task,
+                    "n_blocks": n,
+                    "seed": seed,
+                    "completed": bool(done),
+                    "return_": None if ret != ret else ret,
+                    "info": marshal.loads(blob) if type(blob) is bytes else blob,
+                    "variant": variant,
+                    "episode_id": ident,
+                    **_DEFAULTS,
+                    "stop_reason": stop,
+                }
             )
             for seed, done, ret, stop, ident, blob in zip(
                 self.seeds,
@@ -222,6 +234,18 @@ class _Composites:
                 strict=True,
             )
         ]
+
+
+#: The fields of an Episode that a composite episode's GD row does not read.
+_DEFAULTS: dict[str, Any] = {
+    "steps": 0,
+    "invalid_actions": 0,
+    "input_tokens": 0,
+    "output_tokens": 0,
+    "total_tokens": 0,
+    "cost_usd": None,
+    "wall_time_s": 0.0,
+}
 
 
 class _Context:

@@ -124,12 +124,33 @@ def merge(parts: Sequence[tuple[ClusterData, float]]) -> ClusterData:
     )
 
 
+#: (seed, n_blocks) pairs are sorted as one integer, seed * _N_SPAN + n_blocks + 1, when
+#: n_blocks + 1 lies in [0, _N_SPAN) and the seed is small enough (else row by row).
+_N_SPAN = 1 << 10
+_SEED_LIMIT = 1 << 52
+
+
+def _unique_rows(clusters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(clusters, axis=0, return_inverse=True)`` of (seed, n_blocks) rows."""
+    seeds, ns = clusters[:, 0], clusters[:, 1] + 1
+    if clusters.size and (
+        ns.min() >= 0
+        and ns.max() < _N_SPAN
+        and seeds.min() > -_SEED_LIMIT
+        and seeds.max() < _SEED_LIMIT
+    ):
+        codes, inverse = np.unique(seeds * _N_SPAN + ns, return_inverse=True)
+        keys = np.stack([codes // _N_SPAN, codes % _N_SPAN - 1], axis=1)
+        return keys, inverse.ravel()
+    keys, inverse = np.unique(clusters, axis=0, return_inverse=True)
+    return keys.reshape(-1, 2), inverse.ravel()
+
+
 def _cluster_table(data: ClusterData) -> tuple[np.ndarray, np.ndarray]:
     """The row's clusters ((u, 2) sorted (seed, n_blocks)) and their (u, 6) sums: episodes,
     completed episodes, actual, baseline and ceiling totals, and capability sensitivities."""
     clusters = np.concatenate([data.episode_clusters, data.sample_clusters]).reshape(-1, 2)
-    keys, inverse = np.unique(clusters, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
+    keys, inverse = _unique_rows(clusters)
     u = keys.shape[0]
     e_all = data.episode_clusters.shape[0]
     ep_cluster, sample_cluster = inverse[:e_all], inverse[e_all:]

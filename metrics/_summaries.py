@@ -6,6 +6,7 @@ the summaries aggregate scorer outputs with the pure metrics of :mod:`metrics._s
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,7 +56,8 @@ def score_measurements_per_block(ep: Episode) -> float | None:
     names = list(blocks) if isinstance(blocks, Mapping) and blocks else list(counts)
     if not names:
         return None
-    return float(np.mean([_num(counts.get(b, 0), 0.0) for b in names]))
+    values = [_num(counts.get(b, 0), 0.0) or 0.0 for b in names]
+    return math.fsum(values) / len(values)
 
 
 def score_invalid_rate(ep: Episode) -> float | None:
@@ -90,7 +92,10 @@ class UsageAccumulator:
 
     def add(self, e: Episode) -> None:
         """Count one episode."""
-        s = self._sums.setdefault((e.model, e.variant, e.task), _UsageSums())
+        key = (e.model, e.variant, e.task)
+        s = self._sums.get(key)
+        if s is None:
+            s = self._sums[key] = _UsageSums()
         s.episodes += 1
         s.steps += e.steps
         s.invalid += e.invalid_actions
