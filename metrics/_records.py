@@ -188,6 +188,10 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     """Stream the records of an ``episodes.jsonl`` file (or a run folder holding one), one
     dict per line, without holding the file in memory; blank lines are skipped.
 
+    Lines are parsed with orjson; a line it rejects (``NaN``, ``Infinity``) or whose seed is
+    an integer beyond 64 bits is parsed again with Python's json, so the records are those
+    ``json.loads`` gives, except that an integer beyond 64 bits in another field is a float.
+
     Raises:
         RecordError: a line that is not a JSON object (the message names the line).
     """
@@ -200,8 +204,11 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
                 continue
             try:
                 record = orjson.loads(line)
+                # orjson reads an integer beyond 64 bits as a float: a seed must stay exact
+                strict = not (isinstance(record, dict) and type(record.get("seed")) is float)
             except orjson.JSONDecodeError:
-                # orjson is strict JSON; Python's json also reads NaN, Infinity and huge ints.
+                strict = False  # orjson is strict JSON; Python's json also reads NaN, Infinity
+            if not strict:
                 try:
                     record = json.loads(line)
                 except (json.JSONDecodeError, UnicodeDecodeError) as exc:
