@@ -96,18 +96,19 @@ def normalize_record(record: Any, index: int = 0) -> Episode:
     Raises:
         RecordError: the record is not a mapping, or lacks the model or the task.
     """
-    if isinstance(record, Episode):
-        return record
-    if hasattr(record, "to_json_dict"):
-        record = record.to_json_dict()
-    if not isinstance(record, Mapping):
-        raise RecordError(
-            f"record {index} is a {type(record).__name__}, expected a dict from episodes.jsonl "
-            "or an envs.EpisodeRecord"
-        )
+    if type(record) is not dict:  # (checks in the order of how common they are)
+        if isinstance(record, Episode):
+            return record
+        if hasattr(record, "to_json_dict"):
+            record = record.to_json_dict()
+        if not isinstance(record, Mapping):
+            raise RecordError(
+                f"record {index} is a {type(record).__name__}, expected a dict from "
+                "episodes.jsonl or an envs.EpisodeRecord"
+            )
     get = record.get
     info = get("info") or {}
-    if not isinstance(info, Mapping):
+    if type(info) is not dict and not isinstance(info, Mapping):
         ident = get("episode_id") or f"#{index}"
         raise RecordError(f"record {ident}: 'info' must be a dict, got {type(info).__name__}")
     model = get("model")

@@ -47,13 +47,14 @@ def score_regret(ep: Episode) -> float | None:
 def score_measurements_per_block(ep: Episode) -> float | None:
     """Measurements per block: of the target block (MeasureHeight), else mean over blocks."""
     counts = ep.info.get("measurements")
-    if not isinstance(counts, Mapping):
+    if type(counts) is not dict and not isinstance(counts, Mapping):
         return None
     if ep.task == "measure_height":
         target = ep.info.get("target_block")
         return _num(counts.get(target, 0), 0.0) if isinstance(target, str) else None
     blocks = ep.info.get("true_heights")
-    names = list(blocks) if isinstance(blocks, Mapping) and blocks else list(counts)
+    is_map = type(blocks) is dict or isinstance(blocks, Mapping)
+    names = list(blocks) if is_map and blocks else list(counts)
     if not names:
         return None
     values = [_num(counts.get(b, 0), 0.0) or 0.0 for b in names]
