@@ -526,7 +526,11 @@ def _gd_values(
         "capabilities_at_chance": at_chance,
         "ci_resamples": "paired_ci" if cell.held_fixed else "ci",
     }
-    res = ctx.draws.resample(cell.data)
+    if parts is None:
+        res = ctx.draws.resample(cell.data)
+    else:
+        done = sum(c.actual.size for c in parts)
+        res = ctx.draws.resample_pooled([(c.data, c.actual.size / done) for c in parts], cell.data)
     denom = res.ceiling - res.baseline
     out["ceiling_minus_baseline_ci_low"], out["ceiling_minus_baseline_ci_high"] = _interval(
         denom, conf

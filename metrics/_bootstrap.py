@@ -191,14 +191,14 @@ def cluster_counts(m: int, n_resamples: int, rng: np.random.Generator) -> np.nda
     return out
 
 
-def _resampled(data: ClusterData, totals: np.ndarray) -> Resampled:
+def _resampled(data: ClusterData, totals: np.ndarray, sens_total: float | None = None) -> Resampled:
     n_all, n_done, sa, sb, sc, sd = totals.T
     with np.errstate(divide="ignore", invalid="ignore"):
         actual = np.where(n_done > 0, sa / n_done, np.nan)
         baseline = np.where(n_done > 0, sb / n_done, np.nan)
         fixed = np.where(n_done > 0, sc / n_done, np.nan)
         share = np.where(n_all > 0, n_done / n_all, np.nan)
-    shift = sd - float(data.sensitivity.sum())
+    shift = sd - (float(data.sensitivity.sum()) if sens_total is None else sens_total)
     return Resampled(actual, baseline, fixed + shift, fixed, share)
 
 
@@ -234,26 +234,57 @@ class SharedClusterDraws:
         self.n_resamples = n_resamples
         self._rng_for = rng_for
         self._counts: dict[tuple[int, int, int], np.ndarray] = {}
+        # per row resampled (its data, the count matrices it used, its totals)
+        self._rows: dict[int, tuple[ClusterData, frozenset[tuple[int, int, int]], np.ndarray]] = {}
 
-    def _stratum_counts(self, stratum: int, seeds: np.ndarray) -> np.ndarray:
+    def _stratum_counts(
+        self, stratum: int, seeds: np.ndarray
+    ) -> tuple[tuple[int, int, int], np.ndarray]:
         digest = zlib.crc32(np.ascontiguousarray(seeds, dtype=np.int64).tobytes())
         key = (stratum, seeds.size, digest)
         counts = self._counts.get(key)
         if counts is None:
             counts = cluster_counts(seeds.size, self.n_resamples, self._rng_for(stratum, digest))
             self._counts[key] = counts
-        return counts
+        return key, counts
 
     def resample(self, data: ClusterData) -> Resampled:
         """The row's resamples (as :func:`cluster_resamples`, with the shared draws)."""
         keys, table = _cluster_table(data)
         totals = np.zeros((self.n_resamples, table.shape[1]))
         strata = keys[:, 1]
+        used = set()
         for stratum in np.unique(strata):
             members = np.flatnonzero(strata == stratum)
-            counts = self._stratum_counts(int(stratum), keys[members, 0])
+            key, counts = self._stratum_counts(int(stratum), keys[members, 0])
             totals += counts @ table[members]
+            used.add(key)
+        self._rows[id(data)] = (data, frozenset(used), totals)
         return _resampled(data, totals)
+
+    def resample_pooled(
+        self, parts: Sequence[tuple[ClusterData, float]], pooled: ClusterData
+    ) -> Resampled:
+        """The resamples of ``pooled`` (``merge(parts)``). When every part was resampled here
+        and, in each stratum, every part holds the same clusters, the pooled row draws what
+        its parts drew, and its totals are theirs summed (sensitivities weighted): no new
+        product. Otherwise it is resampled like any row."""
+        by_stratum: dict[int, tuple[int, int, int]] = {}
+        found = []
+        for data, weight in parts:
+            row = self._rows.get(id(data))
+            if row is None or row[0] is not data:
+                return self.resample(pooled)
+            for key in row[1]:
+                if by_stratum.setdefault(key[0], key) != key:
+                    return self.resample(pooled)
+            found.append((row[2], weight))
+        totals = np.zeros((self.n_resamples, 6))
+        for part_totals, weight in found:
+            part = part_totals.copy()
+            part[:, 5] *= weight
+            totals += part
+        return _resampled(pooled, totals, float(pooled.sensitivity.sum()))
 
 
 def percentile(

@@ -20,7 +20,7 @@ import pytest
 
 import metrics
 from metrics import Capability, RecordError, Simulation, register_task_gd
-from metrics._bootstrap import ClusterData, SharedClusterDraws, cluster_resamples
+from metrics._bootstrap import ClusterData, SharedClusterDraws, cluster_resamples, merge
 from metrics._stats import resampled_means
 from metrics._synthetic import SyntheticAgent, synthetic_records
 
@@ -250,3 +250,31 @@ def test_composite_episodes_keep_the_declared_info_keys(info_keys: list[str] | N
         assert all(set(info) == {"height", "log", "nested"} for info in seen)
     else:
         assert all(set(info) == {"height"} for info in seen)
+
+
+def test_pooled_rows_sum_their_parts_totals_exactly() -> None:
+    """An aggregate whose parts hold the same clusters per stratum reuses their totals; it
+    must equal resampling the merged data with the same draws."""
+    rng = np.random.default_rng(2)
+    parts = [_cluster_data(rng, np.arange(40), n) for n in (3, 4)]
+    weights = [p.actual.size / sum(q.actual.size for q in parts) for p in parts]
+    pooled = merge(list(zip(parts, weights, strict=True)))
+
+    def rng_for(stratum: int, digest: int) -> np.random.Generator:
+        return np.random.default_rng([stratum, digest])
+
+    shared = SharedClusterDraws(300, rng_for)
+    for part in parts:
+        shared.resample(part)
+    got = shared.resample_pooled(list(zip(parts, weights, strict=True)), pooled)
+    want = SharedClusterDraws(300, rng_for).resample(pooled)
+    for field in ("actual", "baseline", "ceiling", "ceiling_fixed", "completed_share"):
+        np.testing.assert_allclose(getattr(got, field), getattr(want, field), rtol=1e-10)
+    # parts with other clusters in the same stratum: the union is resampled as a row of its
+    # own (another count matrix), not the parts' totals summed
+    odd = _cluster_data(rng, np.arange(1, 41), 4)
+    mixed = merge([(parts[1], 0.5), (odd, 0.5)])
+    shared.resample(odd)
+    got = shared.resample_pooled([(parts[1], 0.5), (odd, 0.5)], mixed)
+    want = SharedClusterDraws(300, rng_for).resample(mixed)
+    np.testing.assert_allclose(got.ceiling, want.ceiling, rtol=1e-10)
