@@ -201,7 +201,7 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
         p = p / "episodes.jsonl"
     with p.open("rb") as fh:
         for number, line in enumerate(fh, 1):
-            if not line.strip():
+            if line.isspace() or not line:  # (isspace stops at the first other byte)
                 continue
             try:
                 record = orjson.loads(line)
