@@ -500,7 +500,9 @@ def _unpaired_means(
             )
         return cell.unpaired
     total = sum(p.actual.size for p in parts)
-    sums = [sum(_unpaired_means(ctx, p, None)[i] * p.actual.size for p in parts) for i in range(3)]
+    sums = np.zeros((3, ctx.settings["n_resamples"]))
+    for p in parts:
+        sums += np.stack(_unpaired_means(ctx, p, None)) * p.actual.size
     return sums[0] / total, sums[1] / total, sums[2] / total
 
 
