@@ -58,7 +58,7 @@ from metrics._capabilities import (
 from metrics._ceiling import HEIGHT_WINDOW_CM, CapabilityUnavailable, CeilingInput
 from metrics._configs import ConfigurationError
 from metrics._records import Episode, MissingTaskError, RecordError, normalize_record
-from metrics._rows import Analysis, CapabilityRow, GDRow, Message
+from metrics._rows import Analysis, AnalysisMessage, CapabilityRow, GDRow
 from metrics._stats import bootstrap_ci, gd_from_means
 from metrics._summaries import MeasurementAccumulator, UsageAccumulator
 from metrics._tasks import TaskGD, declared_tasks
@@ -135,10 +135,10 @@ class _Context:
     def __init__(self, table: CapabilityTable, settings: dict[str, Any]) -> None:
         self.table = table
         self.settings = settings
-        self.messages: list[Message] = []
+        self.messages: list[AnalysisMessage] = []
 
     def note(self, code: str, text: str, **where: Any) -> None:
-        self.messages.append(Message(code=code, text=text, **where))
+        self.messages.append(AnalysisMessage(code=code, text=text, **where))
 
 
 def _where(key: tuple[object, ...]) -> dict[str, Any]:
