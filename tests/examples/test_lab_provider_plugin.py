@@ -8,6 +8,7 @@ the local test server, and check the CLI's one-line errors and the doc's excerpt
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -30,6 +31,14 @@ def _scenario_without_plugins(folder: Path) -> Path:
     path = folder / "lab.yaml"
     path.write_text(text.replace("plugins: [telic_lab]\n", ""))
     return path
+
+
+def _refused(run: subprocess.CompletedProcess, *needles: str) -> None:
+    """The CLI refused with exit code 2 and one line on stderr containing ``needles``."""
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert run.stderr.startswith("error: ") and run.stderr.count("\n") == 1, run.stderr
+    for needle in needles:
+        assert needle in run.stderr, run.stderr
 
 
 def test_provider_is_discovered_through_its_entry_point(tmp_path: Path) -> None:
@@ -56,9 +65,7 @@ def test_provider_is_discovered_through_its_entry_point(tmp_path: Path) -> None:
 def test_without_the_entry_point_the_provider_is_unknown(tmp_path: Path) -> None:
     scenario = _scenario_without_plugins(tmp_path)
     run = run_telic(["run", str(scenario)], pythonpath=[EXAMPLE], cwd=tmp_path)
-    assert run.returncode == 2, run.stdout + run.stderr
-    assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
-    assert run.stderr.startswith("error: unknown model provider 'lab'.")
+    _refused(run, "error: unknown model provider 'lab'.")
 
 
 def test_a_misspelt_provider_suggests_the_plugin_one(tmp_path: Path) -> None:
@@ -69,10 +76,7 @@ def test_a_misspelt_provider_suggests_the_plugin_one(tmp_path: Path) -> None:
         pythonpath=[tmp_path, EXAMPLE],
         cwd=tmp_path,
     )
-    assert run.returncode == 2, run.stdout + run.stderr
-    assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
-    assert "unknown model provider 'lb'. Did you mean 'lab'?" in run.stderr
-    assert "telic.providers" in run.stderr
+    _refused(run, "unknown model provider 'lb'. Did you mean 'lab'?", "telic.providers")
 
 
 def test_a_factory_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
@@ -84,8 +88,7 @@ def test_a_factory_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
         cwd=tmp_path,
         env={"LAB_BASE_URL": ""},  # the gateway's address is missing
     )
-    assert run.returncode == 2, run.stdout + run.stderr
-    assert run.stderr.count("\n") == 1 and "LAB_BASE_URL" in run.stderr
+    _refused(run, "LAB_BASE_URL")
 
 
 @pytest.fixture
