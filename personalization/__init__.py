@@ -56,6 +56,8 @@ if TYPE_CHECKING:
         EpisodePersonalization,
         PersonalizationFamily,
         check_conditions,
+        dataset_splits,
+        episode_split,
         personalization_summary,
         personalization_tables,
         personalize_episode,
@@ -205,6 +207,8 @@ _EXPORTS: dict[str, str] = {
     "personalize_episode": "personalization._family",
     "personalization_summary": "personalization._family",
     "personalization_tables": "personalization._family",
+    "dataset_splits": "personalization._family",
+    "episode_split": "personalization._family",
 }
 
 # Names that left the top level (until telic 0.3): they resolve with a DeprecationWarning.
@@ -305,7 +309,9 @@ __all__ = [
     "check_conditions",
     "check_evidence",
     "condition_block",
+    "dataset_splits",
     "deliberative_summary",
+    "episode_split",
     "evaluate_pairwise",
     "first_sentence",
     "generate_as_user",
