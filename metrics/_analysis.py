@@ -77,7 +77,7 @@ from metrics._records import (
     episode_from_fields,
     normalize_record,
 )
-from metrics._rows import Analysis, CapabilityRow, GDRow, Message
+from metrics._rows import Analysis, AnalysisMessage, CapabilityRow, GDRow
 from metrics._stats import gd_from_means, gd_interval, resampled_means
 from metrics._summaries import MeasurementAccumulator, UsageAccumulator
 from metrics._tasks import TaskGD, declared_tasks
@@ -253,7 +253,7 @@ class _Context:
     def __init__(self, table: CapabilityTable, settings: dict[str, Any]) -> None:
         self.table = table
         self.settings = settings
-        self.messages: list[Message] = []
+        self.messages: list[AnalysisMessage] = []
         self.draws = SharedClusterDraws(settings["n_resamples"], self._rng_for(()))
 
     def _rng_for(self, block: tuple[Any, ...]) -> Any:
@@ -267,7 +267,7 @@ class _Context:
         )
 
     @contextmanager
-    def messages_to(self, sink: list[Message]) -> Iterator[None]:
+    def messages_to(self, sink: list[AnalysisMessage]) -> Iterator[None]:
         """Send the messages noted inside the block to ``sink`` (to keep their order)."""
         kept, self.messages = self.messages, sink
         try:
@@ -276,7 +276,7 @@ class _Context:
             self.messages = kept
 
     def note(self, code: str, text: str, **where: Any) -> None:
-        self.messages.append(Message(code=code, text=text, **where))
+        self.messages.append(AnalysisMessage(code=code, text=text, **where))
 
 
 def _where(key: tuple[object, ...]) -> dict[str, Any]:
@@ -812,7 +812,7 @@ def _analyze(
     # One (model, variant) at a time: its cells, then its aggregates over n_blocks, which
     # share the cells' draws; then those draws are released. Aggregate messages still come
     # after every cell's, as they always have.
-    later: list[Message] = []
+    later: list[AnalysisMessage] = []
     order = sorted(cells, key=lambda k: (k[0], k[1], k[2], k[3] is None, k[3] or 0))
     for start in range(len(order)):
         key = order[start]

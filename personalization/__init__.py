@@ -117,8 +117,8 @@ if TYPE_CHECKING:
         Hypothesis,
         HypothesisSet,
         PersonalizationError,
+        PersonalizationNameError,
         Provenance,
-        UnknownNameError,
         UserProfile,
     )
     from personalization.hyperalign._loaders import (
@@ -141,7 +141,7 @@ _EXPORTS: dict[str, str] = {
     "Provenance": "personalization._types",
     "UserProfile": "personalization._types",
     "PersonalizationError": "personalization._types",
-    "UnknownNameError": "personalization._types",
+    "PersonalizationNameError": "personalization._types",
     "PersonalizationSettings": "personalization._settings",
     # Conditions (one vocabulary) and the blocks they give
     "CONDITIONS": "personalization._conditions",
@@ -261,6 +261,7 @@ _MOVED: dict[str, str] = {
     "FEATURE_NAMES": "personalization.toolkit:FEATURE_NAMES",
     "mean_features": "personalization.toolkit:mean_features",
     "bootstrap_ci": "personalization:bootstrap_mean_ci",
+    "UnknownNameError": "personalization:PersonalizationNameError",
 }
 
 _deprecated = moved_names(__name__, _MOVED, stacklevel=3)
@@ -292,9 +293,9 @@ __all__ = [
     "PairwiseReport",
     "PersonalizationError",
     "PersonalizationFamily",
+    "PersonalizationNameError",
     "PersonalizationSettings",
     "Provenance",
-    "UnknownNameError",
     "UserProfile",
     "WinRate",
     "aevaluate_pairwise",
