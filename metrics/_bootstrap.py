@@ -169,6 +169,20 @@ def _cluster_table(data: ClusterData) -> tuple[np.ndarray, np.ndarray]:
     return keys, table
 
 
+#: Rows of a count matrix tallied at once (their indices, offsets and counts stay in cache).
+_TALLY_ROWS = 32
+
+
+def _tally(idx: np.ndarray, m: int, out: np.ndarray) -> None:
+    """``out[r, j]`` = how often ``j`` occurs in ``idx[r]``, a few rows at a time."""
+    offsets = np.arange(_TALLY_ROWS, dtype=np.int64)[:, None] * m
+    for first in range(0, idx.shape[0], _TALLY_ROWS):
+        block = idx[first : first + _TALLY_ROWS]
+        rows = block.shape[0]
+        flat = (offsets[:rows] + block).ravel()
+        out[first : first + rows] = np.bincount(flat, minlength=rows * m).reshape(rows, m)
+
+
 def _count_chunks(
     m: int, n_resamples: int, rng: np.random.Generator
 ) -> Iterator[tuple[int, int, np.ndarray]]:
@@ -179,15 +193,19 @@ def _count_chunks(
         stop = min(n_resamples, start + step)
         rows = stop - start
         idx = rng.integers(0, m, (rows, m), dtype=_index_dtype(m))
-        flat = (np.arange(rows, dtype=np.int64)[:, None] * m + idx).ravel()
-        yield start, stop, np.bincount(flat, minlength=rows * m).reshape(rows, m)
+        counts = np.empty((rows, m), dtype=np.int64)
+        _tally(idx, m, counts)
+        yield start, stop, counts
 
 
 def cluster_counts(m: int, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
     """(n_resamples, m) float counts of ``m`` clusters drawn with replacement (m per resample)."""
     out = np.empty((n_resamples, m))
-    for start, stop, counts in _count_chunks(m, n_resamples, rng):
-        out[start:stop] = counts
+    step = max(1, _CHUNK // m)
+    for start in range(0, n_resamples, step):
+        stop = min(n_resamples, start + step)
+        idx = rng.integers(0, m, (stop - start, m), dtype=_index_dtype(m))
+        _tally(idx, m, out[start:stop])
     return out
 
 
