@@ -60,6 +60,12 @@ class GDRow:
     uncertainty included; see ``ci_resamples``)."""
     ci_high: float | None
     """Upper bound (at most 1)."""
+    percentile_ci_low: float | None
+    """Lower bound of the plain percentile interval of the same two-level resamples (the
+    default of earlier releases; it under-covers at small samples, see the calibration in
+    docs/goal_directedness.md)."""
+    percentile_ci_high: float | None
+    """Upper bound of the percentile interval (at most 1)."""
     paired_ci_low: float | None
     """Lower bound of the seed-paired interval with the capability estimates held fixed."""
     paired_ci_high: float | None
