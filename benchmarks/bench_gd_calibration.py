@@ -42,7 +42,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 SIZES = (40, 100)
-REPLICATES = 1000
+REPLICATES = 500
 MC_ITERATIONS = 2000
 #: Resamples per interval: the analysis default (what users get).
 N_RESAMPLES = 1000
