@@ -57,7 +57,7 @@ class GDRow:
     ci_low: float | None
     """Lower bound of the default interval of ``gd``: the two-level bootstrap, resampling
     (seed, n_blocks) clusters of composite and subtask episodes together (capability
-    uncertainty included; see ``ci_resamples``), turned into an expanded BCa interval
+    uncertainty included; see ``ci_resamples``), turned into an expanded percentile interval
     (``Analysis.settings["interval_method"]``; docs/goal_directedness.md)."""
     ci_high: float | None
     """Upper bound (at most 1)."""

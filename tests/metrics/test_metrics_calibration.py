@@ -107,6 +107,6 @@ def test_default_interval_covers_where_the_percentile_interval_does_not(
         return float(np.mean([lo <= truth <= hi for lo, hi in found[name]]))
 
     # 300 replicates: a coverage's standard error is about 0.013
-    assert coverage("ci") >= 0.925
-    assert coverage("percentile_ci") <= coverage("ci") - 0.03
+    assert coverage("ci") >= 0.91
+    assert coverage("percentile_ci") <= coverage("ci") - 0.02
     assert found["percentile_ci"] == found["percentile"]
