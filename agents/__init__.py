@@ -20,6 +20,7 @@ from agents._errors import (  # noqa: E402
     MissingExtraError,
     ModelSpecError,
     ProviderError,
+    UnknownProviderError,
 )
 from agents._limits import configure_limits  # noqa: E402
 from agents._model import Model, ModelReply  # noqa: E402
@@ -41,6 +42,7 @@ from agents._providers import (  # noqa: E402
     is_reasoning_model,
     make_model,
     parse_spec,
+    register_provider,
 )
 from agents._retry import RetryPolicy  # noqa: E402
 
@@ -86,6 +88,7 @@ __all__ = [
     "PriceFileError",
     "ProviderError",
     "RetryPolicy",
+    "UnknownProviderError",
     "arun_episode",
     "base_system_prompt",
     "build_graph",
@@ -98,6 +101,7 @@ __all__ = [
     "parse_prices",
     "parse_spec",
     "price_of",
+    "register_provider",
     "run_episode",
     "scripted_calls",
     "set_price",

@@ -8,7 +8,7 @@ what a new environment builds on; see ``docs/adding_an_environment.md``.
 
 __telic_package__ = True
 
-from telic import verify_layout
+from telic import moved_names, verify_layout
 
 verify_layout()
 
@@ -43,7 +43,7 @@ from envs._record import (  # noqa: E402
 )
 from envs._registry import (  # noqa: E402
     ENTRY_POINT_GROUP,
-    EnvEntry,
+    RegisteredEnv,
     UnknownEnvError,
     env_entry,
     import_plugin_modules,
@@ -71,6 +71,9 @@ register_blocksworld_envs()
 register_anagram_envs()
 register_tower_envs()
 
+# Renamed public names: the old name works until telic 0.3, with a DeprecationWarning.
+__getattr__ = moved_names(__name__, {"EnvEntry": "envs:RegisteredEnv"})
+
 __all__ = [
     "BASE_INFO_KEYS",
     "ENTRY_POINT_GROUP",
@@ -82,7 +85,6 @@ __all__ = [
     "ActionError",
     "ActionRecord",
     "ActionSpec",
-    "EnvEntry",
     "EpisodeOverError",
     "EpisodeRecord",
     "Message",
@@ -91,6 +93,7 @@ __all__ = [
     "ParsedAction",
     "Policy",
     "PolicyAction",
+    "RegisteredEnv",
     "TextEnv",
     "UnknownEnvError",
     "UnknownPolicyError",
