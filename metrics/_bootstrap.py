@@ -375,26 +375,9 @@ def jackknife(data: ClusterData) -> tuple[Resampled, np.ndarray]:
     stratum keeps its size) and moves the ceiling by the sensitivities, as a resample does.
     Strata with a single cluster give no rows.
     """
-    # The (clusters x 6) table below is the one cluster_resamples builds; it is rebuilt here
-    # (a few bincounts) so that the resampling code stays as it is.
-    clusters = np.concatenate([data.episode_clusters, data.sample_clusters]).reshape(-1, 2)
-    keys, inverse = np.unique(clusters, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    u = keys.shape[0]
-    e_all = data.episode_clusters.shape[0]
-    ep_cluster, sample_cluster = inverse[:e_all], inverse[e_all:]
-    done_cluster = ep_cluster[data.completed]
-    table = np.stack(
-        [
-            np.bincount(ep_cluster, minlength=u).astype(float),
-            np.bincount(done_cluster, minlength=u).astype(float),
-            np.bincount(done_cluster, weights=data.actual, minlength=u),
-            np.bincount(done_cluster, weights=data.baseline, minlength=u),
-            np.bincount(done_cluster, weights=data.ceiling, minlength=u),
-            np.bincount(sample_cluster, weights=data.sensitivity, minlength=u),
-        ],
-        axis=1,
-    )
+    # The (clusters x 6) table of cluster_resamples (its sorted clusters: a one-integer sort
+    # of the (seed, n_blocks) pairs, the same order as np.unique over rows).
+    keys, table = _cluster_table(data)
     strata = keys[:, 1]
     grand = table.sum(axis=0)
     rows, row_strata = [], []
