@@ -377,14 +377,26 @@ def _after_env(state: EpisodeState) -> str:
     return END if state.get("done") else "agent"
 
 
+async def _after_agent_async(state: EpisodeState) -> str:
+    return _after_agent(state)
+
+
+async def _after_env_async(state: EpisodeState) -> str:
+    return _after_env(state)
+
+
 def build_graph(*, asynchronous: bool = False) -> Any:
-    """The (uncompiled) agent graph; ``asynchronous`` picks the async agent node."""
+    """The (uncompiled) agent graph; ``asynchronous`` picks the async nodes and routers (an
+    async graph runs a synchronous router in a worker thread, a thread hop per step)."""
     graph = StateGraph(EpisodeState, context_schema=EpisodeContext)
     graph.add_node("agent", agent_node_async if asynchronous else agent_node)
     graph.add_node("env", env_node_async if asynchronous else env_node)
     graph.add_edge(START, "agent")
-    graph.add_conditional_edges("agent", _after_agent, ["env", END])
-    graph.add_conditional_edges("env", _after_env, ["agent", END])
+    after_agent, after_env = (
+        (_after_agent_async, _after_env_async) if asynchronous else (_after_agent, _after_env)
+    )
+    graph.add_conditional_edges("agent", after_agent, ["env", END])
+    graph.add_conditional_edges("env", after_env, ["agent", END])
     return graph
 
 
