@@ -18,8 +18,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from langchain_core.messages import AIMessage, BaseMessage
-
 from agents._cache import CacheKey, LLMCache
 from agents._limits import limiter_for
 from agents._retry import MalformedResponseError, RetryPolicy, check_message
@@ -77,6 +75,7 @@ def _direct_kwargs(chat: Any, runnable: Any) -> dict[str, Any] | None:
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import AIMessage, BaseMessage
     from langchain_core.runnables import Runnable
 
 #: Options that configure the transport, not the sampling; they stay out of the cache key.
@@ -189,6 +188,8 @@ class Model:
 
     @staticmethod
     def _check(result: Any) -> AIMessage:
+        from langchain_core.messages import AIMessage
+
         if not isinstance(result, AIMessage):
             raise MalformedResponseError(
                 f"the model returned {type(result).__name__}, not an AIMessage"

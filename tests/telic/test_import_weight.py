@@ -32,3 +32,11 @@ def test_import_envs_defers_pydantic_until_a_record_is_used() -> None:
     assert "pydantic" not in _loaded_after("import envs")
     assert "pydantic" in _loaded_after("import envs\nenvs.EpisodeRecord")
     assert "pydantic" in _loaded_after("from envs import Message")
+
+
+def test_validate_loads_no_langchain_for_scripted_models() -> None:
+    loaded = _loaded_after(
+        "from scenarios._commands import validate_command\n"
+        "assert validate_command('scenarios/quickstart.yaml') == 0"
+    )
+    assert not loaded & {"langgraph", "langchain_core", "langsmith", "openai"}
