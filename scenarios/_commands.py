@@ -264,6 +264,7 @@ def _process_executor(plan: Any, workers: int) -> Any:
         cache=plan.scenario.cache,
         concurrency=plan.scenario.concurrency,
         plugins=plan.scenario.plugins,
+        models=plan.scenario.models,
     )
 
 
