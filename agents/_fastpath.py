@@ -216,7 +216,7 @@ async def ainvoke_direct(chat: Any, messages: list[Any], kwargs: dict[str, Any])
 
 
 #: Connections one pool of :func:`async_http_client` holds before the next pool is opened.
-SHARD_CONNECTIONS = 16
+SHARD_CONNECTIONS = 8
 
 
 def _http_module() -> Any:

@@ -69,6 +69,8 @@ class EpisodeContext:
     """Monotonic clock for the wall-time budget."""
     started: float
     """``clock()`` when the episode started."""
+    made: dict[int, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    """LangChain messages made so far, by transcript message (see ``to_langchain``)."""
 
 
 class EpisodeState(TypedDict, total=False):
@@ -210,7 +212,7 @@ def _prepare(
         ctx.config.history_window,
     )
     tools = ctx.env.unwrapped.tool_schemas() if ctx.protocol == "tools" else None  # type: ignore[attr-defined]
-    return updates, to_langchain(entries), tools
+    return updates, to_langchain(entries, ctx.made), tools
 
 
 def _logged(event: Event, applied: bool, note: str | None = None) -> dict[str, Any]:

@@ -44,7 +44,11 @@ def _outcome(fn: Any, spec: str, options: dict[str, Any]) -> tuple[str, str] | N
 def test_check_model_raises_what_make_model_raises(
     spec: str, options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import agents._limits
+
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    # make_model sets the provider's limits (rpm, max_concurrency): keep them to this test
+    monkeypatch.setattr(agents._limits, "_LIMITERS", {})
     assert _outcome(check_model, spec, options) == _outcome(make_model, spec, options)
 
 
