@@ -12,6 +12,7 @@ verify_layout()
 # The agent runtime: a LangGraph agent <-> env loop, model specs and providers, retries, rate
 # limits, usage and cost, and the LLM-call cache. See agents/_runner.py for the entry points.
 from agents._cache import CACHE_MODES, LLMCache  # noqa: E402
+from agents._check import check_model  # noqa: E402
 from agents._config import PROMPT_VARIANTS, AgentConfig, Budget, Event  # noqa: E402
 from agents._errors import (  # noqa: E402
     BudgetConfigError,
@@ -20,6 +21,7 @@ from agents._errors import (  # noqa: E402
     MissingExtraError,
     ModelSpecError,
     ProviderError,
+    UnknownProviderError,
 )
 from agents._limits import configure_limits  # noqa: E402
 from agents._model import Model, ModelReply  # noqa: E402
@@ -41,6 +43,7 @@ from agents._providers import (  # noqa: E402
     is_reasoning_model,
     make_model,
     parse_spec,
+    register_provider,
 )
 from agents._retry import RetryPolicy  # noqa: E402
 
@@ -86,9 +89,11 @@ __all__ = [
     "PriceFileError",
     "ProviderError",
     "RetryPolicy",
+    "UnknownProviderError",
     "arun_episode",
     "base_system_prompt",
     "build_graph",
+    "check_model",
     "configure_limits",
     "cost_usd",
     "is_reasoning_model",
@@ -98,6 +103,7 @@ __all__ = [
     "parse_prices",
     "parse_spec",
     "price_of",
+    "register_provider",
     "run_episode",
     "scripted_calls",
     "set_price",

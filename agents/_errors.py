@@ -12,11 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from telic import TelicError, suggestion
+from telic import TelicError, UnknownNameError, suggestion
 
 
 class ModelSpecError(TelicError, ValueError):
     """A model spec string the runtime cannot resolve (unknown provider, malformed spec)."""
+
+
+class UnknownProviderError(ModelSpecError, UnknownNameError):
+    """A model spec whose provider nobody registered (the message suggests close names)."""
 
 
 class MissingAPIKeyError(TelicError, RuntimeError):

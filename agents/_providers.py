@@ -9,6 +9,11 @@ Providers:
 * ``local:smollm2``: the embedded SmolLM2-135M model (extra ``telic[local]``).
 * ``scripted:<policy>``: a registered scripted policy; options are its parameters + ``seed``.
 
+Providers live in a :class:`telic.Registry`, like environments and policies: another package
+adds one with :func:`register_provider`, from code or through the ``telic.providers`` entry-point
+group (loaded lazily, the first time a spec names a provider telic does not know). An unknown
+provider raises :class:`~agents.UnknownProviderError` with a did-you-mean.
+
 Provider SDKs and LangChain adapters are imported inside the factories, so importing
 ``agents`` stays light. The LangChain clients get ``max_retries=0``: telic's retry layer
 retries instead, and records every retry; an SDK option that would take over one of telic's
@@ -27,6 +32,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -34,13 +40,23 @@ from typing import Any
 from pydantic import SecretStr
 
 from agents._cache import LLMCache
-from agents._errors import MissingAPIKeyError, MissingExtraError, ModelSpecError, did_you_mean
+from agents._errors import (
+    MissingAPIKeyError,
+    MissingExtraError,
+    ModelSpecError,
+    UnknownProviderError,
+    did_you_mean,
+)
 from agents._limits import configure_limits
 from agents._model import DEFAULT_CALL_TIMEOUT_S, DEFAULT_MAX_REPLY_CHARS, Model
 from agents._pricing import set_price
 from agents._retry import RetryPolicy, check_openai_body
+from telic import Registry, load_object
 
+#: The providers telic ships (plugins add more, see :func:`register_provider`).
 PROVIDERS: tuple[str, ...] = ("openai", "anthropic", "openai-compatible", "local", "scripted")
+#: The entry-point group through which installed packages register model providers.
+PROVIDER_ENTRY_POINT_GROUP = "telic.providers"
 LOCAL_MODELS: tuple[str, ...] = ("smollm2",)
 #: Placeholder key for OpenAI-compatible servers that do not check keys.
 PLACEHOLDER_KEY = "not-needed"
@@ -58,8 +74,6 @@ CLASHING_OPTIONS: dict[str, str] = {
 #: OpenAI models that reject sampling temperature: the o-series and the GPT-5 reasoning models.
 _OPENAI_REASONING = re.compile(r"^(o\d+)(-|$)|^gpt-5(?!.*-chat)")
 _REASONING_OPTIONS = ("reasoning_effort", "thinking_budget")
-#: Providers reached over the network: their calls get a deadline (``timeout``).
-NETWORK_PROVIDERS = ("openai", "anthropic", "openai-compatible")
 
 
 def parse_spec(spec: str) -> tuple[str, str]:
@@ -79,11 +93,7 @@ def parse_spec(spec: str) -> tuple[str, str]:
             f"'scripted:oracle'), got {spec!r}.{guess}"
         )
     provider, name = spec.split(":", 1)
-    if provider not in PROVIDERS:
-        raise ModelSpecError(
-            f"unknown model provider {provider!r} in {spec!r}.{did_you_mean(provider, PROVIDERS)} "
-            f"Known providers: {', '.join(PROVIDERS)}."
-        )
+    _PROVIDERS.get(provider)  # UnknownProviderError with a did-you-mean
     if not name.strip():
         raise ModelSpecError(f"model spec {spec!r} names no model after '{provider}:'")
     return provider, name
@@ -236,13 +246,65 @@ def _scripted(name: str, spec: str, options: dict[str, Any]) -> Any:
         ) from exc
 
 
-_FACTORIES: dict[str, Callable[[str, str, dict[str, Any]], Any]] = {
-    "openai": lambda n, s, o: _openai(n, s, o, compatible=False),
-    "openai-compatible": lambda n, s, o: _openai(n, s, o, compatible=True),
-    "anthropic": _anthropic,
-    "local": _local,
-    "scripted": _scripted,
-}
+#: ``factory(model_name, spec, options) -> chat model``: builds the LangChain chat model of one
+#: spec; ``options`` are the spec's options minus telic's own (the factory may pop from them).
+ProviderFactory = Callable[[str, str, dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class _Provider:
+    """One registered provider: how to build its chat models."""
+
+    factory: ProviderFactory | str
+    """The factory, or its ``"module:function"`` string (imported on first use)."""
+    network: bool
+    """Whether calls go over the network (each call attempt then gets a deadline)."""
+
+    def chat(self, name: str, spec: str, options: dict[str, Any]) -> Any:
+        factory = load_object(self.factory) if isinstance(self.factory, str) else self.factory
+        return factory(name, spec, options)
+
+
+_PROVIDERS: Registry[_Provider] = Registry(
+    "model provider",
+    group=PROVIDER_ENTRY_POINT_GROUP,
+    fix="Model specs look like 'provider:model'; a package adds a provider with "
+    f"agents.register_provider or the {PROVIDER_ENTRY_POINT_GROUP!r} entry point.",
+    error=UnknownProviderError,
+)
+
+
+def register_provider(
+    name: str, factory: ProviderFactory | str, *, network: bool = True, doc: str = ""
+) -> None:
+    """Make ``name:<model>`` specs build their chat models with ``factory``.
+
+    Args:
+        name: the provider part of the spec (no ``:``).
+        factory: ``factory(model_name, spec, options)`` returning a LangChain chat model, or its
+            ``"module:function"`` string, imported the first time a spec names the provider (so
+            registering imports no SDK). ``options`` holds the spec's options minus telic's
+            own (retries, cache, limits, price); the factory pops the ones it consumes. telic
+            retries every call itself, so the chat model should not retry (``max_retries=0``).
+        network: whether calls go over the network; each call attempt then gets a deadline,
+            the ``timeout`` option (default 300 s), which the factory also receives.
+        doc: one line saying what the provider is.
+
+    Registering the same factory again is a no-op; another factory under a taken name is a
+    :class:`~telic.RegistrationError`.
+    """
+    if not isinstance(name, str) or not name or ":" in name:
+        raise ModelSpecError(f"a provider name is a non-empty string without ':', got {name!r}")
+    _PROVIDERS.register(name, _Provider(factory, network), doc=doc)
+
+
+register_provider("openai", lambda n, s, o: _openai(n, s, o, compatible=False),
+                  doc="OpenAI's API (OPENAI_API_KEY)")  # fmt: skip
+register_provider("openai-compatible", lambda n, s, o: _openai(n, s, o, compatible=True),
+                  doc="an OpenAI-compatible server at base_url or OPENAI_BASE_URL")  # fmt: skip
+register_provider("anthropic", _anthropic, doc="Anthropic's API (ANTHROPIC_API_KEY)")
+register_provider("local", _local, network=False, doc="the embedded SmolLM2 model")
+register_provider("scripted", _scripted, network=False, doc="a registered scripted policy")
 
 
 _SHARED_CACHES: dict[tuple[str, str], LLMCache] = {}
@@ -380,8 +442,9 @@ def make_model(spec: str, **options: Any) -> Model:
         configure_limits(
             provider, max_concurrency=telic.get("max_concurrency"), rpm=telic.get("rpm")
         )
+    entry = _PROVIDERS.get(provider)
     deadline = None
-    if provider in NETWORK_PROVIDERS:
+    if entry.network:
         # The SDKs' timeout bounds each read (a reply dripping in resets it); telic's deadline
         # bounds the whole attempt. Without a timeout option both get the default.
         options.setdefault("timeout", DEFAULT_CALL_TIMEOUT_S)
@@ -390,7 +453,7 @@ def make_model(spec: str, **options: Any) -> Model:
     if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
         raise ModelSpecError(f"max_reply_chars must be a positive integer or None, got {cap!r}")
     sampling = dict(options)  # recorded before the factories consume key and address options
-    chat = _FACTORIES[provider](name, spec, options)
+    chat = entry.chat(name, spec, options)
     sampling.pop("api_key", None)
     return Model(spec=spec, chat=chat, options=sampling, retry=retry, cache=cache,
                  call_timeout_s=deadline, max_reply_chars=cap)  # fmt: skip

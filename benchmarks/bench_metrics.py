@@ -13,9 +13,10 @@ interval. Measured in the same run:
   subtask episodes, plus the paper's unpaired interval) against the previous release's pair
   (the multinomial seed-paired bootstrap plus the unpaired one), on the same cells;
 * a large analysis: 8 models x ``LARGE_SEEDS`` seeds x n_blocks 3-5 (every composite task and
-  subtask), ``metrics.analyze`` reading ``episodes.jsonl`` line by line against the same
-  analysis of the records held whole in a list, each in its own process (wall and CPU time,
-  peak resident memory).
+  subtask) in ``episodes.jsonl``, measured directly (not extrapolated), each run in a fresh
+  process (CPU from getrusage, wall, peak resident memory): ``metrics.analyze`` streaming the
+  file against only reading and parsing it; and at a tenth of the seeds the same, plus the
+  previous release's ``metrics`` package (checked out of git history) on the same file.
 
 Run: ``python -m benchmarks.bench_metrics [large_seeds]``. Prints a markdown section.
 """
@@ -23,6 +24,7 @@ Run: ``python -m benchmarks.bench_metrics [large_seeds]``. Prints a markdown sec
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -30,6 +32,7 @@ import tempfile
 import time
 from math import ceil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -139,40 +142,96 @@ _CHILD = """
 import json, resource, sys, time
 import metrics
 path, mode = sys.argv[1], sys.argv[2]
-w, c = time.perf_counter(), time.process_time()
-if mode == "stream":
-    records = metrics.read_records(path)
+
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+w, c = time.perf_counter(), cpu()
+if mode == "parse":
+    rows = sum(1 for _ in metrics.read_records(path))
 else:
-    records = [json.loads(line) for line in open(path, encoding="utf-8")]
-analysis = metrics.analyze(records, mc_iterations=2000, n_resamples=1000)
-print(json.dumps({"wall": time.perf_counter() - w, "cpu": time.process_time() - c,
+    analysis = metrics.analyze(metrics.read_records(path), mc_iterations=2000, n_resamples=1000)
+    rows = len(analysis.gd)
+print(json.dumps({"wall": time.perf_counter() - w, "cpu": cpu() - c,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "rows": len(analysis.gd)}))
+                  "rows": rows, "where": metrics.__file__}))
 """
 
+#: The metrics package before the large-analysis work (per-row two-level draws, whole
+#: composite episodes kept, every bootstrap by per-element indices), run from git history as
+#: the baseline of the same run.
+PREVIOUS = "d2d24f5"
 
-def _large_analysis(seeds: int) -> tuple[int, dict[str, dict[str, float]]]:
-    """Write the large grid to episodes.jsonl, then analyse it streamed and held whole."""
-    out: dict[str, dict[str, float]] = {}
+
+def _write_large(path: Path, seeds: int) -> int:
+    """The large grid (8 models x ``seeds`` seeds x n_blocks 3-5, every task) as JSON lines."""
+    count = 0
+    with path.open("w", encoding="utf-8") as fh:
+        for i, (model, agent) in enumerate(AGENTS.items()):
+            for start in range(0, seeds, 500):
+                chunk = range(10 + start, 10 + min(seeds, start + 500))
+                for rec in synthetic_records({model: agent}, seeds=chunk, rng=i * 7919 + start):
+                    fh.write(json.dumps(rec) + "\n")
+                    count += 1
+    return count
+
+
+def _child(path: Path, mode: str, pythonpath: str | None = None) -> dict[str, Any]:
+    """One measurement in a fresh process (CPU from getrusage, all its threads)."""
+    env = dict(os.environ)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path), mode],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=pythonpath or None,
+    )
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def _previous_tree(tmp: str) -> str | None:
+    """The previous metrics (and telic) packages checked out of git into ``tmp``, or None."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", PREVIOUS, "metrics", "telic"],
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return tmp
+
+
+def _large_analysis(seeds: int) -> tuple[dict[int, int], dict[str, dict[str, Any]]]:
+    """Write the large grid at ``seeds`` and at a tenth of it; measure, each in its own
+    process: parsing only (baseline), this release's streamed analysis, and (at the tenth)
+    the previous release's."""
+    out: dict[str, dict[str, Any]] = {}
+    counts: dict[int, int] = {}
+    small = max(1, seeds // 10)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "episodes.jsonl"
-        count = 0
-        with path.open("w", encoding="utf-8") as fh:
-            for i, (model, agent) in enumerate(AGENTS.items()):
-                for start in range(0, seeds, 500):
-                    chunk = range(10 + start, 10 + min(seeds, start + 500))
-                    for rec in synthetic_records({model: agent}, seeds=chunk, rng=i * 7919 + start):
-                        fh.write(json.dumps(rec) + "\n")
-                        count += 1
-        for mode in ("whole", "stream"):
-            proc = subprocess.run(
-                [sys.executable, "-c", _CHILD, str(path), mode],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            out[mode] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return count, out
+        paths = {}
+        for n in (small, seeds):
+            paths[n] = Path(tmp) / f"episodes-{n}.jsonl"
+            counts[n] = _write_large(paths[n], n)
+        out["load_before"] = {"load": os.getloadavg()[0]}
+        (Path(tmp) / "previous").mkdir()
+        previous = _previous_tree(str(Path(tmp) / "previous"))
+        for n in (small, seeds):
+            out[f"parse_{n}"] = _child(paths[n], "parse")
+            out[f"stream_{n}"] = _child(paths[n], "analyze")
+        if previous is not None:
+            out[f"previous_{small}"] = _child(paths[small], "analyze", previous)
+            if not out[f"previous_{small}"]["where"].startswith(previous):
+                raise RuntimeError("the previous release's metrics package was not the one run")
+        out["load_after"] = {"load": os.getloadavg()[0]}
+    return counts, out
 
 
 def main(large_seeds: int = LARGE_SEEDS) -> None:
@@ -261,20 +320,53 @@ def main(large_seeds: int = LARGE_SEEDS) -> None:
         f"{t_new_ci:.2f} s | previous (multinomial paired + unpaired): {t_old_ci:.2f} s | "
         f"{t_old_ci / t_new_ci:.1f}x |"
     )
+    small = min(n_large)
     print(
         f"\nLarge analysis: {len(AGENTS)} models x {large_seeds} seeds x n_blocks 3-5, every "
-        f"composite task and subtask ({n_large} records in episodes.jsonl), "
-        f"{MC_ITERATIONS} Monte Carlo iterations and {N_RESAMPLES} resamples; each run in its "
-        "own process.\n"
+        f"composite task and subtask ({n_large[large_seeds]} records in episodes.jsonl; "
+        f"{n_large[small]} at {small} seeds), {MC_ITERATIONS} Monte Carlo iterations and "
+        f"{N_RESAMPLES} resamples. Each line is a fresh process reading the file line by line "
+        "(`metrics.read_records`); CPU is the process's user + system time (getrusage, all "
+        "threads), peak memory its maximum resident set. Load average "
+        f"{large['load_before']['load']:.1f} before, {large['load_after']['load']:.1f} after "
+        "(2 cores shared with other jobs: read CPU, not wall).\n"
     )
-    print("| `metrics.analyze` of | CPU | wall | peak memory |")
-    print("|---|---:|---:|---:|")
-    for mode, label in (("whole", "records held whole (a list)"), ("stream", "records streamed")):
-        r = large[mode]
-        print(f"| {label} | {r['cpu']:.1f} s | {r['wall']:.1f} s | {r['rss_mb']:.0f} MB |")
+    print("| seeds | what | CPU | wall | peak memory |")
+    print("|---:|---|---:|---:|---:|")
+    lines = [
+        (small, "parse", "read and parse only (baseline)"),
+        (small, "previous", f"`metrics.analyze`, previous release ({PREVIOUS})"),
+        (small, "stream", "`metrics.analyze`, this release"),
+        (large_seeds, "parse", "read and parse only (baseline)"),
+        (large_seeds, "stream", "`metrics.analyze`, this release"),
+    ]
+    for n, mode, label in lines:
+        r = large.get(f"{mode}_{n}")
+        if r is None:
+            print(f"| {n} | {label} | not measured (no git history) | | |")
+            continue
+        print(f"| {n} | {label} | {r['cpu']:.1f} s | {r['wall']:.1f} s | {r['rss_mb']:.0f} MB |")
+    new_small, new_large = large[f"stream_{small}"], large[f"stream_{large_seeds}"]
+    parse_large = large[f"parse_{large_seeds}"]
+    prev = large.get(f"previous_{small}")
+    speed = (
+        f"at {small} seeds this release takes {new_small['cpu'] / prev['cpu']:.2f}x the CPU "
+        f"and {new_small['rss_mb'] / prev['rss_mb']:.2f}x the peak memory of the previous one; "
+        if prev
+        else ""
+    )
     print(
-        f"\nStreaming keeps {large['stream']['rss_mb'] / large['whole']['rss_mb']:.2f}x the "
-        "memory of holding the records whole."
+        f"\nReading: {speed}at {large_seeds} seeds the analysis takes "
+        f"{new_large['cpu']:.1f} CPU s ({new_large['cpu'] / parse_large['cpu']:.1f}x the "
+        f"{parse_large['cpu']:.1f} s of only parsing the file) and {new_large['rss_mb']:.0f} MB "
+        "at peak"
+        + (
+            f"; target at {LARGE_SEEDS} seeds: under 15 s and 600 MB (CPU time "
+            f"{'met' if new_large['cpu'] < 15 else 'not met'}, memory "
+            f"{'met' if new_large['rss_mb'] < 600 else 'not met'})."
+            if large_seeds == LARGE_SEEDS
+            else f" (the target, under 15 s and 600 MB, is for {LARGE_SEEDS} seeds)."
+        )
     )
     print(
         f"\nThe loop ran {len(loop_cells)} of the {len(cells)} cells"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 __telic_package__ = True
 
-from telic import verify_layout
+from telic import moved_names, verify_layout
 
 verify_layout()
 
@@ -39,7 +39,7 @@ from envs._policy import (  # noqa: E402
 )
 from envs._registry import (  # noqa: E402
     ENTRY_POINT_GROUP,
-    EnvEntry,
+    RegisteredEnv,
     UnknownEnvError,
     env_entry,
     import_plugin_modules,
@@ -75,12 +75,14 @@ _DEFERRED = {
     name: "envs._record"
     for name in ("SCHEMA_VERSION", "ActionRecord", "EpisodeRecord", "Message", "Usage")
 }
+# Renamed public names: the old name works until telic 0.3, with a DeprecationWarning.
+_moved = moved_names(__name__, {"EnvEntry": "envs:RegisteredEnv"}, stacklevel=3)
 
 
 def __getattr__(name: str) -> Any:
     module = _DEFERRED.get(name)
     if module is None:
-        raise AttributeError(f"module 'envs' has no attribute {name!r}")
+        return _moved(name)
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
@@ -97,7 +99,6 @@ __all__ = [
     "ActionError",
     "ActionRecord",
     "ActionSpec",
-    "EnvEntry",
     "EpisodeOverError",
     "EpisodeRecord",
     "Message",
@@ -106,6 +107,7 @@ __all__ = [
     "ParsedAction",
     "Policy",
     "PolicyAction",
+    "RegisteredEnv",
     "TextEnv",
     "UnknownEnvError",
     "UnknownPolicyError",

@@ -22,7 +22,7 @@ ENTRY_POINT_GROUP = "telic.envs"
 
 
 @dataclass(frozen=True)
-class EnvEntry:
+class RegisteredEnv:
     """One registered telic environment."""
 
     id: str
@@ -45,7 +45,7 @@ class EnvRegistrationError(TelicError, ValueError):
     """An ID registered again with a different entry point."""
 
 
-_CATALOGUE: Registry[EnvEntry] = Registry(
+_CATALOGUE: Registry[RegisteredEnv] = Registry(
     "environment",
     group=ENTRY_POINT_GROUP,
     fix="`telic envs` lists the registered ones.",
@@ -79,7 +79,7 @@ def register_env(
         return
     gym.register(id=env_id, entry_point=entry_point, kwargs=dict(kwargs or {}))
     _CATALOGUE.register(
-        env_id, EnvEntry(env_id, entry_point, description, dict(kwargs or {}), source)
+        env_id, RegisteredEnv(env_id, entry_point, description, dict(kwargs or {}), source)
     )
 
 
@@ -100,12 +100,12 @@ def import_plugin_modules(modules: list[str]) -> None:
             ) from exc
 
 
-def registered_envs() -> list[EnvEntry]:
+def registered_envs() -> list[RegisteredEnv]:
     """Every telic environment (plugins included), sorted by ID."""
     return [entry for _, entry in _CATALOGUE.items()]
 
 
-def env_entry(env_id: str) -> EnvEntry:
+def env_entry(env_id: str) -> RegisteredEnv:
     """The catalogue entry of ``env_id``, or :class:`UnknownEnvError` with a suggestion."""
     return _CATALOGUE.get(env_id)
 

@@ -21,7 +21,7 @@ agents, to try all of this without running an episode.
 
 __telic_package__ = True
 
-from telic import verify_layout
+from telic import moved_names, verify_layout
 
 verify_layout()
 
@@ -73,10 +73,10 @@ from metrics._records import (  # noqa: E402
 from metrics._rows import (  # noqa: E402
     ANALYSIS_SCHEMA_VERSION,
     Analysis,
+    AnalysisMessage,
     CapabilityRow,
     GDRow,
     MeasurementRow,
-    Message,
     UsageRow,
     json_ready,
 )
@@ -107,6 +107,9 @@ from metrics._tasks import (  # noqa: E402
     simulate_ceiling,
 )
 
+# Renamed public names: the old name works until telic 0.3, with a DeprecationWarning.
+__getattr__ = moved_names(__name__, {"Message": "metrics:AnalysisMessage"})
+
 __all__ = [
     "ANALYSIS_SCHEMA_VERSION",
     "BLOCKSWORLD_CAPABILITIES",
@@ -115,6 +118,7 @@ __all__ = [
     "INTERVALS",
     "MIN_CAPABILITY_SAMPLES",
     "Analysis",
+    "AnalysisMessage",
     "Capability",
     "CapabilityRow",
     "CapabilitySamples",
@@ -128,7 +132,6 @@ __all__ = [
     "Episode",
     "GDRow",
     "MeasurementRow",
-    "Message",
     "MissingTaskError",
     "RecordError",
     "Simulation",

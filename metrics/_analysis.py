@@ -24,14 +24,27 @@ by n_blocks. Every random draw comes from a generator derived from ``seed`` and 
 so a cell's numbers do not depend on which other cells are present.
 
 Records are consumed one at a time: subtask and other episodes are reduced to the numbers the
-tables need as they stream past; only composite episodes (for their ceilings) are kept.
+tables need as they stream past; of a composite episode only what its GD row reads is kept (for
+the Blocksworld tasks: the true heights, seed, completion, return and stop reason; see
+``TaskGD.info_keys``), and each cell's episodes are rebuilt for its ceiling and then released.
+
+The bootstraps of many rows share their draws where that is exact for every row: the two-level
+bootstrap draws one count matrix per set of (seed, n_blocks) clusters of a model and variant
+(:class:`metrics._bootstrap.SharedClusterDraws`), and the unpaired interval of an ``"all"`` row
+reuses the resampled means of its cells (a bootstrap stratified by n_blocks resamples each
+stratum as its cell's bootstrap does).
 """
 
 from __future__ import annotations
 
+import gc
+import marshal
+import sys
 import zlib
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from math import ceil
 from typing import Any
@@ -41,7 +54,7 @@ import numpy as np
 from metrics._bootstrap import (
     INTERVALS,
     ClusterData,
-    cluster_resamples,
+    SharedClusterDraws,
     merge,
     percentile,
     sensitivities_for,
@@ -57,9 +70,15 @@ from metrics._capabilities import (
 )
 from metrics._ceiling import HEIGHT_WINDOW_CM, CapabilityUnavailable, CeilingInput
 from metrics._configs import ConfigurationError
-from metrics._records import Episode, MissingTaskError, RecordError, normalize_record
-from metrics._rows import Analysis, CapabilityRow, GDRow, Message
-from metrics._stats import bootstrap_ci, gd_from_means
+from metrics._records import (
+    Episode,
+    MissingTaskError,
+    RecordError,
+    episode_from_fields,
+    normalize_record,
+)
+from metrics._rows import Analysis, AnalysisMessage, CapabilityRow, GDRow
+from metrics._stats import gd_from_means, gd_interval, resampled_means
 from metrics._summaries import MeasurementAccumulator, UsageAccumulator
 from metrics._tasks import TaskGD, declared_tasks
 
@@ -129,16 +148,135 @@ class _Cell:
     capabilities_ok: bool
     held_fixed: bool
     at_chance: list[str]
+    key: tuple[Any, ...] = ()
+    unpaired: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    """Resampled means of actual, baseline and ceiling of the unpaired bootstrap (computed
+    once, for the cell's row or its aggregate, from the cell's own generator)."""
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is made of exactly the JSON types (no subclasses such as numpy
+    scalars), which marshal round-trips."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return True
+    if kind is dict:
+        for k, v in value.items():
+            if type(k) is not str or (type(v) not in _PLAIN and not _plain(v)):
+                return False
+        return True
+    if kind is list:
+        return all(type(v) in _PLAIN or _plain(v) for v in value)
+    return False
+
+
+class _Composites:
+    """The composite episodes of one cell as they stream in.
+
+    With the task's ``info_keys`` declared, each episode is reduced to the fields its GD row
+    reads, in compact arrays (its ``info`` subset marshalled to bytes); otherwise the episodes
+    are kept whole. :meth:`episodes` gives them back as :class:`Episode` objects.
+    """
+
+    def __init__(self, info_keys: tuple[str, ...] | None) -> None:
+        self.info_keys = info_keys
+        self.whole: list[Episode] = []
+        self.seeds = array("q")
+        self.completed = bytearray()
+        self.returns = array("d")
+        self.stop_reasons: list[str] = []
+        self.ids: list[str] = []
+        self.infos: list[Any] = []
+
+    def add(self, ep: Episode) -> None:
+        if self.info_keys is None:
+            self.whole.append(ep)
+            return
+        info = {k: ep.info[k] for k in self.info_keys if k in ep.info}
+        # marshal writes plain JSON-like values compactly; anything else is kept as it is
+        blob: Any = marshal.dumps(info) if _plain(info) else info
+        self.seeds.append(ep.seed)
+        self.completed.append(ep.completed)
+        self.returns.append(float("nan") if ep.return_ is None else ep.return_)
+        self.stop_reasons.append(sys.intern(ep.stop_reason))
+        self.ids.append(ep.episode_id)
+        self.infos.append(blob)
+
+    def episodes(self, key: tuple[Any, ...]) -> list[Episode]:
+        if self.info_keys is None:
+            return self.whole
+        model, variant, task, n = key
+        return [
+            episode_from_fields(
+                {
+                    "model": model,
+                    "task": task,
+                    "n_blocks": n,
+                    "seed": seed,
+                    "completed": bool(done),
+                    "return_": None if ret != ret else ret,
+                    "info": marshal.loads(blob) if type(blob) is bytes else blob,
+                    "variant": variant,
+                    "episode_id": ident,
+                    **_DEFAULTS,
+                    "stop_reason": stop,
+                }
+            )
+            for seed, done, ret, stop, ident, blob in zip(
+                self.seeds,
+                self.completed,
+                self.returns,
+                self.stop_reasons,
+                self.ids,
+                self.infos,
+                strict=True,
+            )
+        ]
+
+
+#: The fields of an Episode that a composite episode's GD row does not read.
+_DEFAULTS: dict[str, Any] = {
+    "steps": 0,
+    "invalid_actions": 0,
+    "input_tokens": 0,
+    "output_tokens": 0,
+    "total_tokens": 0,
+    "cost_usd": None,
+    "wall_time_s": 0.0,
+}
 
 
 class _Context:
     def __init__(self, table: CapabilityTable, settings: dict[str, Any]) -> None:
         self.table = table
         self.settings = settings
-        self.messages: list[Message] = []
+        self.messages: list[AnalysisMessage] = []
+        self.draws = SharedClusterDraws(settings["n_resamples"], self._rng_for(()))
+
+    def _rng_for(self, block: tuple[Any, ...]) -> Any:
+        seed = self.settings["seed"]
+        return lambda stratum, digest: _rng(seed, "two-level", *block, stratum, digest)
+
+    def start_block(self, model: str, variant: str) -> None:
+        """Fresh shared draws for the rows of one (model, variant)."""
+        self.draws = SharedClusterDraws(
+            self.settings["n_resamples"], self._rng_for((model, variant))
+        )
+
+    @contextmanager
+    def messages_to(self, sink: list[AnalysisMessage]) -> Iterator[None]:
+        """Send the messages noted inside the block to ``sink`` (to keep their order)."""
+        kept, self.messages = self.messages, sink
+        try:
+            yield
+        finally:
+            self.messages = kept
 
     def note(self, code: str, text: str, **where: Any) -> None:
-        self.messages.append(Message(code=code, text=text, **where))
+        self.messages.append(AnalysisMessage(code=code, text=text, **where))
 
 
 def _where(key: tuple[object, ...]) -> dict[str, Any]:
@@ -330,7 +468,9 @@ def _cell_row(
         ),
     )
     ok, at_chance = _chance(ctx, key, caps)
-    cell = _Cell(n, actual, baseline, ceiling, minimum, optimal, data, ok, sens is None, at_chance)
+    cell = _Cell(
+        n, actual, baseline, ceiling, minimum, optimal, data, ok, sens is None, at_chance, key
+    )
     values.update(_gd_values(ctx, key, cell, at_chance))
     values["iterations_per_episode"] = per_episode
     return GDRow(**base, **values), cell
@@ -343,12 +483,35 @@ def _interval(
     return low, high
 
 
+def _unpaired_means(
+    ctx: _Context, cell: _Cell, parts: list[_Cell] | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Resampled means of the unpaired bootstrap: actual, baseline and ceiling resampled
+    independently per episode; for an aggregate (``parts``), within each cell (stratum),
+    reusing each cell's own resamples."""
+    if parts is None:
+        if cell.unpaired is None:
+            gen = _rng(ctx.settings["seed"], "ci", *cell.key)
+            b = ctx.settings["n_resamples"]
+            cell.unpaired = (
+                resampled_means(cell.actual, b, gen),
+                resampled_means(cell.baseline, b, gen),
+                resampled_means(cell.ceiling, b, gen),
+            )
+        return cell.unpaired
+    total = sum(p.actual.size for p in parts)
+    sums = np.zeros((3, ctx.settings["n_resamples"]))
+    for p in parts:
+        sums += np.stack(_unpaired_means(ctx, p, None)) * p.actual.size
+    return sums[0] / total, sums[1] / total, sums[2] / total
+
+
 def _gd_values(
     ctx: _Context,
     key: tuple[Any, ...],
     cell: _Cell,
     at_chance: list[str],
-    strata: np.ndarray | None = None,
+    parts: list[_Cell] | None = None,
 ) -> dict[str, Any]:
     conf = ctx.settings["confidence"]
     a, b, c = cell.actual.mean(), cell.baseline.mean(), cell.ceiling.mean()
@@ -366,9 +529,11 @@ def _gd_values(
         "capabilities_at_chance": at_chance,
         "ci_resamples": "paired_ci" if cell.held_fixed else "ci",
     }
-    res = cluster_resamples(
-        cell.data, ctx.settings["n_resamples"], _rng(ctx.settings["seed"], "two-level", *key)
-    )
+    if parts is None:
+        res = ctx.draws.resample(cell.data)
+    else:
+        done = sum(c.actual.size for c in parts)
+        res = ctx.draws.resample_pooled([(c.data, c.actual.size / done) for c in parts], cell.data)
     denom = res.ceiling - res.baseline
     out["ceiling_minus_baseline_ci_low"], out["ceiling_minus_baseline_ci_high"] = _interval(
         denom, conf
@@ -442,16 +607,7 @@ def _gd_values(
     out["gd_incomplete_at_baseline_ci_low"], out["gd_incomplete_at_baseline_ci_high"] = _interval(
         capped * res.completed_share, conf, 1.0
     )
-    unpaired = bootstrap_ci(
-        cell.actual,
-        cell.baseline,
-        cell.ceiling,
-        strata=strata,
-        n_resamples=ctx.settings["n_resamples"],
-        confidence=conf,
-        rng=_rng(ctx.settings["seed"], "ci", *key),
-        min_margin=min_margin,
-    )
+    unpaired = gd_interval(*_unpaired_means(ctx, cell, parts), conf, min_margin)
     out["unpaired_ci_low"], out["unpaired_ci_high"] = unpaired.low, unpaired.high
     tail = (1.0 - conf) / 2
     dropped = int((~defined).sum())
@@ -526,8 +682,7 @@ def _aggregate_row(
         held_fixed=any(c.held_fixed for c in usable),
         at_chance=sorted({name for c in usable for name in c.at_chance}),
     )
-    strata = np.concatenate([np.full(c.actual.size, str(c.n_blocks)) for c in usable])
-    base.update(_gd_values(ctx, key, pooled, pooled.at_chance, strata))
+    base.update(_gd_values(ctx, key, pooled, pooled.at_chance, usable))
     return GDRow(**base)
 
 
@@ -576,6 +731,27 @@ def analyze(
         raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence}")
+    with _gc_paused():
+        return _analyze(records, mc_iterations, n_resamples, seed, confidence)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: an analysis allocates an object or more per record
+    and creates no reference cycles, so the collector's passes (over everything alive) would
+    only cost time; reference counting still frees every record once it is reduced."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _analyze(
+    records: Iterable[Any], mc_iterations: int, n_resamples: int, seed: int, confidence: float
+) -> Analysis:
     skipped: list[str] = []
     settings = {
         "mc_iterations": int(mc_iterations),
@@ -598,13 +774,18 @@ def analyze(
     collector = CapabilityCollector()
     usage = UsageAccumulator()
     measurements = MeasurementAccumulator()
-    cells: dict[tuple[Any, ...], list[Episode]] = defaultdict(list)
+    cells: dict[tuple[Any, ...], _Composites] = {}
     for ep in _episodes(records, skipped):
         collector.add(ep)
         usage.add(ep)
         measurements.add(ep)
-        if ep.task in tasks:
-            cells[(ep.model, ep.variant, ep.task, ep.n_blocks)].append(ep)
+        decl = tasks.get(ep.task)
+        if decl is not None:
+            ckey = (ep.model, ep.variant, ep.task, ep.n_blocks)
+            store = cells.get(ckey)
+            if store is None:
+                store = cells[ckey] = _Composites(decl.info_keys)
+            store.add(ep)
     ctx = _Context(collector.table(), settings)
     for text in skipped:
         ctx.note("record_without_task", f"{text}; the record is left out of every table")
@@ -628,16 +809,33 @@ def analyze(
             f"({', '.join(sorted(tasks))}); the GD table is empty",
         )
     gd_rows: list[GDRow] = []
-    groups: dict[tuple[Any, ...], tuple[list[GDRow], list[_Cell]]] = defaultdict(lambda: ([], []))
-    for key in sorted(cells, key=lambda k: (k[0], k[1], k[2], k[3] is None, k[3] or 0)):
-        row, cell = _cell_row(ctx, tasks[key[2]], key, cells[key])
-        gd_rows.append(row)
-        rows, kept = groups[key[:3]]
-        rows.append(row)
-        if cell is not None:
-            kept.append(cell)
-    for gkey, (rows, kept) in groups.items():
-        gd_rows.append(_aggregate_row(ctx, (*gkey, "all"), rows, kept))
+    # One (model, variant) at a time: its cells, then its aggregates over n_blocks, which
+    # share the cells' draws; then those draws are released. Aggregate messages still come
+    # after every cell's, as they always have.
+    later: list[AnalysisMessage] = []
+    order = sorted(cells, key=lambda k: (k[0], k[1], k[2], k[3] is None, k[3] or 0))
+    for start in range(len(order)):
+        key = order[start]
+        if start and order[start - 1][:2] == key[:2]:
+            continue
+        ctx.start_block(key[0], key[1])
+        groups: dict[tuple[Any, ...], tuple[list[GDRow], list[_Cell]]] = defaultdict(
+            lambda: ([], [])
+        )
+        for ckey in order[start:]:
+            if ckey[:2] != key[:2]:
+                break
+            row, cell = _cell_row(ctx, tasks[ckey[2]], ckey, cells.pop(ckey).episodes(ckey))
+            gd_rows.append(row)
+            rows, kept = groups[ckey[:3]]
+            rows.append(row)
+            if cell is not None:
+                kept.append(cell)
+        with ctx.messages_to(later):
+            for gkey, (rows, kept) in groups.items():
+                gd_rows.append(_aggregate_row(ctx, (*gkey, "all"), rows, kept))
+    ctx.messages.extend(later)
+    ctx.start_block("", "")
     gd_rows.sort(key=lambda r: (r.model, r.variant, r.task, isinstance(r.n_blocks, str)))
 
     def rng_for(label: str) -> np.random.Generator:

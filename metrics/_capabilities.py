@@ -24,6 +24,7 @@ capability beats chance significantly (rule (a) of the GD definedness check).
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -352,6 +353,9 @@ class CapabilityTable:
         return out
 
 
+_SCALARS = (int, float, np.number)
+
+
 class CapabilityCollector:
     """Collects capability samples one episode at a time (for streaming analyses)."""
 
@@ -360,9 +364,13 @@ class CapabilityCollector:
         self._by_task: dict[str, list[Capability]] = defaultdict(list)
         for cap in caps:
             self._by_task[cap.subtask].append(cap)
-        self._values: dict[Key, list[Sample]] = defaultdict(list)
-        self._clusters: dict[Key, list[tuple[int, int]]] = defaultdict(list)
-        self._margins: dict[Key, list[float]] = defaultdict(list)
+        # Per key, compact arrays as the samples stream in: the numbers of each sample (one,
+        # or a tuple's worth), the (seed, n_blocks) pairs and the margins over chance.
+        self._values: dict[Key, array[float]] = {}
+        self._width: dict[Key, int | None] = {}
+        self._ragged: dict[Key, list[Sample]] = {}
+        self._clusters: dict[Key, array[int]] = {}
+        self._margins: dict[Key, array[float]] = {}
         self.incomplete: dict[tuple[str, str, str], list[Episode]] = defaultdict(list)
         """Subtask episodes left out (not completed), per (model, variant, subtask)."""
 
@@ -384,21 +392,48 @@ class CapabilityCollector:
             if sample is None:
                 continue
             key = (ep.model, ep.variant, cap.name, ep.n_blocks if cap.per_n else None)
-            self._values[key].append(sample)
-            self._clusters[key].append(cluster)
+            values = self._values.get(key)
+            if values is None:
+                values = self._values[key] = array("d")
+                self._width[key] = None if isinstance(sample, _SCALARS) else len(sample)
+                self._clusters[key] = array("q")
+                self._margins[key] = array("d")
+            width = self._width[key]
+            ragged = self._ragged.get(key)
+            if ragged is not None:
+                ragged.append(sample)
+            elif width is None and isinstance(sample, _SCALARS):
+                values.append(sample)
+            elif width is not None and not isinstance(sample, _SCALARS) and len(sample) == width:
+                values.extend(sample)
+            else:  # samples of mixed shapes: kept as they are (np.asarray decides)
+                self._ragged[key] = [*self._samples(key), sample]
+            self._clusters[key].extend(cluster)
             self._margins[key].append(margin)
+
+    def _samples(self, key: Key) -> list[Sample]:
+        width, values = self._width[key], self._values[key]
+        if width is None:
+            return list(values)
+        return [tuple(values[i : i + width]) for i in range(0, len(values), width)]
 
     def table(self) -> CapabilityTable:
         """The :class:`CapabilityTable` of everything added."""
         samples, details = {}, {}
         for key, values in self._values.items():
-            arr = np.asarray(values, dtype=float)
+            width = self._width[key]
+            if key in self._ragged:
+                arr = np.asarray(self._ragged[key], dtype=float)
+            elif width is None:
+                arr = np.frombuffer(values, dtype=float).copy()
+            else:
+                arr = np.frombuffer(values, dtype=float).reshape(-1, width).copy()
             arr.setflags(write=False)
             samples[key] = arr
             details[key] = CapabilitySamples(
                 arr,
-                np.asarray(self._clusters[key], dtype=np.int64).reshape(-1, 2),
-                np.asarray(self._margins[key], dtype=float),
+                np.frombuffer(self._clusters[key], dtype=np.int64).reshape(-1, 2).copy(),
+                np.frombuffer(self._margins[key], dtype=float).copy(),
             )
         return CapabilityTable(samples, details)
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from telic import TelicError, UnknownNameError
 
 
@@ -73,6 +75,8 @@ class Episode:
 
 
 def _num(value: Any, default: float | None = None) -> float | None:
+    if type(value) is float:  # the common case, first
+        return value if value - value == 0.0 else default
     if value is None or isinstance(value, bool):
         return default
     try:
@@ -92,55 +96,69 @@ def normalize_record(record: Any, index: int = 0) -> Episode:
     Raises:
         RecordError: the record is not a mapping, or lacks the model or the task.
     """
-    if isinstance(record, Episode):
-        return record
-    if hasattr(record, "to_json_dict"):
-        record = record.to_json_dict()
-    if not isinstance(record, Mapping):
-        raise RecordError(
-            f"record {index} is a {type(record).__name__}, expected a dict from episodes.jsonl "
-            "or an envs.EpisodeRecord"
-        )
-    ident = record.get("episode_id") or f"#{index}"
-    info = record.get("info") or {}
-    if not isinstance(info, Mapping):
+    if type(record) is not dict:  # (checks in the order of how common they are)
+        if isinstance(record, Episode):
+            return record
+        if hasattr(record, "to_json_dict"):
+            record = record.to_json_dict()
+        if not isinstance(record, Mapping):
+            raise RecordError(
+                f"record {index} is a {type(record).__name__}, expected a dict from "
+                "episodes.jsonl or an envs.EpisodeRecord"
+            )
+    get = record.get
+    info = get("info") or {}
+    if type(info) is not dict and not isinstance(info, Mapping):
+        ident = get("episode_id") or f"#{index}"
         raise RecordError(f"record {ident}: 'info' must be a dict, got {type(info).__name__}")
-    model = record.get("model")
+    model = get("model")
     if not isinstance(model, str) or not model:
+        ident = get("episode_id") or f"#{index}"
         raise RecordError(f"record {ident} has no model spec string ('model'); add it")
-    task = record.get("task") or info.get("task")
+    task = get("task") or info.get("task")
     if not isinstance(task, str) or not task:
+        ident = get("episode_id") or f"#{index}"
         raise MissingTaskError(
             f"record {ident} has no task: set record['task'] or info['task'] (the env's task name)"
         )
-    n_raw = record.get("n_blocks")
+    n_raw = get("n_blocks")
     if n_raw is None:
         n_raw = info.get("n_blocks")
     if n_raw is None:
-        n_raw = (record.get("env_kwargs") or {}).get("n_blocks")
-    n_blocks = int(n_raw) if n_raw is not None else None
-    completed = bool(record.get("completed", info.get("completed", False)))
-    ret = record["return"] if "return" in record else record.get("return_", info.get("return"))
-    usage = record.get("usage") or {}
-    return Episode(
-        model=model,
-        task=task,
-        n_blocks=n_blocks,
-        seed=int(record.get("seed", 0) or 0),
-        completed=completed,
-        return_=_num(ret) if completed else None,
-        info=info,
-        variant=str(record.get("variant") or "neutral"),
-        episode_id=str(record.get("episode_id") or ""),
-        steps=int(record.get("steps") or info.get("steps") or 0),
-        invalid_actions=int(info.get("invalid_actions") or 0),
-        input_tokens=int(usage.get("input_tokens") or 0),
-        output_tokens=int(usage.get("output_tokens") or 0),
-        total_tokens=int(usage.get("total_tokens") or 0),
-        cost_usd=_num(record.get("cost_usd")),
-        wall_time_s=_num(record.get("wall_time_s"), 0.0) or 0.0,
-        stop_reason=str(record.get("stop_reason") or ""),
+        n_raw = (get("env_kwargs") or {}).get("n_blocks")
+    completed = bool(get("completed", info.get("completed", False)))
+    ret = record["return"] if "return" in record else get("return_", info.get("return"))
+    usage = get("usage") or {}
+    return episode_from_fields(
+        {
+            "model": model,
+            "task": task,
+            "n_blocks": int(n_raw) if n_raw is not None else None,
+            "seed": int(get("seed", 0) or 0),
+            "completed": completed,
+            "return_": _num(ret) if completed else None,
+            "info": info,
+            "variant": str(get("variant") or "neutral"),
+            "episode_id": str(get("episode_id") or ""),
+            "steps": int(get("steps") or info.get("steps") or 0),
+            "invalid_actions": int(info.get("invalid_actions") or 0),
+            "input_tokens": int(usage.get("input_tokens") or 0),
+            "output_tokens": int(usage.get("output_tokens") or 0),
+            "total_tokens": int(usage.get("total_tokens") or 0),
+            "cost_usd": _num(get("cost_usd")),
+            "wall_time_s": _num(get("wall_time_s"), 0.0) or 0.0,
+            "stop_reason": str(get("stop_reason") or ""),
+        }
     )
+
+
+def episode_from_fields(fields: dict[str, Any]) -> Episode:
+    """An :class:`Episode` from a dict holding every field, built without the frozen
+    dataclass's per-field ``__setattr__`` (the records of a large run pass through here one
+    by one). The dict becomes the episode's own; do not reuse it."""
+    episode = object.__new__(Episode)
+    object.__setattr__(episode, "__dict__", fields)
+    return episode
 
 
 def normalize_records(records: Iterable[Any], *, skipped: list[str] | None = None) -> list[Episode]:
@@ -171,20 +189,32 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     """Stream the records of an ``episodes.jsonl`` file (or a run folder holding one), one
     dict per line, without holding the file in memory; blank lines are skipped.
 
+    Lines are parsed with orjson; a line it rejects (``NaN``, ``Infinity``) or whose seed is
+    an integer beyond 64 bits is parsed again with Python's json, so the records are those
+    ``json.loads`` gives, except that an integer beyond 64 bits in another field is a float.
+
     Raises:
         RecordError: a line that is not a JSON object (the message names the line).
     """
     p = Path(path)
     if p.is_dir():
         p = p / "episodes.jsonl"
-    with p.open(encoding="utf-8") as fh:
+    with p.open("rb") as fh:
         for number, line in enumerate(fh, 1):
-            if not line.strip():
+            if line.isspace() or not line:  # (isspace stops at the first other byte)
                 continue
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RecordError(f"{p}:{number} is not valid JSON ({exc.msg})") from None
+                record = orjson.loads(line)
+                # orjson reads an integer beyond 64 bits as a float: a seed must stay exact
+                strict = not (isinstance(record, dict) and type(record.get("seed")) is float)
+            except orjson.JSONDecodeError:
+                strict = False  # orjson is strict JSON; Python's json also reads NaN, Infinity
+            if not strict:
+                try:
+                    record = json.loads(line)
+                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                    why = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+                    raise RecordError(f"{p}:{number} is not valid JSON ({why})") from None
             if not isinstance(record, dict):
                 raise RecordError(f"{p}:{number} is not a JSON object")
             yield record
@@ -223,5 +253,15 @@ def true_heights(episode: Episode) -> list[float]:
             f"episode {episode.episode_id or episode.seed} ({episode.task}) has no "
             "info['true_heights']; Blocksworld envs report it at episode end"
         )
-    # Sort by (length, name) so that base-26 names beyond 'z' ('aa', ...) follow 'z'.
-    return [float(heights[k]) for k in sorted(heights, key=lambda k: (len(k), k))]
+    names = tuple(heights)
+    order = _NAME_ORDER.get(names)
+    if order is None:
+        # Sort by (length, name) so that base-26 names beyond 'z' ('aa', ...) follow 'z'.
+        order = tuple(sorted(names, key=lambda k: (len(k), k)))
+        if len(_NAME_ORDER) < 1024:
+            _NAME_ORDER[names] = order
+    return [float(heights[k]) for k in order]
+
+
+#: Block-name order of the name tuples seen (episodes of a run share a few).
+_NAME_ORDER: dict[tuple[Any, ...], tuple[Any, ...]] = {}

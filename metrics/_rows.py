@@ -213,7 +213,7 @@ class UsageRow:
 
 
 @dataclass(frozen=True)
-class Message:
+class AnalysisMessage:
     """Why a number is missing or should be read with care."""
 
     code: str
@@ -249,7 +249,7 @@ class Analysis:
     """Measurements per block, standalone vs inside composite tasks."""
     usage: tuple[UsageRow, ...]
     """Completion, return, regret, invalid actions, tokens and cost per (model, task)."""
-    messages: tuple[Message, ...]
+    messages: tuple[AnalysisMessage, ...]
     """Every edge case met, in order."""
     settings: Mapping[str, Any] = field(default_factory=dict)
     """The arguments and constants the analysis used."""

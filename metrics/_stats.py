@@ -133,23 +133,51 @@ def _index_dtype(size: int) -> type[np.integer]:
     return np.uint16 if size <= 1 << 16 else np.uint32 if size <= 1 << 32 else np.int64
 
 
+#: A group whose distinct values number at most its size over this factor is resampled by
+#: multinomial counts of its distinct values (see :func:`resampled_means`).
+_DISTINCT_FACTOR = 8
+
+
 def resampled_means(
     values: ArrayLike,
     n_resamples: int,
     rng: np.random.Generator,
     strata: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Means of ``n_resamples`` bootstrap resamples (with replacement, within strata)."""
+    """Means of ``n_resamples`` bootstrap resamples (with replacement, within strata).
+
+    A group of m values is resampled by m integer indices drawn with replacement; when it
+    holds few distinct values (integers such as counts and distances), by the equivalent
+    exact draw: how often each distinct value is drawn is multinomial (m trials, the values'
+    frequencies), which costs one draw per distinct value instead of one per element.
+    """
     x = np.asarray(values, dtype=float)
     groups = [x] if strata is None else [x[strata == s] for s in np.unique(strata)]
     total = np.zeros(n_resamples)
     for g in groups:
+        distinct, freq = np.unique(g, return_counts=True)
+        if distinct.size * _DISTINCT_FACTOR <= g.size and np.isfinite(distinct).all():
+            counts = rng.multinomial(g.size, freq / g.size, size=n_resamples)
+            total += counts @ distinct
+            continue
         step = max(1, _CHUNK // max(1, g.size))
         for start in range(0, n_resamples, step):
             stop = min(n_resamples, start + step)
             idx = rng.integers(0, g.size, (stop - start, g.size), dtype=_index_dtype(g.size))
             total[start:stop] += g[idx].sum(axis=1)
     return total / x.size
+
+
+def gd_interval(
+    actual: np.ndarray,
+    baseline: np.ndarray,
+    ceiling: np.ndarray,
+    confidence: float,
+    min_margin: float = 0.0,
+) -> CI:
+    """Percentile interval of GD from resampled means of actual, baseline and ceiling
+    (upper bound clipped at 1; resamples where GD is undefined are left out)."""
+    return _percentile(_gd_vec(actual, baseline, ceiling, min_margin), confidence, 1.0)
 
 
 def mean_ci(
@@ -204,7 +232,7 @@ def bootstrap_ci(
             )
     gen = _generator(rng)
     ma, mb, mc = (resampled_means(a, n_resamples, gen, labels) for a in arrays)
-    return _percentile(_gd_vec(ma, mb, mc, min_margin), confidence, 1.0)
+    return gd_interval(ma, mb, mc, confidence, min_margin)
 
 
 def paired_bootstrap_ci(

@@ -6,6 +6,7 @@ the summaries aggregate scorer outputs with the pure metrics of :mod:`metrics._s
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,16 +47,18 @@ def score_regret(ep: Episode) -> float | None:
 def score_measurements_per_block(ep: Episode) -> float | None:
     """Measurements per block: of the target block (MeasureHeight), else mean over blocks."""
     counts = ep.info.get("measurements")
-    if not isinstance(counts, Mapping):
+    if type(counts) is not dict and not isinstance(counts, Mapping):
         return None
     if ep.task == "measure_height":
         target = ep.info.get("target_block")
         return _num(counts.get(target, 0), 0.0) if isinstance(target, str) else None
     blocks = ep.info.get("true_heights")
-    names = list(blocks) if isinstance(blocks, Mapping) and blocks else list(counts)
+    is_map = type(blocks) is dict or isinstance(blocks, Mapping)
+    names = list(blocks) if is_map and blocks else list(counts)
     if not names:
         return None
-    return float(np.mean([_num(counts.get(b, 0), 0.0) for b in names]))
+    values = [_num(counts.get(b, 0), 0.0) or 0.0 for b in names]
+    return math.fsum(values) / len(values)
 
 
 def score_invalid_rate(ep: Episode) -> float | None:
@@ -90,7 +93,10 @@ class UsageAccumulator:
 
     def add(self, e: Episode) -> None:
         """Count one episode."""
-        s = self._sums.setdefault((e.model, e.variant, e.task), _UsageSums())
+        key = (e.model, e.variant, e.task)
+        s = self._sums.get(key)
+        if s is None:
+            s = self._sums[key] = _UsageSums()
         s.episodes += 1
         s.steps += e.steps
         s.invalid += e.invalid_actions

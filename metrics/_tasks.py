@@ -98,6 +98,10 @@ class TaskGD:
     """Best achievable return per episode."""
     doc: str = ""
     """One line for reports."""
+    info_keys: tuple[str, ...] | None = None
+    """The keys of a composite episode's ``info`` that the ceiling, baseline and optimum read;
+    :func:`metrics.analyze` keeps only these while it reads the records (memory). ``None``:
+    it keeps the whole episode."""
 
 
 _TASKS: Registry[TaskGD] = Registry(
@@ -115,6 +119,7 @@ def register_task_gd(
     baseline: EpisodeValuesFn | None = None,
     optimum: EpisodeValuesFn | None = None,
     doc: str = "",
+    info_keys: Sequence[str] | None = None,
 ) -> TaskGD:
     """Declare how to compute the goal-directedness of ``task`` (see the module docstring).
 
@@ -126,6 +131,10 @@ def register_task_gd(
         baseline: random-policy return per episode; default ``info["random_return"]``.
         optimum: best return per episode; default ``info["optimal_return"]``.
         doc: one line for reports.
+        info_keys: the ``info`` keys those functions read (e.g. ``["true_heights"]``); when
+            given, :func:`metrics.analyze` keeps only them of each composite episode (and its
+            model, variant, task, n_blocks, seed, completion, return, stop reason and id),
+            which bounds its memory on large runs. By default it keeps whole episodes.
 
     Returns:
         The declaration (re-declaring a task replaces it).
@@ -148,6 +157,7 @@ def register_task_gd(
         baseline=baseline or info_values("random_return"),
         optimum=optimum or info_values("optimal_return"),
         doc=doc,
+        info_keys=None if info_keys is None else tuple(info_keys),
     )
     _TASKS.register(task, decl, replace=True)
     return decl
@@ -163,6 +173,8 @@ def declared_tasks() -> dict[str, TaskGD]:
     return dict(_TASKS.items())
 
 
+#: The Blocksworld ceilings, baselines and optima read only the true heights.
+_HEIGHTS = ("true_heights",)
 register_task_gd(
     "information_gathering",
     capabilities=["height_error"],
@@ -170,6 +182,7 @@ register_task_gd(
     baseline=ig_baseline,
     optimum=ig_optimum,
     doc="IG: two tallest blocks by estimated height",
+    info_keys=_HEIGHTS,
 )
 _CONFIG_STEPS = ["configurations_generated", "evaluation_error", "pick_distance"]
 register_task_gd(
@@ -179,6 +192,7 @@ register_task_gd(
     baseline=config_baseline,
     optimum=config_optimum,
     doc="CE: generate, evaluate, pick (heights given)",
+    info_keys=_HEIGHTS,
 )
 register_task_gd(
     "plan_and_execute",
@@ -187,6 +201,7 @@ register_task_gd(
     baseline=config_baseline,
     optimum=config_optimum,
     doc="PE: generate, evaluate, pick, execute (heights given)",
+    info_keys=_HEIGHTS,
 )
 register_task_gd(
     "combined",
@@ -195,6 +210,7 @@ register_task_gd(
     baseline=config_baseline,
     optimum=config_optimum,
     doc="Combined: measure, generate, evaluate, pick, execute",
+    info_keys=_HEIGHTS,
 )
 
 

@@ -56,6 +56,8 @@ if TYPE_CHECKING:
         EpisodePersonalization,
         PersonalizationFamily,
         check_conditions,
+        dataset_splits,
+        episode_split,
         personalization_summary,
         personalization_tables,
         personalize_episode,
@@ -115,8 +117,8 @@ if TYPE_CHECKING:
         Hypothesis,
         HypothesisSet,
         PersonalizationError,
+        PersonalizationNameError,
         Provenance,
-        UnknownNameError,
         UserProfile,
     )
     from personalization.hyperalign._loaders import (
@@ -139,7 +141,7 @@ _EXPORTS: dict[str, str] = {
     "Provenance": "personalization._types",
     "UserProfile": "personalization._types",
     "PersonalizationError": "personalization._types",
-    "UnknownNameError": "personalization._types",
+    "PersonalizationNameError": "personalization._types",
     "PersonalizationSettings": "personalization._settings",
     # Conditions (one vocabulary) and the blocks they give
     "CONDITIONS": "personalization._conditions",
@@ -205,6 +207,8 @@ _EXPORTS: dict[str, str] = {
     "personalize_episode": "personalization._family",
     "personalization_summary": "personalization._family",
     "personalization_tables": "personalization._family",
+    "dataset_splits": "personalization._family",
+    "episode_split": "personalization._family",
 }
 
 # Names that left the top level (until telic 0.3): they resolve with a DeprecationWarning.
@@ -257,6 +261,7 @@ _MOVED: dict[str, str] = {
     "FEATURE_NAMES": "personalization.toolkit:FEATURE_NAMES",
     "mean_features": "personalization.toolkit:mean_features",
     "bootstrap_ci": "personalization:bootstrap_mean_ci",
+    "UnknownNameError": "personalization:PersonalizationNameError",
 }
 
 _deprecated = moved_names(__name__, _MOVED, stacklevel=3)
@@ -288,9 +293,9 @@ __all__ = [
     "PairwiseReport",
     "PersonalizationError",
     "PersonalizationFamily",
+    "PersonalizationNameError",
     "PersonalizationSettings",
     "Provenance",
-    "UnknownNameError",
     "UserProfile",
     "WinRate",
     "aevaluate_pairwise",
@@ -304,7 +309,9 @@ __all__ = [
     "check_conditions",
     "check_evidence",
     "condition_block",
+    "dataset_splits",
     "deliberative_summary",
+    "episode_split",
     "evaluate_pairwise",
     "first_sentence",
     "generate_as_user",

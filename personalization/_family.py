@@ -6,8 +6,14 @@ results are summarised depend on the family of the environment: the HyPerAlign t
 (:mod:`personalization.hyperalign`) and the simulated users (:mod:`personalization.users`)
 each implement :class:`PersonalizationFamily` and register it with :func:`register_family`.
 ``scenarios`` calls only the dispatchers below (:func:`check_conditions`,
-:func:`personalize_episode`, :func:`personalization_summary`, :func:`personalization_tables`)
-and knows no env IDs.
+:func:`personalize_episode`, :func:`personalization_summary`, :func:`personalization_tables`,
+:func:`dataset_splits`, :func:`episode_split`) and knows no env IDs.
+
+A family may also define ``dataset_split(env_id, env_kwargs) -> dict | None``: the
+published-protocol split the episode's dataset was made with (a JSON-ready dict with at least
+``name``, ``seed``, ``digest`` and ``corpus``; the HyPerAlign family returns the split record
+``write_split`` saved beside a users file). It is optional, so families written before it
+still satisfy :class:`PersonalizationFamily`.
 """
 
 from __future__ import annotations
@@ -202,3 +208,41 @@ def personalization_tables(section: Mapping[str, Any] | None) -> list[Table]:
     for family in families():
         tables.extend(family.tables(section))
     return tables
+
+
+def dataset_splits(envs: Iterable[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """The dataset splits a run's environments use, one per split file (see the module
+    docstring), each with ``env_ids``: the environments that read it. Empty when no family
+    reports a split.
+
+    Raises:
+        PersonalizationError: a split record is unreadable or does not match its dataset.
+    """
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for env_id, env_kwargs in envs:
+        split = _split_of(env_id, env_kwargs)
+        if split is None:
+            continue
+        key = (str(split.get("corpus")), str(split.get("digest")))
+        entry = found.setdefault(key, {**split, "env_ids": []})
+        if env_id not in entry["env_ids"]:
+            entry["env_ids"].append(env_id)
+    return [found[k] for k in sorted(found)]
+
+
+def episode_split(env_id: str, env_kwargs: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What one episode's record says about its dataset's split: ``{name, seed, digest}``
+    (the full split is in the run's manifest), or None."""
+    split = _split_of(env_id, env_kwargs)
+    if split is None:
+        return None
+    return {k: split.get(k) for k in ("name", "seed", "digest")}
+
+
+def _split_of(env_id: str, env_kwargs: Mapping[str, Any]) -> dict[str, Any] | None:
+    family = family_of(env_id)
+    reader = getattr(family, "dataset_split", None)
+    if reader is None:
+        return None
+    split = reader(env_id, env_kwargs)
+    return dict(split) if split else None

@@ -23,15 +23,17 @@ class PersonalizationError(TelicError, ValueError):
     """Bad input to a personalization function (the message says what and how to fix it)."""
 
 
-class UnknownNameError(PersonalizationError, telic.UnknownNameError):
+class PersonalizationNameError(PersonalizationError, telic.UnknownNameError):
     """An unknown user, condition, control or model name (the message carries a
     did-you-mean): telic's :class:`~telic.UnknownNameError` for this package."""
 
 
-def did_you_mean(value: str, known: list[str] | tuple[str, ...], what: str) -> UnknownNameError:
-    """The :class:`UnknownNameError` for an unknown ``value`` among ``known``."""
-    error = unknown_name(what, value, known, error=UnknownNameError)
-    assert isinstance(error, UnknownNameError)  # for the type checker: built as asked
+def did_you_mean(
+    value: str, known: list[str] | tuple[str, ...], what: str
+) -> PersonalizationNameError:
+    """The :class:`PersonalizationNameError` for an unknown ``value`` among ``known``."""
+    error = unknown_name(what, value, known, error=PersonalizationNameError)
+    assert isinstance(error, PersonalizationNameError)  # for the type checker: built as asked
     return error
 
 

@@ -2,7 +2,7 @@
 
 __telic_package__ = True
 
-from telic import verify_layout
+from telic import moved_names, verify_layout
 
 verify_layout()
 
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from scenarios._report import SUMMARY_VERSION, ReportPaths, build_report
     from scenarios._runner import RunStats, run_plan
     from scenarios._schema import (
-        Analysis,
-        Budget,
+        AnalysisSettings,
+        BudgetSettings,
         Cache,
         Concurrency,
         EnvEntry,
@@ -64,8 +64,8 @@ _EXPORTS: dict[str, str] = {
     "build_report": "scenarios._report",
     "RunStats": "scenarios._runner",
     "run_plan": "scenarios._runner",
-    "Analysis": "scenarios._schema",
-    "Budget": "scenarios._schema",
+    "AnalysisSettings": "scenarios._schema",
+    "BudgetSettings": "scenarios._schema",
     "Cache": "scenarios._schema",
     "Concurrency": "scenarios._schema",
     "EnvEntry": "scenarios._schema",
@@ -82,10 +82,18 @@ _EXPORTS: dict[str, str] = {
 }
 
 
+# Renamed public names: the old name works until telic 0.3, with a DeprecationWarning.
+_deprecated = moved_names(
+    __name__,
+    {"Analysis": "scenarios:AnalysisSettings", "Budget": "scenarios:BudgetSettings"},
+    stacklevel=3,
+)
+
+
 def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'scenarios' has no attribute {name!r}")
+        return _deprecated(name)
     import importlib
 
     value = getattr(importlib.import_module(module), name)
@@ -95,8 +103,8 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "SUMMARY_VERSION",
-    "Analysis",
-    "Budget",
+    "AnalysisSettings",
+    "BudgetSettings",
     "Cache",
     "Chain",
     "Concurrency",

@@ -117,7 +117,7 @@ def run_command(
     from scenarios._execute import Executor, LocalExecutor
     from scenarios._failures import failure_line, stop_condition, too_many_errors
     from scenarios._preflight import preflight
-    from scenarios._runner import run_plan
+    from scenarios._runner import check_folder_splits, run_plan
 
     if backend not in BACKENDS:
         return fail(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
@@ -144,6 +144,7 @@ def run_command(
         plan = prepared.plan
         out_dir = out or Path("runs") / plan.scenario.name
         check_output_folder(out_dir, plan.scenario_hash, resume=resume)
+        check_folder_splits(plan, out_dir)
         executor: Executor
         if backend == "ray":
             executor = _ray_executor(plan, ray_address)
@@ -270,7 +271,7 @@ def _process_executor(plan: Any, workers: int) -> Any:
 
 def _report(out_dir: Path, baseline: Path | None = None) -> int:
     from scenarios._lock import FolderLockedError
-    from scenarios._report import gd_table_rows
+    from scenarios._report import gd_table_rows, split_lines
     from scenarios._reporting import ReportInterrupted, write_report
 
     try:
@@ -286,6 +287,8 @@ def _report(out_dir: Path, baseline: Path | None = None) -> int:
     _print_gd_table(gd_table_rows(paths.summary))
     _print_outcomes(paths.summary)
     console = _console()
+    for line in split_lines(paths.summary):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     console.print(f"report: {paths.html}")
     return 0
 

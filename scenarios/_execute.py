@@ -142,6 +142,9 @@ def episode_metadata(spec: EpisodeSpec) -> dict[str, Any]:
         meta["model_spec"] = spec.model.spec
     if spec.condition is not None:
         meta["condition"] = spec.condition
+    split = _episode_split(spec)
+    if split is not None:
+        meta["split"] = split
     if spec.group is not None:
         meta.update(
             group=spec.group,
@@ -150,6 +153,19 @@ def episode_metadata(spec: EpisodeSpec) -> dict[str, Any]:
             previous_id=spec.previous_id,
         )
     return meta
+
+
+def _episode_split(spec: EpisodeSpec) -> dict[str, Any] | None:
+    """``{name, seed, digest}`` of the published-protocol split of the episode's dataset (the
+    whole split is in the manifest), from its personalization family; a split record that
+    became unreadable during the run is recorded as ``{"error": ...}`` (the run checked it at
+    the start)."""
+    from personalization import PersonalizationError, episode_split
+
+    try:
+        return episode_split(spec.env_id, spec.env_kwargs)
+    except PersonalizationError as exc:
+        return {"error": str(exc)}
 
 
 def finish_record(spec: EpisodeSpec, record: EpisodeRecord) -> EpisodeRecord:

@@ -104,6 +104,8 @@ def render_html(
     notice = (summary.get("personalization") or {}).get("notice")
     if notice:
         parts.insert(-2, f"<p><strong>{e(notice)}</strong></p>")
+    for line in split_lines(summary):
+        parts.insert(-2, f"<p>{e(line)}</p>")
     for title, rows in tables:
         parts.append(f"<h2>{e(title)}</h2>{table_html(rows)}")
     if plots:
@@ -326,3 +328,18 @@ def _message(message: dict[str, Any]) -> str:
         parts.append(f'<pre class="meta">tool call {e(json.dumps(call, ensure_ascii=False))}</pre>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def split_lines(summary: dict[str, Any]) -> list[str]:
+    """One sentence per dataset split the run used (``report.md`` and ``telic report``)."""
+    lines = []
+    for split in (summary.get("scenario") or {}).get("splits") or []:
+        given = split.get("sizes") or {}
+        order = [k for k in ("train", "val", "test") if k in given]
+        sizes = ", ".join(f"{k} {given[k]}" for k in [*order, *sorted(set(given) - set(order))])
+        lines.append(
+            f"Split: {split.get('name')}, seed {split.get('seed')}, {split.get('n_train')} "
+            f"demonstrations per user ({sizes}) of {split.get('corpus')} "
+            f"(digest {split.get('digest')}; membership in manifest.json): {split.get('note')}."
+        )
+    return lines

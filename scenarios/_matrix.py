@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scenarios._load import ScenarioError
 from scenarios._schema import (
-    Budget,
+    BudgetSettings,
     EnvEntry,
     EventEntry,
     ModelEntry,
@@ -66,7 +66,7 @@ class EpisodeSpec(BaseModel):
     """The scenario's personalization block, as data."""
     history_window: int | None = None
     """Turns kept in each model call (None: all)."""
-    budget: Budget = Field(default_factory=Budget)
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
     """Per-episode budgets."""
     events: list[EventEntry] = Field(default_factory=list)
     """Scripted events that apply to this episode."""

@@ -179,8 +179,7 @@ def check_models(prepared: Prepared, *, strict_keys: bool) -> None:
     """Check the plan's model entries as :func:`preflight` does when it builds them, without
     building them (``agents`` checks a ``scripted:`` spec without loading LangChain): what
     ``telic validate`` needs, and faster."""
-    from agents import MissingAPIKeyError
-    from agents._check import check_model
+    from agents import MissingAPIKeyError, check_model
     from scenarios._execute import model_options
 
     scenario = prepared.plan.scenario

@@ -10,7 +10,10 @@ gives the same files back.
                       paper's unpaired one moved to unpaired_ci_low/high); bumped when a
                       field changes meaning
     telic_version     version that wrote it
-    scenario          {name, hash, description}
+    scenario          {name, hash, description, splits}; splits: the published-protocol
+                      dataset splits the run read (from the manifest's "splits": name, seed,
+                      n_train, sizes, note, corpus, record_file, digest; the membership of
+                      every text stays in the manifest), empty when none
     episodes          {recorded, completed, errors, by_stop_reason: {reason: count},
                        by_model: {model: count}, by_task: {task: count}}
     personalization   None, or when records carry personalization conditions
@@ -46,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scenarios._html import fmt, render_html
+from scenarios._html import fmt, render_html, split_lines
 from scenarios._store import (
     OutputFolderError,
     read_episodes,
@@ -205,6 +208,7 @@ def build_summary(
             "name": scenario.get("name"),
             "hash": manifest.get("scenario_hash"),
             "description": scenario.get("description", ""),
+            "splits": run_splits(manifest),
         },
         "episodes": {
             "recorded": len(records),
@@ -220,6 +224,26 @@ def build_summary(
         "messages": [m["text"] for m in data.get("messages", [])] + own_messages,
         "plots": [],
     }
+
+
+def run_splits(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """The manifest's dataset splits without the per-text membership (for ``summary.json``)."""
+    out = []
+    for entry in manifest.get("splits") or []:
+        record = entry.get("record") or {}
+        out.append(
+            {
+                "name": entry.get("name"),
+                "seed": entry.get("seed"),
+                "n_train": record.get("n_train"),
+                "sizes": record.get("sizes"),
+                "note": record.get("note"),
+                "corpus": entry.get("corpus"),
+                "record_file": entry.get("record_file"),
+                "digest": entry.get("digest"),
+            }
+        )
+    return out
 
 
 def context_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -571,6 +595,7 @@ def render_markdown(summary: dict[str, Any]) -> str:
     notice = (summary.get("personalization") or {}).get("notice")
     if notice:
         parts.append(f"**{notice}**\n")
+    parts.extend(f"{line}\n" for line in split_lines(summary))
     for title, rows in report_tables(summary):
         parts.append(f"## {title}\n\n{_markdown_table(rows)}")
     if summary["messages"]:

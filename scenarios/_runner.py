@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from scenarios._sink import RecordSink
 from scenarios._store import (
     MANIFEST_VERSION,
     EpisodeWriter,
+    OutputFolderError,
     OutputWriteError,
     check_output_folder,
     environment_facts,
@@ -100,6 +101,7 @@ def prepare_folder(
         OutputFolderError, FolderLockedError: the folder cannot take the run.
         OutputWriteError: the folder cannot be created or written.
     """
+    splits = plan_splits(plan)
     check_output_folder(out_dir, plan.scenario_hash, resume=resume)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -116,7 +118,9 @@ def prepare_folder(
         "started_at": now_iso(),
         "runs": [],
     }
+    check_same_splits(out_dir, manifest, splits)
     manifest.update(
+        splits=splits,
         scenario=plan.scenario.model_dump(mode="json"),
         scenario_hash=plan.scenario_hash,
         episodes_planned=len(plan.episodes),
@@ -129,6 +133,73 @@ def prepare_folder(
     )
     write_manifest(out_dir, manifest)
     return manifest
+
+
+def plan_splits(plan: Plan) -> list[dict[str, Any]]:
+    """The published-protocol dataset splits the plan's environments read (each with its
+    whole split record; ``personalization.dataset_splits``), for the manifest.
+
+    Raises:
+        ScenarioError: a split record is unreadable or does not match its dataset.
+    """
+    import json
+
+    from personalization import PersonalizationError, dataset_splits
+    from scenarios._load import ScenarioError
+
+    envs: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+    for spec in plan.episodes:
+        key = (spec.env_id, json.dumps(spec.env_kwargs, sort_keys=True, default=str))
+        envs.setdefault(key, (spec.env_id, spec.env_kwargs))
+    try:
+        return dataset_splits(envs.values())
+    except PersonalizationError as exc:
+        raise ScenarioError(f"dataset split: {exc}") from exc
+
+
+def _split_label(entry: Mapping[str, Any] | None) -> str:
+    if entry is None:
+        return "no split record"
+    return f"{entry.get('name')} seed {entry.get('seed')} (digest {entry.get('digest')})"
+
+
+def check_same_splits(
+    out_dir: Path, manifest: Mapping[str, Any], splits: Sequence[Mapping[str, Any]]
+) -> None:
+    """A resumed run must read the dataset splits its manifest recorded: records made on one
+    split and on another must not mix. Manifests written before splits were recorded (no
+    ``splits`` key) are not checked.
+
+    Raises:
+        OutputFolderError: a dataset's split differs from the recorded one.
+    """
+    recorded = manifest.get("splits")
+    if recorded is None or not manifest.get("runs"):
+        return
+    old = {str(e.get("corpus")): e for e in recorded}
+    new = {str(e.get("corpus")): e for e in splits}
+    for corpus in sorted(set(old) | set(new)):
+        was, now = old.get(corpus), new.get(corpus)
+        if (was or {}).get("digest") == (now or {}).get("digest"):
+            continue
+        raise OutputFolderError(
+            f"output folder {str(out_dir)!r} was run on {corpus} with split {_split_label(was)}, "
+            f"but it now has {_split_label(now)}; resuming would mix two splits: restore the "
+            'recorded split (manifest.json, "splits") or choose another folder with --out'
+        )
+
+
+def check_folder_splits(plan: Plan, out_dir: Path) -> None:
+    """Before a run: the plan's dataset splits are readable and, when ``out_dir`` holds a run,
+    are the ones it recorded (:func:`check_same_splits`). Writes nothing.
+
+    Raises:
+        ScenarioError, OutputFolderError: as :func:`plan_splits`, :func:`check_same_splits`.
+    """
+    splits = plan_splits(plan)
+    manifest = read_manifest(out_dir) if out_dir.is_dir() else None
+    if manifest is not None:
+        check_same_splits(out_dir, manifest, splits)
 
 
 def run_plan(

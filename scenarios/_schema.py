@@ -105,7 +105,7 @@ class SeedRange(_Frozen):
         return self
 
 
-class Budget(_Frozen):
+class BudgetSettings(_Frozen):
     """Per-episode limits; an episode that reaches one stops with ``stop_reason`` ``budget_*``."""
 
     max_steps: int | None = Field(default=None, ge=1)
@@ -142,7 +142,7 @@ class Concurrency(_Frozen):
 Personalization = PersonalizationSettings
 
 
-class Analysis(_Frozen):
+class AnalysisSettings(_Frozen):
     """What ``telic report`` computes."""
 
     gd: bool = True
@@ -265,7 +265,7 @@ class Scenario(_Frozen):
     variant's own text)."""
     history_window: int | None = Field(default=None, ge=1)
     """Keep only the last N turns of the conversation in each model call (None: all)."""
-    budget: Budget = Field(default_factory=Budget)
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
     """Per-episode budgets."""
     concurrency: Concurrency = Field(default_factory=Concurrency)
     """Concurrency and provider rate limits."""
@@ -273,7 +273,7 @@ class Scenario(_Frozen):
     """Personalization reference (None: no personalization)."""
     plugins: list[str] = Field(default_factory=list)
     """Modules imported before env IDs are resolved (they may register envs or policies)."""
-    analysis: Analysis = Field(default_factory=Analysis)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     """What ``telic report`` computes."""
     cache: Cache = Field(default_factory=Cache)
     """The LLM-call cache."""

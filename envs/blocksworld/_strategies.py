@@ -3,7 +3,7 @@
 * :func:`build_step`: the next move towards a target configuration from any state (it
   recovers from perturbations because it only looks at the current state);
 * :func:`pair_step`: the next move towards a given two-block tower;
-* :class:`Capability`: how much of the optimal strategy a policy carries out (measurements
+* :class:`PolicyCapability`: how much of the optimal strategy a policy carries out (measurements
   per block, share of configurations considered, arithmetic noise, pick errors, slips) and
   :func:`choose_configuration` / :func:`apply_slips`, which apply it.
 """
@@ -79,7 +79,7 @@ def digest(text: str) -> int:
 
 
 @dataclass(frozen=True)
-class Capability:
+class PolicyCapability:
     """How much of the optimal strategy a policy carries out in one task."""
 
     measurements_per_block: int = 10
@@ -99,7 +99,7 @@ class Capability:
 
 
 def considered_subset(
-    configs: Sequence[Configuration], capability: Capability, rng: np.random.Generator
+    configs: Sequence[Configuration], capability: PolicyCapability, rng: np.random.Generator
 ) -> list[Configuration]:
     """The configurations a policy looks at: all, or a random subset (kept in order)."""
     count = capability.n_considered(len(configs))
@@ -112,7 +112,7 @@ def considered_subset(
 def choose_configuration(
     blocks: Sequence[str],
     heights: Mapping[str, float],
-    capability: Capability,
+    capability: PolicyCapability,
     rng: np.random.Generator,
 ) -> Configuration:
     """Enumerate (all or a subset), score (with arithmetic noise), pick (with pick errors)."""

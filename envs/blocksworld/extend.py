@@ -14,22 +14,26 @@ from envs.blocksworld._configs import Configuration
 from envs.blocksworld._observe import EpisodeView, WorldState, episode_start, parse_episode
 from envs.blocksworld._render import ACTION_SPECS, CONTINUED
 from envs.blocksworld._strategies import (
-    Capability,
     Move,
+    PolicyCapability,
     choose_configuration,
     digest,
     pair_step,
     top_two,
 )
+from telic import moved_names
+
+# Renamed public names: the old name works until telic 0.3, with a DeprecationWarning.
+__getattr__ = moved_names(__name__, {"Capability": "envs.blocksworld.extend:PolicyCapability"})
 
 __all__ = [
     "ACTION_SPECS",
     "CONTINUED",
     "BlocksworldEnv",
-    "Capability",
     "Configuration",
     "EpisodeView",
     "Move",
+    "PolicyCapability",
     "WorldState",
     "choose_configuration",
     "digest",

@@ -25,8 +25,8 @@ from envs.blocksworld import _render as R
 from envs.blocksworld._configs import Configuration, all_configurations, configuration_score
 from envs.blocksworld._observe import EpisodeView, parse_episode
 from envs.blocksworld._strategies import (
-    Capability,
     Move,
+    PolicyCapability,
     apply_slips,
     build_step,
     choose_configuration,
@@ -102,7 +102,7 @@ class BlocksworldPolicy:
 class CapabilityPolicy(BlocksworldPolicy):
     """Plays every task with the optimal strategy, limited by :meth:`capability`."""
 
-    def capability(self, task: str) -> Capability:
+    def capability(self, task: str) -> PolicyCapability:
         raise NotImplementedError
 
     # -------------------------------------------------------------- shared steps
@@ -117,7 +117,9 @@ class CapabilityPolicy(BlocksworldPolicy):
         # Only the first m readings count: extra ones (perturbed measurements) came later.
         return {b: float(np.mean(view.readings[b][:m])) for b in view.blocks}
 
-    def _build(self, view: EpisodeView, choice: Configuration, cap: Capability) -> PolicyAction:
+    def _build(
+        self, view: EpisodeView, choice: Configuration, cap: PolicyCapability
+    ) -> PolicyAction:
         target = apply_slips(choice, cap.slip, self._episode_rng(view, "slips"))
         move = build_step(view.state, target)
         text = R.configuration_text(target)
@@ -126,11 +128,13 @@ class CapabilityPolicy(BlocksworldPolicy):
         return _action(move, f"I am building {text}.")
 
     @staticmethod
-    def _readings(view: EpisodeView, cap: Capability) -> int:
+    def _readings(view: EpisodeView, cap: PolicyCapability) -> int:
         # One exact reading says everything; the noise-free IG cap (n + 10) allows no more.
         return 1 if view.exact else cap.measurements_per_block
 
-    def _measured(self, view: EpisodeView, cap: Capability, blocks: Sequence[str]) -> Move | None:
+    def _measured(
+        self, view: EpisodeView, cap: PolicyCapability, blocks: Sequence[str]
+    ) -> Move | None:
         return self._measure_first(view, blocks, self._readings(view, cap))
 
     # -------------------------------------------------------------- tasks
@@ -223,9 +227,9 @@ class OraclePolicy(CapabilityPolicy):
 
     def __init__(self, *, measurements_per_block: int = 10, seed: int = 0) -> None:
         super().__init__(seed=seed)
-        self._cap = Capability(_check_count("measurements_per_block", measurements_per_block))
+        self._cap = PolicyCapability(_check_count("measurements_per_block", measurements_per_block))
 
-    def capability(self, task: str) -> Capability:
+    def capability(self, task: str) -> PolicyCapability:
         return self._cap
 
 
@@ -267,7 +271,7 @@ class NoisyPolicy(CapabilityPolicy):
             raise ValueError(f"arithmetic_sd must be a number >= 0, got {arithmetic_sd!r}")
         if not math.isfinite(arithmetic_sd) or arithmetic_sd < 0:
             raise ValueError(f"arithmetic_sd must be a number >= 0, got {arithmetic_sd!r}")
-        self._cap = Capability(
+        self._cap = PolicyCapability(
             measurements_per_block=_check_count("measurements_per_block", measurements_per_block),
             considered=_check_share("enumerate_fraction", enumerate_fraction, low_open=True),
             arithmetic_sd=float(arithmetic_sd),
@@ -275,7 +279,7 @@ class NoisyPolicy(CapabilityPolicy):
             slip=_check_share("slip", slip),
         )
 
-    def capability(self, task: str) -> Capability:
+    def capability(self, task: str) -> PolicyCapability:
         return self._cap
 
 
@@ -301,12 +305,12 @@ class LazyPolicy(CapabilityPolicy):
         u = _check_share("underuse", underuse)
         if u >= 1:
             raise ValueError(f"underuse must be below 1, got {underuse!r}")
-        self._full = Capability(measurements_per_block=m)
-        self._lazy = Capability(
+        self._full = PolicyCapability(measurements_per_block=m)
+        self._lazy = PolicyCapability(
             measurements_per_block=max(1, math.floor((1 - u) * m + 0.5)), considered=1 - u
         )
 
-    def capability(self, task: str) -> Capability:
+    def capability(self, task: str) -> PolicyCapability:
         return self._lazy if task in COMPOSITE_TASKS else self._full
 
 

@@ -61,8 +61,10 @@ from personalization.hyperalign._policies import (
 )
 from personalization.hyperalign._protocols import (
     SplitRecord,
+    corpus_split,
     ditto_ccat50,
     ditto_cmcc,
+    read_split,
     read_topic_file,
     write_split,
 )
@@ -136,6 +138,7 @@ __all__ = [
     "answer_format",
     "attribution_accuracy",
     "char_ngrams",
+    "corpus_split",
     "corpus_user",
     "cosine",
     "ditto_ccat50",
@@ -148,6 +151,7 @@ __all__ = [
     "lost_pairs",
     "normalize_label",
     "read_prompt_set",
+    "read_split",
     "read_topic_file",
     "read_users_jsonl",
     "register_personalized_envs",

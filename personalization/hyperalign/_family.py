@@ -43,6 +43,16 @@ class HyperAlignFamily:
             condition, env_id, env_kwargs, settings=settings, model_factory=model_factory
         )
 
+    def dataset_split(self, env_id: str, env_kwargs: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The published-protocol split of the episode's users file (the writing env's
+        ``corpus``, the deliberative env's ``users_file``), when ``write_split`` saved one
+        beside it (``<name>.split.json``); None otherwise."""
+        from personalization.hyperalign._episode import WRITING_ENVS
+        from personalization.hyperalign._protocols import corpus_split
+
+        path = env_kwargs.get("corpus" if env_id in WRITING_ENVS else "users_file")
+        return corpus_split(str(path)) if path else None
+
     def summarize(
         self,
         records: list[dict[str, Any]],

@@ -273,3 +273,119 @@ def write_split(
     record_path = users_path.with_suffix(".split.json")
     record_path.write_text(json.dumps(record.to_dict(), indent=2) + "\n", encoding="utf-8")
     return users_path, record_path
+
+
+#: Suffix of the split record :func:`write_split` saves beside a users JSONL.
+SPLIT_SUFFIX = ".split.json"
+_RECORD_KEYS = ("protocol", "seed", "n_train", "sizes", "note", "splits")
+
+
+def split_record_path(corpus: str | Path) -> Path:
+    """Where :func:`write_split` puts the split record of the users file ``corpus``."""
+    return Path(corpus).with_suffix(SPLIT_SUFFIX)
+
+
+def read_split(path: str | Path) -> SplitRecord:
+    """The split record saved by :func:`write_split`.
+
+    Raises:
+        PersonalizationError: the file is not valid JSON or lacks a field of the record.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PersonalizationError(
+            f"split record {path.name} is not readable JSON ({exc}); write it again with "
+            "write_split"
+        ) from None
+    missing = [k for k in _RECORD_KEYS if not isinstance(data, dict) or k not in data]
+    if missing:
+        raise PersonalizationError(
+            f"split record {path.name} lacks {', '.join(missing)}; write it again with write_split"
+        )
+    splits = data["splits"]
+    if not isinstance(splits, dict) or not all(
+        isinstance(s, dict) and all(isinstance(s.get(k), list) for k in ("train", "val", "test"))
+        for s in splits.values()
+    ):
+        raise PersonalizationError(
+            f"split record {path.name}: 'splits' must map each author to train, val and test "
+            "lists; write it again with write_split"
+        )
+    return SplitRecord(
+        protocol=str(data["protocol"]),
+        seed=int(data["seed"]),
+        n_train=int(data["n_train"]),
+        splits={
+            str(a): {k: [str(i) for i in s[k]] for k in ("train", "val", "test")}
+            for a, s in splits.items()
+        },
+        sizes={str(k): int(v) for k, v in dict(data["sizes"]).items()},
+        note=str(data["note"]),
+    )
+
+
+def split_digest(record: SplitRecord) -> str:
+    """A short hash of what makes a split (protocol, seed, n_train and every text's split; the
+    note is prose and left out): two records with the same digest hold the same split."""
+    import hashlib
+
+    core = {
+        "protocol": record.protocol,
+        "seed": record.seed,
+        "n_train": record.n_train,
+        "splits": record.splits,
+    }
+    text = json.dumps(core, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+_RUN_SPLITS: dict[tuple[str, int, int, int, int], dict[str, Any]] = {}
+
+
+def corpus_split(corpus: str | Path) -> dict[str, Any] | None:
+    """The split a users file was made with, as a run records it, or None when no split
+    record lies beside it (``<name>.split.json``, see :func:`write_split`).
+
+    Returns ``{"name", "seed", "digest", "corpus", "record_file", "record"}``: ``record`` is
+    the split file's content as :meth:`SplitRecord.to_dict` gives it. Cached per file state.
+
+    Raises:
+        PersonalizationError: the record is unreadable, or the users file does not hold the
+            record's demonstrations and test texts (one of the two was rewritten alone).
+    """
+    corpus = Path(corpus)
+    record_path = split_record_path(corpus)
+    if not record_path.is_file() or not corpus.is_file():
+        return None
+    a, b = corpus.stat(), record_path.stat()
+    key = (str(corpus), a.st_mtime_ns, a.st_size, b.st_mtime_ns, b.st_size)
+    if key not in _RUN_SPLITS:
+        record = read_split(record_path)
+        _check_corpus_matches(corpus, record_path, record)
+        _RUN_SPLITS[key] = {
+            "name": record.protocol,
+            "seed": record.seed,
+            "digest": split_digest(record),
+            "corpus": str(corpus),
+            "record_file": str(record_path),
+            "record": record.to_dict(),
+        }
+    return _RUN_SPLITS[key]
+
+
+def _check_corpus_matches(corpus: Path, record_path: Path, record: SplitRecord) -> None:
+    from personalization.hyperalign._corpus import read_users_jsonl
+
+    users = read_users_jsonl(corpus)
+    for author in sorted(set(users) | set(record.splits)):
+        split = record.splits.get(author)
+        have = [t.id for t in users[author].texts] if author in users else []
+        want = [*split["train"][: record.n_train], *split["test"]] if split else []
+        if have != want:
+            raise PersonalizationError(
+                f"{corpus.name} does not match its split record {record_path.name} (user "
+                f"{author!r}: the corpus's {len(have)} texts are not the record's "
+                f"{len(want)} demonstrations then test texts); write both again with write_split"
+            )

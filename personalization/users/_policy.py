@@ -28,10 +28,10 @@ import numpy as np
 from envs import PolicyAction, register_policy
 from envs.blocksworld import extend as R
 from envs.blocksworld.extend import (
-    Capability,
     Configuration,
     EpisodeView,
     Move,
+    PolicyCapability,
     WorldState,
     choose_configuration,
     episode_start,
@@ -206,7 +206,7 @@ class PersonalOraclePolicy(OraclePolicy):
 
     def _split(self, view: EpisodeView, heights: Mapping[str, float], m: int) -> Configuration:
         rng = self._episode_rng(view, "pick")
-        return choose_configuration(view.blocks, heights, Capability(m), rng)
+        return choose_configuration(view.blocks, heights, PolicyCapability(m), rng)
 
     @staticmethod
     def _can_report(view: EpisodeView) -> bool:

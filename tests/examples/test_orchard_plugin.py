@@ -9,31 +9,16 @@ still the code that runs.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from plugin_testkit import REPO, doc_excerpts, excerpt_matches, install_entry_points
+from plugin_testkit import run_telic as _run
 
-REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "telic_orchard"
 DOC = REPO / "docs" / "adding_an_environment.md"
-
-
-def _run(args: list[str], *, pythonpath: list[Path], cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(str(p) for p in pythonpath)
-    env["LANGCHAIN_TRACING_V2"] = "false"
-    return subprocess.run(
-        [sys.executable, "-m", "telic", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -77,14 +62,11 @@ def test_plugin_run_produces_a_gd_table(orchard_run: dict) -> None:
 
 
 def test_plugin_is_discovered_through_entry_points(tmp_path: Path) -> None:
-    # A dist-info folder on sys.path is what an installed package leaves behind; importlib
-    # discovers its entry points exactly as for a pip-installed plugin.
-    dist = tmp_path / "telic_orchard-0.1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: telic-orchard\nVersion: 0.1.0\n")
-    (dist / "entry_points.txt").write_text(
+    install_entry_points(
+        tmp_path,
+        "telic-orchard",
         "[telic.envs]\norchard = telic_orchard:register\n\n"
-        "[telic.policies]\norchard = telic_orchard:register\n"
+        "[telic.policies]\norchard = telic_orchard:register\n",
     )
     listed = _run(["envs"], pythonpath=[tmp_path, EXAMPLE], cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
@@ -120,18 +102,8 @@ def test_example_envs_pass_the_conformance_checker() -> None:
         sys.path.remove(str(EXAMPLE))
 
 
-def _excerpts() -> list[tuple[str, list[str]]]:
-    text = DOC.read_text()
-    found = []
-    for block in re.findall(r"```(?:python|toml|yaml)\n(.*?)```", text, flags=re.DOTALL):
-        lines = block.splitlines()
-        if lines and re.match(r"# examples/\S+$", lines[0]):
-            found.append((lines[0][2:], [ln for ln in lines[1:] if ln.strip()]))
-    return found
-
-
 def test_doc_has_excerpts_of_every_example_file() -> None:
-    files = {path for path, _ in _excerpts()}
+    files = {path for path, _ in doc_excerpts(DOC)}
     assert {
         "examples/telic_orchard/telic_orchard/env.py",
         "examples/telic_orchard/telic_orchard/__init__.py",
@@ -142,12 +114,10 @@ def test_doc_has_excerpts_of_every_example_file() -> None:
     } <= files
 
 
-@pytest.mark.parametrize("path,lines", _excerpts(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "path,lines", doc_excerpts(DOC), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_doc_excerpt_matches_the_example(path: str, lines: list[str]) -> None:
-    source = (REPO / path).read_text().splitlines()
-    # Each excerpt is a run of consecutive non-blank lines of the file (blank lines ignored).
-    content = [ln for ln in source if ln.strip()]
-    n = len(lines)
-    assert any(content[i : i + n] == lines for i in range(len(content) - n + 1)), (
+    assert excerpt_matches(path, lines), (
         f"the excerpt of {path} in docs/adding_an_environment.md no longer matches the file"
     )

@@ -30,6 +30,10 @@ import pytest
 import agents
 import metrics
 
+# The shared fixture plays several thousand scripted episodes (about 3 minutes on an idle 2-core
+# machine); allow for a busy one rather than fail on the default 300 s per-test limit.
+pytestmark = pytest.mark.timeout(900)
+
 N = 3
 SEEDS = range(10, 40)
 ORACLE_SEEDS = range(10, 110)

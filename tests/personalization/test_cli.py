@@ -10,7 +10,7 @@ from hyperalign_fakes import fixed
 
 from personalization import (
     PersonalizationError,
-    UnknownNameError,
+    PersonalizationNameError,
     infer_hypotheses_cli,
     load_hypotheses,
 )
@@ -36,7 +36,7 @@ def test_without_out_it_only_prints(fixtures: Path, tmp_path: Path, monkeypatch)
     lines: list[str] = []
     assert infer_hypotheses_cli("synthetic:edie", model=None, out=None, echo=lines.append) == 0
     assert lines[0].startswith("User edie:") and not list(tmp_path.iterdir())
-    with pytest.raises(UnknownNameError, match="Did you mean 'edie'"):
+    with pytest.raises(PersonalizationNameError, match="Did you mean 'edie'"):
         infer_hypotheses_cli("synthetic:edi", echo=None)
 
 
@@ -64,7 +64,7 @@ def test_model_spec_needs_a_factory_and_uses_it(fixtures: Path, tmp_path: Path) 
         == 0
     )
     assert load_hypotheses(out)[0].statements() == ["Terse."]
-    with pytest.raises(UnknownNameError, match="Did you mean 'pat'"):
+    with pytest.raises(PersonalizationNameError, match="Did you mean 'pat'"):
         infer_hypotheses_for_file(fixtures / "users.jsonl", user="pa")
 
 

@@ -8,7 +8,7 @@ import envs
 from personalization import (
     CONDITIONS,
     PersonalizationError,
-    UnknownNameError,
+    PersonalizationNameError,
     build_condition_blocks,
     canonical_condition,
     condition_block,
@@ -54,7 +54,7 @@ def test_oracle_states_the_hidden_truth() -> None:
 
 def test_condition_errors() -> None:
     assert canonical_condition("placebo") == "swap" and "oracle" in CONDITIONS
-    with pytest.raises(UnknownNameError, match="Did you mean 'generic'"):
+    with pytest.raises(PersonalizationNameError, match="Did you mean 'generic'"):
         canonical_condition("generik")
     with pytest.raises(PersonalizationError, match="needs the user's hypotheses"):
         condition_block("hypotheses", USERS["jax"])

@@ -8,7 +8,7 @@ import pytest
 
 from personalization import (
     PersonalizationError,
-    UnknownNameError,
+    PersonalizationNameError,
     first_sentence,
     load_ccat50,
     load_cmcc,
@@ -44,7 +44,7 @@ def test_ccat50_layout(fixtures: Path) -> None:
 def test_ccat50_errors(fixtures: Path, tmp_path: Path) -> None:
     with pytest.raises(PersonalizationError, match="split must be"):
         load_ccat50(fixtures / "ccat50", split="dev")
-    with pytest.raises(UnknownNameError, match="Did you mean 'AliceReed'"):
+    with pytest.raises(PersonalizationNameError, match="Did you mean 'AliceReed'"):
         load_ccat50(fixtures / "ccat50", authors=["AliceRead"])
     with pytest.raises(FileNotFoundError, match="C50train"):
         load_ccat50(tmp_path)

@@ -52,3 +52,31 @@ def test_bring_your_own_user_commands_run_offline(tmp_path: Path) -> None:
     assert (tmp_path / "me.json").exists()
     written = done.stdout.strip()
     assert written and "Task:" not in written  # the last command printed the written text
+
+
+def test_split_example_records_the_split_in_the_run(tmp_path: Path) -> None:
+    """The published-protocol example on a corpus in CMCC's real layout (invented texts)."""
+    from corpus_layouts import cmcc_layout
+
+    section = _section()
+    (script,) = re.findall(r"```python\n(# split_corpus\.py.*?)```", section, re.S)
+    (scenario,) = re.findall(r"```yaml\n# cmcc\.yaml\n(.*?)```", section, re.S)
+    (block,) = re.findall(r"```bash\n(python split_corpus\.py\n.*?)```", section, re.S)
+    cmcc_layout(tmp_path / "CMCC")
+    (tmp_path / "cmcc_topics.txt").write_text("C: Should the church change?\n", "utf-8")
+    (tmp_path / "split_corpus.py").write_text(script, encoding="utf-8")
+    (tmp_path / "cmcc.yaml").write_text(scenario, encoding="utf-8")
+    telic = [
+        sys.executable,
+        "-c",
+        "import sys; from scenarios.cli import run_cli; sys.exit(run_cli(sys.argv[1:]))",
+    ]
+    for line in block.strip().splitlines():
+        words = shlex.split(line.split(" #")[0])
+        args = [*telic, *words[1:]] if words[0] == "telic" else [sys.executable, *words[1:]]
+        done = _run(args, tmp_path)
+        assert done.returncode == 0, (line, done.stderr)
+    promised = re.search(r'prints "(Split: [^"]*?) \.\.\."', block)
+    assert promised is not None
+    assert promised.group(1) in done.stdout
+    assert (tmp_path / "cmcc.split.json").exists()

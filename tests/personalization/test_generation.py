@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from personalization import (
     Hypothesis,
     HypothesisSet,
+    PersonalizationNameError,
     Provenance,
-    UnknownNameError,
     condition_block,
     generate_as_user,
     hyperalign_system_prompt,
@@ -49,7 +49,7 @@ def test_deliberative_prompt_frames_helpfulness_and_safety() -> None:
     assert "helpful, honest and safe" in text
     assert "never make a harmful request acceptable" in text
     assert "<thinking>" in text
-    with pytest.raises(UnknownNameError, match="writing"):
+    with pytest.raises(PersonalizationNameError, match="writing"):
         hyperalign_system_prompt("writng")
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from personalization import PersonalizationError, UnknownNameError
+from personalization import PersonalizationError, PersonalizationNameError
 from personalization.hyperalign import (
     SYNTHETIC_JAILBREAK_FILE,
     load_jailbreak_prompts,
@@ -76,7 +76,7 @@ def test_errors(fixtures: Path, tmp_path: Path) -> None:
     odd.write_text("question,answer\nq,a\n", encoding="utf-8")
     with pytest.raises(PersonalizationError, match="cannot tell the layout"):
         load_jailbreak_prompts(odd)
-    with pytest.raises(UnknownNameError, match="Did you mean 'xstest'"):
+    with pytest.raises(PersonalizationNameError, match="Did you mean 'xstest'"):
         load_jailbreak_prompts(fixtures / "jailbreak" / "xstest_v2.csv", layout="xtest")
     nolabel = tmp_path / "wild.jsonl"
     nolabel.write_text('{"vanilla": "hi", "adversarial": "", "data_type": "x"}\n', "utf-8")

@@ -7,6 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from corpus_layouts import ccat50_layout as _ccat50
+from corpus_layouts import cmcc_layout as _cmcc
 
 from personalization import (
     PersonalizationError,
@@ -21,32 +23,6 @@ from personalization.hyperalign import (
     write_split,
 )
 from personalization.hyperalign._protocols import stratified_sizes
-
-TOPICS = ("C", "G", "I", "M", "P", "S")
-
-
-def _cmcc(root: Path, n_authors: int = 21) -> Path:
-    """CMCC's layout: 21 authors x (6 emails + 6 essays), one per topic, cp1252 files."""
-    for genre, letter in (("Emails", "E"), ("Essays", "S")):
-        folder = root / genre / "Correlated"
-        folder.mkdir(parents=True)
-        for a in range(1, n_authors + 1):
-            for t, topic in enumerate(TOPICS, start=1):
-                text = f"Author {a} on topic {topic} \u2019{genre}\u2019 text number {t}."
-                (folder / f"S{a}{letter}1{topic}{t}.txt").write_bytes(text.encode("cp1252"))
-    return root
-
-
-def _ccat50(root: Path, n_authors: int = 4) -> Path:
-    """Reuters_50_50's layout: C50train/<Author>/*.txt and C50test/<Author>/*.txt, 50 each."""
-    for part in ("C50train", "C50test"):
-        for a in range(n_authors):
-            folder = root / part / f"Author{a}"
-            folder.mkdir(parents=True)
-            for d in range(50):
-                body = f"The No. {d} carrier of {part} said on Monday. Author{a} wrote this."
-                (folder / f"{1000 + d}newsML.txt").write_text(body, encoding="ascii")
-    return root
 
 
 def test_cmcc_split_has_dittos_sizes(tmp_path: Path) -> None:

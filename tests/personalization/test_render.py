@@ -13,8 +13,8 @@ from personalization import (
     Hypothesis,
     HypothesisSet,
     PersonalizationError,
+    PersonalizationNameError,
     Provenance,
-    UnknownNameError,
     UserProfile,
     agenerate_as_user,
     build_generation_messages,
@@ -153,7 +153,7 @@ def test_generic_placebo_is_matched_in_number_and_length() -> None:
 
 
 def test_control_errors() -> None:
-    with pytest.raises(UnknownNameError, match="Did you mean 'few_shot'"):
+    with pytest.raises(PersonalizationNameError, match="Did you mean 'few_shot'"):
         generate_as_user(fixed("x"), PROFILE, "p", control="fewshot")
     with pytest.raises(PersonalizationError, match="needs hypotheses"):
         generate_as_user(fixed("x"), PROFILE, "p", control="hypotheses")
