@@ -10,8 +10,10 @@ interval. Measured in the same run:
   ``metrics._reference.reference_ceiling``, the same algorithm written one draw at a time;
 * the two bootstraps alone: vectorised against one Python iteration per resample;
 * the intervals of a GD row: today's default (the two-level bootstrap over composite and
-  subtask episodes, plus the paper's unpaired interval) against the previous release's pair
-  (the multinomial seed-paired bootstrap plus the unpaired one), on the same cells;
+  subtask episodes turned into an expanded BCa interval with a leave-one-cluster-out
+  jackknife, plus the paper's unpaired interval) against the plain percentile interval of the
+  same resamples and against the multinomial seed-paired bootstrap, on the same cells; and
+  ``metrics.analyze`` of the whole grid with the percentile construction patched in;
 * a large analysis: 8 models x ``LARGE_SEEDS`` seeds x n_blocks 3-5 (every composite task and
   subtask) in ``episodes.jsonl``, measured directly (not extrapolated), each run in a fresh
   process (CPU from getrusage, wall, peak resident memory): ``metrics.analyze`` streaming the
@@ -94,7 +96,14 @@ def _loop_bootstrap(a, b, c, seeds, rng: np.random.Generator) -> tuple[float, fl
 
 def _interval_comparison(cells, fast, table) -> tuple[float, float]:
     """Seconds for the intervals of every cell: the previous pair vs today's default pair."""
-    from metrics._bootstrap import ClusterData, cluster_resamples, sensitivities_for
+    from metrics._bootstrap import (
+        ClusterData,
+        cluster_resamples,
+        interval,
+        jackknife,
+        percentile,
+        sensitivities_for,
+    )
     from metrics._ceiling import CeilingInput
 
     prepared = []
@@ -133,9 +142,49 @@ def _interval_comparison(cells, fast, table) -> tuple[float, float]:
     t0 = time.process_time()
     for a, b, c, _, data in prepared:
         metrics.bootstrap_ci(a, b, c, n_resamples=N_RESAMPLES, rng=2)
-        cluster_resamples(data, N_RESAMPLES, np.random.default_rng(3))
+        res = cluster_resamples(data, N_RESAMPLES, np.random.default_rng(3))
+        percentile(_gd_of(res), 0.95, 1.0)
+    t_percentile = time.process_time() - t0
+    t0 = time.process_time()
+    for a, b, c, _, data in prepared:
+        metrics.bootstrap_ci(a, b, c, n_resamples=N_RESAMPLES, rng=2)
+        res = cluster_resamples(data, N_RESAMPLES, np.random.default_rng(3))
+        jk, strata = jackknife(data)
+        estimate = float((a.mean() - b.mean()) / (c.mean() - b.mean()))
+        interval(_gd_of(res), estimate, 0.95, jack=_gd_of(jk), jack_strata=strata,
+                 n_clusters=strata.size, clip_high=1.0)  # fmt: skip
     t_new = time.process_time() - t0
-    return t_old, t_new
+    return t_old, t_percentile, t_new
+
+
+def _gd_of(res) -> np.ndarray:
+    """Uncapped GD of resampled means (NaN where the ceiling is not above the baseline)."""
+    denom = res.ceiling - res.baseline
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denom > 0, (res.actual - res.baseline) / denom, np.nan)
+
+
+def _analyze_with_percentile_intervals(records) -> float:
+    """CPU seconds of ``metrics.analyze`` with the previous release's interval construction
+    (plain percentile of the two-level resamples, no jackknife), patched in for comparison."""
+    from metrics import _analysis, _bootstrap
+
+    saved = _analysis.interval, _analysis.jackknife
+
+    def plain(values, estimate, confidence, method=None, *, clip_high=None, **_):
+        return _bootstrap.interval(values, estimate, confidence, "percentile", clip_high=clip_high)
+
+    def no_jackknife(data):
+        empty = np.zeros(0)
+        return _bootstrap.Resampled(empty, empty, empty, empty, empty), np.zeros(0, dtype=int)
+
+    _analysis.interval, _analysis.jackknife = plain, no_jackknife
+    try:
+        t0 = time.process_time()
+        metrics.analyze(records, mc_iterations=MC_ITERATIONS, n_resamples=N_RESAMPLES)
+        return time.process_time() - t0
+    finally:
+        _analysis.interval, _analysis.jackknife = saved
 
 
 _CHILD = """
@@ -243,6 +292,7 @@ def main(large_seeds: int = LARGE_SEEDS) -> None:
     t0 = time.process_time()
     analysis = metrics.analyze(records, mc_iterations=MC_ITERATIONS, n_resamples=N_RESAMPLES)
     t_analyze = time.process_time() - t0
+    t_analyze_percentile = _analyze_with_percentile_intervals(records)
 
     episodes = metrics.normalize_records(records)
     table = metrics.capabilities(episodes)
@@ -294,7 +344,7 @@ def main(large_seeds: int = LARGE_SEEDS) -> None:
         _loop_bootstrap(a, b, c, s, rng)
     t_boot_loop = time.process_time() - t0
 
-    t_old_ci, t_new_ci = _interval_comparison(cells, fast, table)
+    t_old_ci, t_percentile_ci, t_new_ci = _interval_comparison(cells, fast, table)
     n_large, large = _large_analysis(large_seeds)
 
     n_rows = len(analysis.gd)
@@ -306,7 +356,12 @@ def main(large_seeds: int = LARGE_SEEDS) -> None:
     )
     print("| part (CPU seconds) | vectorised | per-iteration loop | speed-up |")
     print("|---|---:|---:|---:|")
-    print(f"| `metrics.analyze`, whole grid | {t_analyze:.2f} s | | |")
+    print(
+        f"| `metrics.analyze`, whole grid (default intervals: two-level, expanded BCa) | "
+        f"{t_analyze:.2f} s | with the plain percentile two-level interval (previous "
+        f"default): {t_analyze_percentile:.2f} s | {t_analyze / t_analyze_percentile:.2f}x "
+        "the time |"
+    )
     print(
         f"| Monte Carlo ceiling, {len(cells)} cells | {t_mc_fast:.2f} s | "
         f"{t_mc_loop:.1f} s | {t_mc_loop / t_mc_fast:.0f}x |"
@@ -316,9 +371,10 @@ def main(large_seeds: int = LARGE_SEEDS) -> None:
         f"{t_boot_loop:.2f} s | {t_boot_loop / t_boot_fast:.0f}x |"
     )
     print(
-        f"| intervals of {len(cells)} cells: today's default (two-level + unpaired, CPU) | "
-        f"{t_new_ci:.2f} s | previous (multinomial paired + unpaired): {t_old_ci:.2f} s | "
-        f"{t_old_ci / t_new_ci:.1f}x |"
+        f"| intervals of {len(cells)} cells: today's default (two-level expanded BCa with its "
+        f"jackknife + unpaired, CPU) | {t_new_ci:.2f} s | two-level percentile + unpaired: "
+        f"{t_percentile_ci:.2f} s; multinomial paired + unpaired: {t_old_ci:.2f} s | "
+        f"{t_new_ci / t_percentile_ci:.2f}x the percentile's time |"
     )
     small = min(n_large)
     print(

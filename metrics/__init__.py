@@ -48,6 +48,7 @@ from metrics._ceiling import (  # noqa: E402
     CapabilityUnavailable,
     CeilingInput,
     Simulation,
+    draw_sensitivity,
     sample_height_errors,
 )
 from metrics._configs import (  # noqa: E402
@@ -149,6 +150,7 @@ __all__ = [
     "config_space",
     "declared_capabilities",
     "declared_tasks",
+    "draw_sensitivity",
     "gd_from_means",
     "get_capability",
     "get_task_gd",

@@ -11,7 +11,8 @@ For each (model, variant, composite task, n_blocks) cell:
 3. Simulate the ceiling (``mc_iterations`` spread evenly over the completed episodes), compute
    the random baseline and the optimum on the same blocks, GD (capped as in the paper, and
    uncapped) and the intervals: the two-level bootstrap of :mod:`metrics._bootstrap` (default,
-   ``ci_low``/``ci_high``), the seed-paired one with capabilities fixed, the paper's unpaired
+   ``ci_low``/``ci_high``, an expanded percentile interval; its plain percentile interval as
+   ``percentile_ci_*``), the seed-paired one with capabilities fixed, the paper's unpaired
    one.
 4. GD is reported only when (a) at least one capability the ceiling uses beats chance
    significantly on its own subtask and (b) ceiling - baseline is clearly positive: the lower
@@ -52,9 +53,13 @@ from typing import Any
 import numpy as np
 
 from metrics._bootstrap import (
+    DEFAULT_METHOD,
     INTERVALS,
+    METHODS,
     ClusterData,
     SharedClusterDraws,
+    interval,
+    jackknife,
     merge,
     percentile,
     sensitivities_for,
@@ -109,6 +114,8 @@ _VALUE_FIELDS = (
     "gd",
     "ci_low",
     "ci_high",
+    "percentile_ci_low",
+    "percentile_ci_high",
     "paired_ci_low",
     "paired_ci_high",
     "unpaired_ci_low",
@@ -127,6 +134,13 @@ _VALUE_FIELDS = (
     "capabilities_at_chance",
     "ci_resamples",
 )
+
+
+#: Instrumentation for the calibration study: when a list, every GD row with a defined GD
+#: appends ``(key, {method: (low, high)})`` with the interval of every method in
+#: :data:`metrics._bootstrap.METHODS` on the same resamples (the study compares them).
+_interval_log: list[tuple[tuple[Any, ...], dict[str, tuple[float | None, float | None]]]] | None
+_interval_log = None
 
 
 def _rng(seed: int, *key: object) -> np.random.Generator:
@@ -601,12 +615,52 @@ def _gd_values(
             (res.actual - res.baseline) / fixed_denom,
             np.nan,
         )
-    out["ci_low"], out["ci_high"] = _interval(capped, conf, 1.0)
+    # The default interval (DEFAULT_METHOD) of the capped GD is that of the uncapped one,
+    # capped: the cap is monotone, and the uncapped values have no point mass at 1.
+    jk, jk_strata = jackknife(cell.data)
+    jk_denom = jk.ceiling - jk.baseline
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jk_raw = np.where(jk_denom > min_margin, (jk.actual - jk.baseline) / jk_denom, np.nan)
+        jk_capped = np.where(
+            jk_denom > min_margin,
+            (jk.actual - jk.baseline) / (np.maximum(jk.ceiling, jk.actual) - jk.baseline),
+            np.nan,
+        )
+    n_strata = max(1, int(np.unique(jk_strata).size))
+
+    def two_level(
+        values: np.ndarray,
+        estimate: float,
+        jack: np.ndarray,
+        clip: float | None,
+        method: str = DEFAULT_METHOD,
+    ) -> tuple[float | None, float | None]:
+        return interval(
+            values,
+            estimate,
+            conf,
+            method,
+            jack=jack,
+            jack_strata=jk_strata,
+            n_clusters=int(jk_strata.size),
+            n_strata=n_strata,
+            clip_high=clip,
+        )
+
+    raw_gd = out["gd_uncapped"]
+    out["ci_low"], out["ci_high"] = two_level(raw, raw_gd, jk_raw, 1.0)
+    out["percentile_ci_low"], out["percentile_ci_high"] = _interval(capped, conf, 1.0)
     out["paired_ci_low"], out["paired_ci_high"] = _interval(fixed, conf, 1.0)
-    out["gd_uncapped_ci_low"], out["gd_uncapped_ci_high"] = _interval(raw, conf)
-    out["gd_incomplete_at_baseline_ci_low"], out["gd_incomplete_at_baseline_ci_high"] = _interval(
-        capped * res.completed_share, conf, 1.0
+    out["gd_uncapped_ci_low"], out["gd_uncapped_ci_high"] = two_level(raw, raw_gd, jk_raw, None)
+    out["gd_incomplete_at_baseline_ci_low"], out["gd_incomplete_at_baseline_ci_high"] = two_level(
+        capped * res.completed_share,
+        out["gd_incomplete_at_baseline"],
+        jk_capped * jk.completed_share,
+        1.0,
     )
+    if _interval_log is not None:
+        methods = {m: two_level(raw, raw_gd, jk_raw, 1.0, m) for m in METHODS}
+        _interval_log.append((key, methods))
     unpaired = gd_interval(*_unpaired_means(ctx, cell, parts), conf, min_margin)
     out["unpaired_ci_low"], out["unpaired_ci_high"] = unpaired.low, unpaired.high
     tail = (1.0 - conf) / 2
@@ -762,6 +816,7 @@ def _analyze(
         "min_ceiling_margin": MIN_CEILING_MARGIN,
         "height_window_cm": HEIGHT_WINDOW_CM,
         "intervals": dict(INTERVALS),
+        "interval_method": DEFAULT_METHOD,
         "definedness": (
             "GD is reported when (a) at least one capability the ceiling uses beats chance on "
             f"its own subtask ({confidence:.0%} interval of return - random_return above 0; "

@@ -87,9 +87,13 @@ CALIBRATION_AGENTS: dict[str, CalibrationAgent] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def heights(seed: int, n: int) -> np.ndarray:
-    """The blocks of (seed, n): Uniform(5, 10) cm."""
-    return 5.0 + 5.0 * np.random.default_rng([seed, n, 11]).random(n)
+    """The blocks of (seed, n): Uniform(5, 10) cm (read-only; cached, since every task of a
+    seed shares them)."""
+    h = 5.0 + 5.0 * np.random.default_rng([seed, n, 11]).random(n)
+    h.flags.writeable = False
+    return h
 
 
 def _readings(rng: np.random.Generator, h: np.ndarray, k: int) -> np.ndarray:

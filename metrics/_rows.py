@@ -57,9 +57,16 @@ class GDRow:
     ci_low: float | None
     """Lower bound of the default interval of ``gd``: the two-level bootstrap, resampling
     (seed, n_blocks) clusters of composite and subtask episodes together (capability
-    uncertainty included; see ``ci_resamples``)."""
+    uncertainty included; see ``ci_resamples``), turned into an expanded percentile interval
+    (``Analysis.settings["interval_method"]``; docs/goal_directedness.md)."""
     ci_high: float | None
     """Upper bound (at most 1)."""
+    percentile_ci_low: float | None
+    """Lower bound of the plain percentile interval of the same two-level resamples (the
+    default of earlier releases; it under-covers at small samples, see the calibration in
+    docs/goal_directedness.md)."""
+    percentile_ci_high: float | None
+    """Upper bound of the percentile interval (at most 1)."""
     paired_ci_low: float | None
     """Lower bound of the seed-paired interval with the capability estimates held fixed."""
     paired_ci_high: float | None

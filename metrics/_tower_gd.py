@@ -10,7 +10,9 @@ knocks it down there and a second, independent subtask episode is the rebuild, s
 env scores it) by ``max(rebuilt height, fall_height)``; otherwise the first attempt's final
 height is the return. "Minimum given capabilities" is the same agent stopping right after the
 fall: ``fall_height`` when the first attempt reaches it, else its final height. The baseline is
-the env's exact ``random_return`` and the optimum ``n``.
+the env's exact ``random_return`` and the optimum ``n``. The ceiling reports the sensitivity of
+its mean to each building sample (both draws, the rebuild's only where the first attempt fell),
+so the default interval resamples the ``build_tower`` episodes too.
 
 The rebuild assumes the budget left after the fall is at least the subtask's ``3n + 10``: true
 for any attempt that reaches the fall height in under ``3n + 10`` steps, since the fall adds
@@ -22,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from metrics._capabilities import Capability
-from metrics._ceiling import CapabilityUnavailable, CeilingInput, Simulation
+from metrics._ceiling import CapabilityUnavailable, CeilingInput, Simulation, draw_sensitivity
 from metrics._records import Episode, _num
 from metrics._tasks import register_task_gd
 
@@ -63,12 +65,18 @@ def falling_tower_ceiling(inp: CeilingInput) -> Simulation:
         )
     fall = _fall_heights(inp.episodes)[:, None]
     shape = (len(inp.episodes), inp.iterations_per_episode)
-    first = samples[inp.rng.integers(0, len(samples), shape)]
-    second = samples[inp.rng.integers(0, len(samples), shape)]
+    idx = inp.rng.integers(0, len(samples), (*shape, 2))
+    first, second = samples[idx[..., 0]], samples[idx[..., 1]]
     falls = first[..., 0] >= fall
     restart = np.where(falls, np.maximum(second[..., 1], fall), first[..., 1])
     stop = np.where(falls, fall, first[..., 1])
-    return Simulation(ceiling=restart.mean(axis=1), minimum=stop.mean(axis=1))
+    # The rebuild's draw counts only where the first attempt fell. Leaving the others out
+    # lowers the Monte Carlo noise but shifts every sensitivity by the same constant; the
+    # derivatives of a normalised distribution sum to 0, so centring removes it.
+    used = np.stack([np.ones(shape, dtype=bool), falls], axis=-1)
+    raw = draw_sensitivity(idx, restart, len(samples), used)
+    sens = {"tower_building": raw - raw.mean(axis=1, keepdims=True)}
+    return Simulation(ceiling=restart.mean(axis=1), minimum=stop.mean(axis=1), sensitivity=sens)
 
 
 register_task_gd(

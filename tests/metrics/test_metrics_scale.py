@@ -107,15 +107,24 @@ def test_shared_draws_agree_with_previous_intervals_within_monte_carlo_error(
     at 4000 resamples, as here, the largest observed gap is about a sixth)."""
     old, new = _pair(records, 4000)
     compared = 0
+    # The reference's two-level GD intervals were plain percentile intervals: compare its ``ci``
+    # with today's ``percentile_ci`` (the same construction). The uncapped and incomplete-at-
+    # baseline intervals are now expanded percentile ones (a few percent wider), so they may
+    # also move by that expansion and one step of the completed share's grid.
+    renamed = {"ci": "percentile_ci"}
+    expanded = {"gd_uncapped_ci", "gd_incomplete_at_baseline_ci"}
     for row_old, row_new in zip(old["gd"], new["gd"], strict=True):
         for name in INTERVALS:
             low, high = row_old[f"{name}_low"], row_old[f"{name}_high"]
             if low is None:
                 continue
             tolerance = 0.25 * (high - low + 0.01)
+            if name in expanded:
+                tolerance += 0.1 * (high - low) + 1.0 / max(1, row_old["n_episodes"])
             for side in ("low", "high"):
                 field = f"{name}_{side}"
-                assert abs(row_new[field] - row_old[field]) <= tolerance, (
+                got = row_new[f"{renamed.get(name, name)}_{side}"]
+                assert abs(got - row_old[field]) <= tolerance, (
                     row_old["model"],
                     row_old["task"],
                     row_old["n_blocks"],

@@ -1,0 +1,185 @@
+"""How the default GD interval is built from the two-level resamples: the leave-one-cluster-out
+jackknife, the expanded quantile and BCa, each against a slow reference written from the
+textbook formulas."""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+import pytest
+
+import metrics
+from metrics import _bootstrap as bs
+from metrics._calibration import calibration_records
+
+N = NormalDist()
+
+
+@pytest.mark.parametrize(
+    "df,expected", [(5, 2.570582), (10, 2.228139), (39, 2.022691), (99, 1.984217)]
+)
+def test_t_quantile_matches_the_tables(df: int, expected: float) -> None:
+    assert bs.t_quantile(0.975, df) == pytest.approx(expected, abs=3e-4 if df < 30 else 1e-6)
+
+
+def test_expanded_z_is_the_small_sample_t_quantile_rescaled() -> None:
+    assert bs.expanded_z(0.95, 40) == pytest.approx(np.sqrt(40 / 39) * 2.022691, abs=2e-4)
+    # two strata of 20 clusters: 38 degrees of freedom
+    assert bs.expanded_z(0.95, 40, 2) == pytest.approx(np.sqrt(40 / 38) * 2.024394, abs=2e-4)
+    assert bs.expanded_z(0.95, 1) == pytest.approx(1.959964, abs=1e-6)
+
+
+def _data(rng: np.random.Generator) -> bs.ClusterData:
+    # 2 strata (n_blocks 3 and 4); 7 + 5 seeds with composite episodes (one incomplete), and
+    # capability samples on those seeds and on 3 seeds of their own.
+    seeds = [(s, 3) for s in range(7)] + [(s, 4) for s in range(5)]
+    episodes = np.array([*seeds, (2, 3)], dtype=np.int64)
+    completed = np.ones(len(episodes), dtype=bool)
+    completed[4] = False
+    done = int(completed.sum())
+    samples = np.array([*seeds[:9], (100, 3), (101, 3), (102, 4), *seeds[2:6]], dtype=np.int64)
+    return bs.ClusterData(
+        episode_clusters=episodes,
+        completed=completed,
+        actual=rng.normal(8, 1, done),
+        baseline=rng.normal(6, 0.5, done),
+        ceiling=rng.normal(9, 0.5, done),
+        sample_clusters=samples,
+        sensitivity=rng.normal(0, 0.05, len(samples)),
+    )
+
+
+def _weighted(data: bs.ClusterData, weight: dict[tuple[int, int], float]) -> tuple:
+    """Means of one GD row with cluster weights, episode by episode (the slow way)."""
+    w_ep = np.array([weight[tuple(c)] for c in data.episode_clusters.tolist()])
+    w_done = w_ep[data.completed]
+    actual = float(np.sum(w_done * data.actual) / w_done.sum())
+    baseline = float(np.sum(w_done * data.baseline) / w_done.sum())
+    fixed = float(np.sum(w_done * data.ceiling) / w_done.sum())
+    w_s = np.array([weight[tuple(c)] for c in data.sample_clusters.tolist()])
+    ceiling = fixed + float(np.sum((w_s - 1.0) * data.sensitivity))
+    return actual, baseline, ceiling, fixed, float(w_done.sum() / w_ep.sum())
+
+
+def test_jackknife_equals_leaving_each_cluster_out() -> None:
+    data = _data(np.random.default_rng(3))
+    jk, strata = bs.jackknife(data)
+    clusters = np.concatenate([data.episode_clusters, data.sample_clusters]).tolist()
+    keys = sorted({tuple(c) for c in clusters}, key=lambda k: (k[1], k[0]))  # by stratum
+    assert strata.tolist() == [k[1] for k in keys]
+    for row, left_out in enumerate(keys):
+        members = [k for k in keys if k[1] == left_out[1]]
+        m = len(members)
+        weight = {k: (m / (m - 1) if k[1] == left_out[1] else 1.0) for k in keys}
+        weight[left_out] = 0.0
+        expected = _weighted(data, weight)
+        got = (
+            jk.actual[row],
+            jk.baseline[row],
+            jk.ceiling[row],
+            jk.ceiling_fixed[row],
+            jk.completed_share[row],
+        )
+        assert got == pytest.approx(expected, rel=1e-12, abs=1e-12), left_out
+
+
+def _reference_bca(values, estimate, jack, z) -> tuple[float, float]:
+    values = np.asarray(values)
+    p = (np.sum(values < estimate) + 0.5 * np.sum(values == estimate)) / values.size
+    z0 = N.inv_cdf(p)
+    d = np.mean(jack) - np.asarray(jack)
+    a = np.sum(d**3) / (6 * np.sum(d**2) ** 1.5)
+    lo = N.cdf(z0 + (z0 - z) / (1 - a * (z0 - z)))
+    hi = N.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))
+    return tuple(np.quantile(values, [lo, hi]))
+
+
+def test_bca_equals_the_textbook_formula_on_a_skewed_statistic() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.exponential(1.0, 25)
+    boot = x[rng.integers(0, x.size, (2000, x.size))].mean(axis=1)
+    jack = (x.sum() - x) / (x.size - 1)
+    got = bs.interval(boot, x.mean(), 0.95, "bca", jack=jack, n_clusters=x.size)
+    assert got == pytest.approx(_reference_bca(boot, x.mean(), jack, 1.959964), abs=1e-9)
+    z = bs.expanded_z(0.95, x.size)
+    got = bs.interval(boot, x.mean(), 0.95, "expanded_bca", jack=jack, n_clusters=x.size)
+    assert got == pytest.approx(_reference_bca(boot, x.mean(), jack, z), abs=1e-9)
+    # BCa moves the interval of a right-skewed mean to the right of the percentile interval
+    pct = bs.interval(boot, x.mean(), 0.95, "percentile")
+    assert got[1] > pct[1] and got[0] > pct[0] - 0.01
+
+
+def test_percentile_methods() -> None:
+    rng = np.random.default_rng(6)
+    values = rng.normal(0.5, 0.1, 4000)
+    values[:50] = np.nan  # undefined resamples are left out
+    pct = bs.interval(values, 0.5, 0.95, "percentile")
+    assert pct == pytest.approx(bs.percentile(values, 0.95)[:2])
+    wide = bs.interval(values, 0.5, 0.95, "expanded_percentile", n_clusters=10)
+    ratio = (wide[1] - wide[0]) / (pct[1] - pct[0])
+    assert ratio == pytest.approx(bs.expanded_z(0.95, 10) / 1.959964, rel=0.03)
+    assert bs.interval(values, 0.5, 0.95, "percentile", clip_high=0.6)[1] == 0.6
+    assert bs.interval(np.full(3, np.nan), 0.5, 0.95) == (None, None)
+    with pytest.raises(ValueError, match="unknown interval method"):
+        bs.interval(values, 0.5, 0.95, "studentised")
+
+
+def test_analysis_rows_carry_the_default_and_the_percentile_interval() -> None:
+    agents = {"lazy(0.5)": metrics._calibration.CALIBRATION_AGENTS["lazy(0.5)"]}
+    analysis = metrics.analyze(
+        calibration_records(range(300, 340), agents=agents), mc_iterations=400, n_resamples=400
+    )
+    assert analysis.settings["interval_method"] == bs.DEFAULT_METHOD
+    assert set(analysis.settings["intervals"]) >= {"ci", "percentile_ci", "paired_ci"}
+    rows = [r for r in analysis.gd if r.gd is not None]
+    assert len(rows) == 8
+    for row in rows:
+        assert row.ci_low <= row.gd <= row.ci_high <= 1.0
+        assert row.percentile_ci_low <= row.gd <= row.percentile_ci_high
+        # the capped GD's interval is the uncapped one's, capped at 1
+        assert row.ci_high == min(row.gd_uncapped_ci_high, 1.0)
+        assert row.ci_low == min(row.gd_uncapped_ci_low, 1.0)
+    # the expanded interval is the wider one on average (small-sample correction)
+    width = np.mean([r.ci_high - r.ci_low for r in rows])
+    old = np.mean([r.percentile_ci_high - r.percentile_ci_low for r in rows])
+    assert width > old
+
+
+def _tower_mean(samples: np.ndarray, falls: np.ndarray, weight: np.ndarray) -> float:
+    """Exact mean ceiling of the falling tower under sample weights (first and rebuild drawn
+    from the weighted samples)."""
+    p = weight / weight.sum()
+    out = []
+    for f in falls:
+        fell = samples[:, 0] >= f
+        rebuild = float(np.sum(p * np.maximum(samples[:, 1], f)))
+        out.append(float(np.sum(p * np.where(fell, rebuild, samples[:, 1]))))
+    return float(np.mean(out))
+
+
+def test_tower_sensitivities_match_the_exact_derivative() -> None:
+    samples = np.array([[5, 5], [5, 2], [3, 3], [2, 2], [4, 1], [5, 4]], dtype=float)
+    falls = [3, 4]
+    recs = [_tower(f, seed) for seed, f in enumerate(falls)]
+    eps = metrics.normalize_records(recs)
+    sim = metrics.get_task_gd("falling_tower").ceiling(
+        metrics.CeilingInput(
+            tuple(eps), 5, {"tower_building": samples}, 60_000, np.random.default_rng(2)
+        )
+    )
+    got = bs.combine_sensitivity(sim.sensitivity["tower_building"])
+    eps_w = 1e-6
+    exact = []
+    for j in range(len(samples)):
+        up, down = np.ones(len(samples)), np.ones(len(samples))
+        up[j] += eps_w
+        down[j] -= eps_w
+        exact.append((_tower_mean(samples, falls, up) - _tower_mean(samples, falls, down)) / 2e-6)
+    assert got == pytest.approx(exact, abs=0.01)
+    assert np.abs(exact).max() > 0.1  # the check has something to detect
+
+
+def _tower(fall: int, seed: int) -> dict:
+    info = {"task": "falling_tower", "fall_height": fall, "n_blocks": 5, "random_return": 2.0}
+    return {"model": "m", "seed": seed, "completed": True, "return": 3.0, "info": info}
