@@ -12,6 +12,7 @@ verify_layout()
 # The agent runtime: a LangGraph agent <-> env loop, model specs and providers, retries, rate
 # limits, usage and cost, and the LLM-call cache. See agents/_runner.py for the entry points.
 from agents._cache import CACHE_MODES, LLMCache  # noqa: E402
+from agents._check import check_model  # noqa: E402
 from agents._config import PROMPT_VARIANTS, AgentConfig, Budget, Event  # noqa: E402
 from agents._errors import (  # noqa: E402
     BudgetConfigError,
@@ -92,6 +93,7 @@ __all__ = [
     "arun_episode",
     "base_system_prompt",
     "build_graph",
+    "check_model",
     "configure_limits",
     "cost_usd",
     "is_reasoning_model",

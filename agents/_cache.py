@@ -25,11 +25,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
-
-from langchain_core.messages import AIMessage, BaseMessage
+from typing import TYPE_CHECKING, Any, Literal
 
 from agents._errors import CacheMissError
+
+if TYPE_CHECKING:
+    from langchain_core.messages import AIMessage, BaseMessage
 
 CacheMode = Literal["off", "read_write", "replay"]
 CACHE_MODES: tuple[str, ...] = ("off", "read_write", "replay")
@@ -261,6 +262,8 @@ def _response_json(message: BaseMessage) -> dict[str, Any]:
 
 
 def _response_message(data: Mapping[str, Any]) -> AIMessage:
+    from langchain_core.messages import AIMessage
+
     return AIMessage(
         content=data["content"],
         tool_calls=data.get("tool_calls", []),

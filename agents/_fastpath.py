@@ -138,10 +138,109 @@ class FastCompletions:
         )
 
 
+@cache
+def _langchain_parts() -> tuple[Any, Any, Any, Any] | None:
+    """What :func:`ainvoke_direct` borrows from LangChain, or None when a version lacks it."""
+    try:
+        import openai
+        from langchain_core.globals import get_llm_cache
+        from langchain_core.tracers.context import _tracing_v2_is_enabled
+        from langchain_openai.chat_models.base import (
+            _handle_openai_api_error,
+            _handle_openai_bad_request,
+        )
+    except ImportError:
+        return None
+    handlers = ((openai.BadRequestError, _handle_openai_bad_request),
+                (openai.APIError, _handle_openai_api_error))  # fmt: skip
+    return get_llm_cache, _tracing_v2_is_enabled, handlers, openai
+
+
+def direct_kwargs(chat: Any, runnable: Any) -> dict[str, Any] | None:
+    """The call's bound keyword arguments when ``runnable`` (``chat`` or ``chat`` with tools
+    bound) can be called by :func:`ainvoke_direct`; None when it must go through
+    ``ainvoke``.
+
+    The direct call skips LangChain's run machinery (callback managers, run ids, the thread hop
+    that parses the reply), so it is taken only when nothing would observe that machinery: the
+    fast path is installed, the model streams nothing and has no callbacks, LangChain cache or
+    rate limiter of its own, and LangSmith tracing is off.
+    """
+    parts = _langchain_parts()
+    if parts is None or not isinstance(getattr(chat, "async_client", None), FastCompletions):
+        return None
+    get_llm_cache, tracing, _handlers, _openai = parts
+    if chat.streaming or chat.callbacks or chat.verbose or chat.rate_limiter is not None:
+        return None
+    if chat.output_version == "v1" or chat.cache not in (None, False) or tracing():
+        return None
+    if chat.cache is None and get_llm_cache() is not None:
+        return None
+    if runnable is chat:
+        return {}
+    if getattr(runnable, "bound", None) is not chat or getattr(runnable, "config", None):
+        return None
+    kwargs = dict(getattr(runnable, "kwargs", {}))
+    kwargs.pop("ls_structured_output_format", None)
+    return kwargs
+
+
+async def ainvoke_direct(chat: Any, messages: list[Any], kwargs: dict[str, Any]) -> Any:
+    """One chat-completions call of ``chat`` (see :func:`direct_kwargs`), returning its
+    ``AIMessage``, or None when the request needs ``ainvoke`` (a structured output, the
+    Responses API).
+
+    The request is the one ``ainvoke`` would send (the same payload through the same stand-in
+    resource, headers included), its errors are LangChain's, and the message is made by the
+    model's own ``_create_chat_result`` from the reply's JSON (without the SDK's response
+    objects in between), so content, tool calls, usage and reasoning fields are the same.
+    """
+    parts = _langchain_parts()
+    assert parts is not None
+    handlers = parts[2]
+    payload = chat._get_request_payload(messages, stop=None, **kwargs)
+    if "response_format" in payload or chat._use_responses_api(payload):
+        return None
+    try:
+        raw = await chat.async_client.with_raw_response.create(**payload)
+    except Exception as exc:
+        for kind, handle in handlers:
+            if isinstance(exc, kind):
+                handle(exc)
+                break
+        raise
+    data = raw.parse(to=object)
+    if not isinstance(data, dict):  # a JSON body sent as another content type
+        data = raw.parse()
+    return chat._create_chat_result(data).generations[0].message
+
+
+#: Connections one pool of :func:`async_http_client` holds before the next pool is opened.
+SHARD_CONNECTIONS = 8
+
+
+def _http_module() -> Any:
+    """The HTTP library the openai SDK is built on (``httpx`` or its successor)."""
+    import sys
+
+    import openai
+
+    base = openai.DefaultAsyncHttpxClient.__mro__[1]
+    return sys.modules[base.__module__.partition(".")[0]]
+
+
 def async_http_client() -> Any:
-    """The async HTTP client of one OpenAI-wire model: the SDK's default client, but keeping
-    every connection it opens alive (the SDK keeps 100 of its 1,000; with more calls in flight
-    than that, each call beyond the 100th opened and closed a connection of its own)."""
+    """The async HTTP client of one OpenAI-wire model.
+
+    The SDK's default client, with two changes for many calls in flight:
+
+    * every connection it opens is kept alive (the SDK keeps 100 of its 1,000; with more calls
+      in flight than that, each call beyond the 100th opened and closed a connection);
+    * direct (not proxied) requests go through a few small connection pools instead of one
+      large one (:class:`ShardedTransport`). A pool scans all its connections, probing the
+      socket of each idle one, whenever a request starts or ends; with 256 connections in one
+      pool that scan cost more CPU than the rest of the call.
+    """
     import openai
 
     default = openai.DEFAULT_CONNECTION_LIMITS
@@ -150,7 +249,118 @@ def async_http_client() -> Any:
         max_keepalive_connections=default.max_connections,
         keepalive_expiry=default.keepalive_expiry,
     )
-    return openai.DefaultAsyncHttpxClient(limits=limits)
+    return _sharded_client_class()(limits=limits)
+
+
+@cache
+def _sharded_client_class() -> Any:
+    import openai
+
+    http = _http_module()
+
+    class ShardedAsyncHttpxClient(openai.DefaultAsyncHttpxClient):  # type: ignore[misc]
+        def _init_transport(
+            self,
+            verify: Any = True,
+            cert: Any = None,
+            trust_env: bool = True,
+            http1: bool = True,
+            http2: bool = False,
+            limits: Any = None,
+            transport: Any = None,
+        ) -> Any:
+            if transport is not None:
+                return transport
+            context = http.create_ssl_context(verify=verify, cert=cert, trust_env=trust_env)
+
+            def shard() -> Any:
+                return http.AsyncHTTPTransport(
+                    verify=context, http1=http1, http2=http2, limits=limits
+                )
+
+            return transport_class(shard)
+
+    release = type("Release", (_Release, http.AsyncByteStream), {})
+    transport_class = type(
+        "ShardedTransport", (ShardedTransport, http.AsyncBaseTransport), {"release": release}
+    )
+    return ShardedAsyncHttpxClient
+
+
+class _Release:
+    """A response body stream that tells its shard when the response is closed."""
+
+    def __init__(self, stream: Any, done: Any) -> None:
+        self._stream = stream
+        self._done = done
+
+    def __aiter__(self) -> Any:
+        return self._stream.__aiter__()
+
+    async def aclose(self) -> None:
+        done, self._done = self._done, None
+        try:
+            await self._stream.aclose()
+        finally:
+            if done is not None:
+                done()
+
+
+class ShardedTransport:
+    """An async transport made of small connection pools (shards), opened as needed.
+
+    A request goes to the first shard with fewer than :data:`SHARD_CONNECTIONS` requests open
+    (a request is open until its response is closed); when all are that busy, a new shard is
+    opened, up to ``max_shards``, after which the least busy shard takes it. A few calls at a
+    time therefore share one pool and its kept-alive connections, as with a single pool, and
+    the cost of a pool's bookkeeping stays bounded however many calls are in flight.
+    """
+
+    #: The body-stream wrapper (a subclass of the HTTP library's ``AsyncByteStream``).
+    release: Any = _Release
+
+    def __init__(self, make_shard: Any, *, size: int | None = None, max_shards: int = 64) -> None:
+        self._make_shard = make_shard
+        self._size = size or SHARD_CONNECTIONS
+        self._max_shards = max_shards
+        self._shards: list[Any] = []
+        self._open: list[int] = []
+
+    def _pick(self) -> int:
+        for index, count in enumerate(self._open):
+            if count < self._size:
+                return index
+        if len(self._shards) < self._max_shards:
+            self._shards.append(self._make_shard())
+            self._open.append(0)
+            return len(self._shards) - 1
+        return min(range(len(self._open)), key=self._open.__getitem__)
+
+    async def handle_async_request(self, request: Any) -> Any:
+        index = self._pick()
+        self._open[index] += 1
+
+        def done() -> None:
+            self._open[index] -= 1
+
+        try:
+            response = await self._shards[index].handle_async_request(request)
+        except BaseException:
+            done()
+            raise
+        response.stream = self.release(response.stream, done)
+        return response
+
+    async def aclose(self) -> None:
+        shards, self._shards, self._open = self._shards, [], []
+        for shard in shards:
+            await shard.aclose()
+
+    async def __aenter__(self) -> ShardedTransport:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
 
 def fast_path_enabled() -> bool:

@@ -69,6 +69,8 @@ class EpisodeContext:
     """Monotonic clock for the wall-time budget."""
     started: float
     """``clock()`` when the episode started."""
+    made: dict[int, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    """LangChain messages made so far, by transcript message (see ``to_langchain``)."""
 
 
 class EpisodeState(TypedDict, total=False):
@@ -210,7 +212,7 @@ def _prepare(
         ctx.config.history_window,
     )
     tools = ctx.env.unwrapped.tool_schemas() if ctx.protocol == "tools" else None  # type: ignore[attr-defined]
-    return updates, to_langchain(entries), tools
+    return updates, to_langchain(entries, ctx.made), tools
 
 
 def _logged(event: Event, applied: bool, note: str | None = None) -> dict[str, Any]:
@@ -377,14 +379,26 @@ def _after_env(state: EpisodeState) -> str:
     return END if state.get("done") else "agent"
 
 
+async def _after_agent_async(state: EpisodeState) -> str:
+    return _after_agent(state)
+
+
+async def _after_env_async(state: EpisodeState) -> str:
+    return _after_env(state)
+
+
 def build_graph(*, asynchronous: bool = False) -> Any:
-    """The (uncompiled) agent graph; ``asynchronous`` picks the async agent node."""
+    """The (uncompiled) agent graph; ``asynchronous`` picks the async nodes and routers (an
+    async graph runs a synchronous router in a worker thread, a thread hop per step)."""
     graph = StateGraph(EpisodeState, context_schema=EpisodeContext)
     graph.add_node("agent", agent_node_async if asynchronous else agent_node)
     graph.add_node("env", env_node_async if asynchronous else env_node)
     graph.add_edge(START, "agent")
-    graph.add_conditional_edges("agent", _after_agent, ["env", END])
-    graph.add_conditional_edges("env", _after_env, ["agent", END])
+    after_agent, after_env = (
+        (_after_agent_async, _after_env_async) if asynchronous else (_after_agent, _after_env)
+    )
+    graph.add_conditional_edges("agent", after_agent, ["env", END])
+    graph.add_conditional_edges("env", after_env, ["agent", END])
     return graph
 
 

@@ -162,18 +162,35 @@ def select_context(
     return head + first + kept
 
 
-def to_langchain(entries: Sequence[Entry]) -> list[BaseMessage]:
-    """LangChain messages for ``entries`` (see :func:`select_context`)."""
+def to_langchain(
+    entries: Sequence[Entry], made: dict[int, BaseMessage] | None = None
+) -> list[BaseMessage]:
+    """LangChain messages for ``entries`` (see :func:`select_context`).
+
+    ``made``: the LangChain messages made for earlier calls of the same episode, by the ``id``
+    of the transcript message they stand for (which the episode keeps alive); the system, user
+    and assistant messages found there are reused rather than made again, so a step costs the
+    same however long the conversation is. Tool messages are always made afresh (their call
+    ids depend on the messages before them).
+    """
     out: list[BaseMessage] = []
     pending: deque[str] = deque()
     for message, content in entries:
+        known = None if made is None or content is not None else made.get(id(message))
         if message.role == "system":
-            out.append(SystemMessage(content=message.content))
+            known = known or SystemMessage(content=message.content)
+            out.append(known)
         elif message.role == "user":
-            out.append(HumanMessage(content=message.content))
+            known = known or HumanMessage(content=message.content)
+            out.append(known)
         elif message.role == "assistant":
-            valid, invalid = [], []
             pending.clear()
+            if known is not None:
+                for call in message.tool_calls or []:
+                    pending.append(str(call.get("id") or f"call_{message.step}_{len(pending)}"))
+                out.append(known)
+                continue
+            valid, invalid = [], []
             for call in message.tool_calls or []:
                 call_id = str(call.get("id") or f"call_{message.step}_{len(pending)}")
                 pending.append(call_id)
@@ -185,16 +202,18 @@ def to_langchain(entries: Sequence[Entry]) -> list[BaseMessage]:
                     invalid.append(
                         {"id": call_id, "name": call["name"], "args": raw, "error": None}
                     )
-            out.append(
-                AIMessage(
-                    content=content if content is not None else message.content,
-                    tool_calls=valid,
-                    invalid_tool_calls=invalid,
-                )
+            known = AIMessage(
+                content=content if content is not None else message.content,
+                tool_calls=valid,
+                invalid_tool_calls=invalid,
             )
+            out.append(known)
         else:
+            known = None
             call_id = pending.popleft() if pending else f"call_{message.step}_orphan"
             out.append(ToolMessage(content=message.content, tool_call_id=call_id))
+        if made is not None and known is not None and content is None:
+            made[id(message)] = known
     return out
 
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
-
-from langchain_core.messages import AIMessage, BaseMessage
 
 from agents._cache import CacheKey, LLMCache
 from agents._limits import limiter_for
@@ -64,8 +63,19 @@ def _within(seconds: float, fn: Callable[[], T], on_timeout: Callable[[], Except
     return box["value"]  # type: ignore[no-any-return]
 
 
+def _direct_kwargs(chat: Any, runnable: Any) -> dict[str, Any] | None:
+    """The bound arguments of a call that may skip LangChain's run machinery (only models
+    with telic's chat-completions fast path qualify; see ``agents._fastpath``)."""
+    if getattr(chat, "async_client", None) is None or "agents._fastpath" not in sys.modules:
+        return None
+    from agents._fastpath import direct_kwargs
+
+    return direct_kwargs(chat, runnable)
+
+
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import AIMessage, BaseMessage
     from langchain_core.runnables import Runnable
 
 #: Options that configure the transport, not the sampling; they stay out of the cache key.
@@ -178,6 +188,8 @@ class Model:
 
     @staticmethod
     def _check(result: Any) -> AIMessage:
+        from langchain_core.messages import AIMessage
+
         if not isinstance(result, AIMessage):
             raise MalformedResponseError(
                 f"the model returned {type(result).__name__}, not an AIMessage"
@@ -262,14 +274,24 @@ class Model:
                 return ModelReply(hit, cached=True)
         runnable = self._runnable(tools)
         limiter = limiter_for(self.provider)
+        direct = _direct_kwargs(self.chat, runnable)
+
+        async def invoke() -> Any:
+            if direct is not None:
+                from agents._fastpath import ainvoke_direct
+
+                message = await ainvoke_direct(self.chat, list(messages), direct)
+                if message is not None:
+                    return message
+            return await runnable.ainvoke(list(messages))
 
         async def attempt() -> AIMessage:
             async with limiter.aslot():
                 if self.call_timeout_s is None:
-                    return self._check(await runnable.ainvoke(list(messages)))
+                    return self._check(await invoke())
                 try:
                     async with asyncio.timeout(self.call_timeout_s) as deadline:
-                        return self._check(await runnable.ainvoke(list(messages)))
+                        return self._check(await invoke())
                 except TimeoutError:
                     if deadline.expired():
                         raise self._timed_out(self.call_timeout_s, False) from None

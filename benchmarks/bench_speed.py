@@ -12,7 +12,9 @@ Three parts, each read against a baseline measured in the same run:
   SDK's ``create()`` (``TELIC_OPENAI_FAST_PATH=0``, the path before the fast path existed).
 * ``cores``: makespan as a multiple of the ideal (``calls x latency / in flight``, the calls
   counted by the server) at 256 episodes in flight, 1 s and 200 ms per call, for the
-  single-process runner and the multi-process one (``--workers``).
+  single-process runner and the multi-process one (``--workers``). The server is a fixed-reply
+  chat-completions server on one asyncio loop in its own process (:func:`_serve_lean`), so
+  that the server's own threads do not set the pace.
 * ``startup``: wall-clock seconds of ``telic validate quickstart`` and ``import envs`` in fresh
   processes, against a bare ``python -c pass`` in the same run.
 
@@ -58,15 +60,71 @@ def _serve(latency_s: float, fixed: bool, urls: Any, stop: Any) -> None:
         urls.put((server.requests, time.process_time()))
 
 
-class Server:
-    """The fake provider in its own (spawned) process; ``cpu_s`` is its CPU time once stopped."""
+def _serve_lean(latency_s: float, urls: Any, stop: Any) -> None:
+    """A fixed-reply chat-completions server on one asyncio loop (the ``cores`` part).
 
-    def __init__(self, latency_s: float = 0.0, *, fixed: bool = False) -> None:
+    ``FakeProviderServer`` gives each connection a thread; with 256 connections their wake-ups
+    contend for the interpreter lock and its HTTP parsing costs more CPU per call than the
+    runner's budget allows on a 2-core machine, so at many calls in flight it, not the runner,
+    set the pace. This server answers what ``FakeProviderServer`` answers with
+    :func:`_fixed_reply` (the same response body), sleeping ``latency_s`` per call without a
+    thread, so the makespan measures the runner.
+    """
+    from agents.testing import FakeReply
+    from agents.testing._wire import openai_response
+
+    reply = FakeReply(text="<measure>A</measure>")
+    count = [0]
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                body = json.loads(await reader.readexactly(length)) if length else {}
+                index = count[0]
+                count[0] += 1
+                await asyncio.sleep(latency_s)
+                data = json.dumps(openai_response(body, reply, index)).encode()
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                    b"content-length: %d\r\n\r\n%s" % (len(data), data)
+                )
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024)
+        port = server.sockets[0].getsockname()[1]
+        started[0] = time.process_time()
+        urls.put(f"http://127.0.0.1:{port}/v1")
+        while not stop.is_set():
+            await asyncio.sleep(0.05)
+        server.close()
+
+    started = [0.0]
+    asyncio.run(main())
+    urls.put((count[0], time.process_time() - started[0]))  # serving, start-up excluded
+
+
+class Server:
+    """The fake provider in its own (spawned) process; ``cpu_s`` is its CPU time once stopped.
+
+    ``lean``: the single-loop fixed-reply server of the ``cores`` part (:func:`_serve_lean`).
+    """
+
+    def __init__(self, latency_s: float = 0.0, *, fixed: bool = False, lean: bool = False) -> None:
         ctx = mp.get_context("spawn")
         self._urls, self._stop = ctx.Queue(), ctx.Event()
-        self._process = ctx.Process(
-            target=_serve, args=(latency_s, fixed, self._urls, self._stop), daemon=True
+        target, args = (
+            (_serve_lean, (latency_s, self._urls, self._stop))
+            if lean
+            else (_serve, (latency_s, fixed, self._urls, self._stop))
         )
+        self._process = ctx.Process(target=target, args=args, daemon=True)
         self.cpu_s = 0.0
 
     def __enter__(self) -> str:
@@ -247,7 +305,6 @@ def _cores_scenario(base_url: str, episodes: int) -> dict[str, Any]:
 
 def cores_worker(base_url: str, episodes: int, workers: int) -> dict[str, Any]:
     """One run of the plan with ``workers`` processes (1: the single-process runner)."""
-    import resource
     import tempfile
 
     from scenarios import LocalExecutor, preflight, run_plan
@@ -263,19 +320,24 @@ def cores_worker(base_url: str, episodes: int, workers: int) -> dict[str, Any]:
         executor = LocalExecutor(prepared.models)
     else:
         executor = ProcessExecutor(
-            workers=workers, cache=scenario.cache, concurrency=scenario.concurrency
-        )
+            workers=workers, cache=scenario.cache, concurrency=scenario.concurrency,
+            models=scenario.models,
+        )  # fmt: skip
         executor.wait_ready()
+    pids = [w.process.pid for w in getattr(executor, "_pool", [])]
     with tempfile.TemporaryDirectory() as out:
+        cpu_before = _cpu_seconds(pids)
         started = time.perf_counter()
-        stats = run_plan(prepared.plan, out, executor, progress=False)
+        # the workers exit when the run ends: read their CPU as each record arrives
+        stats = run_plan(
+            prepared.plan, out, executor, progress=False, on_record=lambda _r: _cpu_seconds(pids)
+        )
         makespan = time.perf_counter() - started
+        cpu_s = _cpu_seconds(pids, exited=True) - cpu_before
         calls = sum(
             json.loads(line)["usage"]["calls"]
             for line in (Path(out) / "episodes.jsonl").read_text().splitlines()
         )
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "workers": workers,
         "episodes": stats.finished,
@@ -283,15 +345,40 @@ def cores_worker(base_url: str, episodes: int, workers: int) -> dict[str, Any]:
         "error_messages": stats.error_messages,
         "calls": calls,
         "makespan_s": makespan,
-        "cpu_s": own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
+        "cpu_s": cpu_s,
     }
+
+
+_WORKER_CPU: dict[int, float] = {}
+
+
+def _cpu_seconds(pids: list[int], *, exited: bool = False) -> float:
+    """CPU seconds (user + system) of this process and the worker processes ``pids``.
+
+    Workers are read from ``/proc`` while they run (so their start-up, before the clock starts,
+    can be subtracted); once they have exited (``exited``), their last reading stands in.
+    """
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    total = own.ru_utime + own.ru_stime
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            _WORKER_CPU[pid] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            if not exited:
+                _WORKER_CPU.setdefault(pid, 0.0)
+        total += _WORKER_CPU.get(pid, 0.0)
+    return total
 
 
 def run_cores(latencies_ms: list[float], episodes: int, workers: int) -> None:
     rows = []
     for latency_ms in latencies_ms:
         for count in (1, workers):
-            server = Server(latency_ms / 1000, fixed=True)
+            server = Server(latency_ms / 1000, lean=True)
             with server as base_url:
                 command = [sys.executable, "-m", "benchmarks.bench_speed", "--worker", "cores"]
                 command += ["--base-url", base_url, "--episodes", str(episodes)]
@@ -301,8 +388,9 @@ def run_cores(latencies_ms: list[float], episodes: int, workers: int) -> None:
     print(f"### Many calls in flight: one process vs {workers} worker processes\n")
     print(
         f"{episodes} episodes of {CORE_ENV} (n_blocks=3), each stopped at its step budget of "
-        f"{CALLS_PER_EPISODE} calls, {IN_FLIGHT} in flight, against the fake provider (its own "
-        "process) answering a fixed text after a fixed latency. Ideal = calls x latency / in "
+        f"{CALLS_PER_EPISODE} calls, {IN_FLIGHT} in flight, against a fixed-reply server (one "
+        "asyncio loop in its own process) answering after a fixed latency. Ideal = calls x "
+        "latency / in "
         "flight (the baseline: a runner that costs nothing); CPU = the runner and its workers, "
         "user + "
         f"system. Machine: {os.cpu_count()} cores.\n"
@@ -419,12 +507,21 @@ def main() -> None:
     if args.worker == "cores":
         print(json.dumps(cores_worker(args.base_url, args.episodes, args.workers)))
         return
+    print(f"Load average (1, 5, 15 min) at the start: {_load()}; {os.cpu_count()} cores.\n")
     if "steps" in args.only:
         run_steps(args.episodes, args.rounds)
     if "startup" in args.only:
         run_startup(max(args.rounds, 5))
     if "cores" in args.only:
         run_cores(args.latency_ms, args.core_episodes, args.workers or os.cpu_count() or 1)
+    print(f"Load average at the end: {_load()}.\n")
+
+
+def _load() -> str:
+    try:
+        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # not available on this platform
+        return "unknown"
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@ Importing ``envs`` registers every built-in environment under the ``telic/`` nam
 what a new environment builds on; see ``docs/adding_an_environment.md``.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __telic_package__ = True
 
 from telic import moved_names, verify_layout
@@ -33,13 +36,6 @@ from envs._policy import (  # noqa: E402
     policy_names,
     register_policy,
     resolve_policy,
-)
-from envs._record import (  # noqa: E402
-    SCHEMA_VERSION,
-    ActionRecord,
-    EpisodeRecord,
-    Message,
-    Usage,
 )
 from envs._registry import (  # noqa: E402
     ENTRY_POINT_GROUP,
@@ -71,8 +67,26 @@ register_blocksworld_envs()
 register_anagram_envs()
 register_tower_envs()
 
+if TYPE_CHECKING:
+    from envs._record import SCHEMA_VERSION, ActionRecord, EpisodeRecord, Message, Usage
+
+#: Names imported on first use: the record models need pydantic, which playing an env does not.
+_DEFERRED = {
+    name: "envs._record"
+    for name in ("SCHEMA_VERSION", "ActionRecord", "EpisodeRecord", "Message", "Usage")
+}
 # Renamed public names: the old name works until telic 0.3, with a DeprecationWarning.
-__getattr__ = moved_names(__name__, {"EnvEntry": "envs:RegisteredEnv"})
+_moved = moved_names(__name__, {"EnvEntry": "envs:RegisteredEnv"}, stacklevel=3)
+
+
+def __getattr__(name: str) -> Any:
+    module = _DEFERRED.get(name)
+    if module is None:
+        return _moved(name)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BASE_INFO_KEYS",

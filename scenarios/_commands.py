@@ -265,6 +265,7 @@ def _process_executor(plan: Any, workers: int) -> Any:
         cache=plan.scenario.cache,
         concurrency=plan.scenario.concurrency,
         plugins=plan.scenario.plugins,
+        models=plan.scenario.models,
     )
 
 
@@ -359,18 +360,19 @@ def validate_command(
 ) -> int:
     """``telic validate``: schema check and dry run with estimates."""
     from scenarios._bundled import resolve_scenario
-    from scenarios._preflight import estimate, preflight
+    from scenarios._preflight import check_models, estimate, preflight
 
     try:
         options = parse_model_options(model_options, base_url)
         prepared = preflight(
             resolve_scenario(scenario_path),
             models=models,
-            strict_keys=False,
+            build_models=False,
             model_options=options,
             price_file=prices,
             cost_limit=cost_limit,
         )
+        check_models(prepared, strict_keys=False)
         est = estimate(prepared)
     except _user_errors() as exc:
         return fail(str(exc))

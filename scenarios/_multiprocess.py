@@ -27,13 +27,14 @@ import multiprocessing as mp
 import os
 import queue
 import signal
+import sys
 import threading
 from collections.abc import Sequence
 from typing import Any
 
 from envs import EpisodeRecord, Message
 from scenarios._matrix import EpisodeSpec
-from scenarios._schema import Cache, Concurrency
+from scenarios._schema import Cache, Concurrency, ModelEntry
 
 #: Seconds a worker gets to exit after being asked to, before it is terminated.
 STOP_GRACE_S = 5.0
@@ -81,7 +82,11 @@ def remote_error(kind: str, message: str) -> Exception:
 
 
 def _worker_main(
-    conn: Any, cache: dict[str, Any], concurrency: dict[str, Any], plugins: list[str]
+    conn: Any,
+    cache: dict[str, Any],
+    concurrency: dict[str, Any],
+    plugins: list[str],
+    entries: list[dict[str, Any]] | None = None,
 ) -> None:
     """A worker process: plays the episodes it receives, concurrently, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
@@ -89,15 +94,30 @@ def _worker_main(
     import envs
 
     envs.import_plugin_modules(list(plugins))
-    asyncio.run(_serve(conn, Cache.model_validate(cache), Concurrency.model_validate(concurrency)))
+    asyncio.run(
+        _serve(conn, Cache.model_validate(cache), Concurrency.model_validate(concurrency), entries)
+    )
+    # Every reply has been sent and every cache write committed: exit now rather than tear
+    # down the interpreter (seconds for a process that loaded the agent stack, and the run's
+    # end waits for it).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
-async def _serve(conn: Any, cache: Cache, concurrency: Concurrency) -> None:
+async def _serve(
+    conn: Any, cache: Cache, concurrency: Concurrency, entries: list[dict[str, Any]] | None = None
+) -> None:
     from agents import arun_episode
     from scenarios._execute import build_model, episode_call
+    from scenarios._schema import ModelEntry
 
     loop = asyncio.get_running_loop()
     models: dict[str, Any] = {}
+    for data in entries or ():  # built before "ready", while the parent prepares the run
+        entry = ModelEntry.model_validate(data)
+        with contextlib.suppress(Exception):  # the episode that needs it reports the error
+            models[entry.name] = build_model(entry, cache, concurrency)
     tasks: set[asyncio.Task[None]] = set()
     stopped = asyncio.Event()
     # Replies go out from a thread, so a large record waiting for the parent to read it never
@@ -174,12 +194,19 @@ class ProcessExecutor:
         cache: Cache,
         concurrency: Concurrency,
         plugins: Sequence[str] = (),
+        models: Sequence[ModelEntry] = (),
     ) -> None:
-        """Start the workers (they load telic while the run is being prepared)."""
+        """Start the workers (they load telic, and build ``models``, the scenario's model
+        entries, while the run is being prepared)."""
         shared, self.workers = share_limits(concurrency, worker_count(workers))
         # spawn: a forked copy of a process with threads (the HTTP pools, the sink) can hang
         ctx = mp.get_context("spawn")
-        args = (cache.model_dump(mode="json"), shared.model_dump(mode="json"), list(plugins))
+        args = (
+            cache.model_dump(mode="json"),
+            shared.model_dump(mode="json"),
+            list(plugins),
+            [m.model_dump(mode="json") for m in models],
+        )
         self._pool = [_Worker(ctx, args) for _ in range(self.workers)]
         self._jobs = 0
         self._loop: asyncio.AbstractEventLoop | None = None

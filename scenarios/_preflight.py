@@ -175,6 +175,23 @@ def _build_models(scenario: Scenario, prepared: Prepared, *, strict_keys: bool) 
             prepared.warnings.append(str(exc))
 
 
+def check_models(prepared: Prepared, *, strict_keys: bool) -> None:
+    """Check the plan's model entries as :func:`preflight` does when it builds them, without
+    building them (``agents`` checks a ``scripted:`` spec without loading LangChain): what
+    ``telic validate`` needs, and faster."""
+    from agents import MissingAPIKeyError, check_model
+    from scenarios._execute import model_options
+
+    scenario = prepared.plan.scenario
+    for entry in scenario.models:
+        try:
+            check_model(entry.spec, **model_options(entry, scenario.cache, scenario.concurrency))
+        except MissingAPIKeyError as exc:
+            if strict_keys:
+                raise
+            prepared.warnings.append(str(exc))
+
+
 @dataclass
 class Estimate:
     """What a plan will use: a typical figure and an upper bound (see the module docstring).

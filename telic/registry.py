@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Iterator
-from importlib.metadata import entry_points
 from typing import Any, Generic, TypeVar
 
 from telic.errors import TelicError, UnknownNameError, unknown_name
@@ -122,6 +121,8 @@ class Registry(Generic[T]):
             return []
         self._plugins_loaded = True
         loaded = []
+        from importlib.metadata import entry_points  # deferred: costly, and rarely needed
+
         for ep in entry_points(group=self.group):
             target = ep.load()
             if callable(target):

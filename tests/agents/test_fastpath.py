@@ -187,3 +187,116 @@ def test_requests_that_are_not_plain_go_through_create() -> None:
     assert split_request({**plain, "messages": ({"role": "user", "content": "x"},)}) is None
     assert split_request({**plain, "metadata": {1: "non-string key"}}) is None
     assert split_request({"model": "m"}) is None
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_model_calls_skip_langchain_run_machinery_with_the_same_requests(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Model.acall`` on a fast-path model posts without ``ainvoke`` (no callback managers, no
+    thread hop) and still sends what ``create()`` sends and reads the same message."""
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+    options, tools = CASES[case]
+    replies, sent = [], []
+    for fast in (True, False):
+        capture = _Capture()
+        model = _model(capture, monkeypatch, fast, **options)
+        if fast:
+
+            async def no_agenerate(*args: Any, **kwargs: Any) -> Any:
+                raise AssertionError("went through LangChain's agenerate")
+
+            monkeypatch.setattr(BaseChatModel, "agenerate", no_agenerate)
+        for turns in (0, 3, 40):
+            call = model.acall(_history(turns, tools=tools), tools=[_TOOL] if tools else None)
+            replies.append(asyncio.run(call).message)
+        monkeypatch.undo()
+        sent.append(capture.requests)
+    fast_requests, sdk_requests = sent
+    assert len(fast_requests) == len(sdk_requests) == 3
+    for ours, theirs in zip(fast_requests, sdk_requests, strict=True):
+        assert json.loads(ours.content) == json.loads(theirs.content)
+        assert len(ours.content) == len(theirs.content)
+        assert dict(ours.headers) == dict(theirs.headers)
+    for ours_reply, sdk_reply in zip(replies[:3], replies[3:], strict=True):
+        assert ours_reply.content == sdk_reply.content
+        assert ours_reply.tool_calls == sdk_reply.tool_calls
+        assert ours_reply.invalid_tool_calls == sdk_reply.invalid_tool_calls
+        assert ours_reply.usage_metadata == sdk_reply.usage_metadata
+        assert ours_reply.additional_kwargs.get("reasoning_content") == "A is clear"
+        assert sdk_reply.additional_kwargs.get("reasoning_content") == "A is clear"
+
+
+def test_direct_calls_keep_langchain_error_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agents._fastpath import ainvoke_direct
+
+    def refuse(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(429, headers={"retry-after": "3"}, json={"error": {"message": "x"}})
+
+    monkeypatch.setenv(ENV_SWITCH, "1")
+    model = make_model(
+        "openai-compatible:fake",
+        base_url="http://127.0.0.1:9/v1",
+        http_async_client=httpx2.AsyncClient(transport=httpx2.MockTransport(refuse)),
+    )
+    with pytest.raises(Exception) as direct:
+        asyncio.run(ainvoke_direct(model.chat, [HumanMessage("hi")], {}))
+    with pytest.raises(Exception) as through_langchain:
+        asyncio.run(model.chat.ainvoke([HumanMessage("hi")]))
+    assert type(direct.value) is type(through_langchain.value)
+    assert direct.value.response.headers["retry-after"] == "3"  # type: ignore[attr-defined]
+
+
+def test_direct_path_is_not_taken_when_langchain_would_observe_the_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agents._fastpath import direct_kwargs
+
+    monkeypatch.setenv(ENV_SWITCH, "1")
+    model = make_model("openai-compatible:fake", base_url="http://127.0.0.1:9/v1")
+    chat = model.chat
+    assert direct_kwargs(chat, chat) == {}
+    bound = chat.bind_tools([_TOOL])
+    assert direct_kwargs(chat, bound) == dict(bound.kwargs)
+    from langsmith import tracing_context
+
+    with tracing_context(enabled=True):  # traced: LangChain's run machinery reports the call
+        assert direct_kwargs(chat, chat) is None
+    streaming = make_model("openai-compatible:fake", base_url="http://127.0.0.1:9/v1",
+                           streaming=True)  # fmt: skip
+    assert direct_kwargs(streaming.chat, streaming.chat) is None
+    monkeypatch.setenv(ENV_SWITCH, "0")
+    plain = make_model("openai-compatible:fake", base_url="http://127.0.0.1:9/v1")
+    assert direct_kwargs(plain.chat, plain.chat) is None
+
+
+def test_many_calls_in_flight_are_spread_over_small_pools() -> None:
+    """With more calls in flight than one pool's share, the client opens further pools; calls
+    made one at a time stay on the first pool and its kept-alive connection."""
+    from agents._fastpath import SHARD_CONNECTIONS, async_http_client
+    from agents.testing import FakeProviderServer, FakeReply
+
+    async def run(base_url: str, in_flight: int) -> Any:
+        client = async_http_client()
+        url = f"{base_url}/chat/completions"
+        body = {"model": "fake", "messages": [{"role": "user", "content": "hi"}]}
+
+        async def one() -> int:
+            response = await client.post(url, json=body)
+            return response.status_code
+
+        for _ in range(3):
+            codes = await asyncio.gather(*(one() for _ in range(in_flight)))
+            assert codes == [200] * in_flight
+        transport = client._transport
+        pools = len(transport._shards)
+        await client.aclose()
+        return pools
+
+    with FakeProviderServer(responder=lambda r: FakeReply(text="ok"), latency_s=0.05,
+                            keep_bodies=False) as server:  # fmt: skip
+        assert asyncio.run(run(server.openai_base_url, 1)) == 1
+        many = 3 * SHARD_CONNECTIONS
+        assert asyncio.run(run(server.openai_base_url, many)) == 3
+        assert server.requests == 3 + 3 * many

@@ -1,0 +1,42 @@
+"""What importing a package loads: commands that never play an episode must start without the
+agent stack (a structural check; start-up times are measured in benchmarks/bench_speed.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+HEAVY = ("langgraph", "langchain_core", "langchain_openai", "langsmith", "networkx", "openai")
+
+
+def _loaded_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return {name.split(".")[0] for name in json.loads(result.stdout.splitlines()[-1])}
+
+
+@pytest.mark.parametrize("heavy", HEAVY)
+def test_import_envs_loads_no_agent_stack(heavy: str) -> None:
+    assert heavy not in _loaded_after("import envs")
+
+
+def test_import_envs_defers_pydantic_until_a_record_is_used() -> None:
+    assert "pydantic" not in _loaded_after("import envs")
+    assert "pydantic" in _loaded_after("import envs\nenvs.EpisodeRecord")
+    assert "pydantic" in _loaded_after("from envs import Message")
+
+
+def test_validate_loads_no_langchain_for_scripted_models() -> None:
+    loaded = _loaded_after(
+        "from scenarios._commands import validate_command\n"
+        "assert validate_command('scenarios/quickstart.yaml') == 0"
+    )
+    assert not loaded & {"langgraph", "langchain_core", "langsmith", "openai"}
