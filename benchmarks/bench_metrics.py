@@ -10,8 +10,9 @@ interval. Measured in the same run:
   ``metrics._reference.reference_ceiling``, the same algorithm written one draw at a time;
 * the two bootstraps alone: vectorised against one Python iteration per resample;
 * the intervals of a GD row: today's default (the two-level bootstrap over composite and
-  subtask episodes turned into an expanded BCa interval with a leave-one-cluster-out
-  jackknife, plus the paper's unpaired interval) against the plain percentile interval of the
+  subtask episodes turned into the interval named by ``metrics._bootstrap.DEFAULT_METHOD``, with
+  the leave-one-cluster-out jackknife the BCa constructions use, plus the paper's unpaired
+  interval) against the plain percentile interval of the
   same resamples and against the multinomial seed-paired bootstrap, on the same cells; and
   ``metrics.analyze`` of the whole grid with the percentile construction patched in;
 * a large analysis: 8 models x ``LARGE_SEEDS`` seeds x n_blocks 3-5 (every composite task and
@@ -434,4 +435,17 @@ def main(large_seeds: int = LARGE_SEEDS) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else LARGE_SEEDS)
+    import argparse
+
+    cli = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench_metrics",
+        description="GD metrics on the paper grid and a large streamed analysis (markdown).",
+    )
+    cli.add_argument(
+        "large_seeds",
+        nargs="?",
+        type=int,
+        default=LARGE_SEEDS,
+        help=f"seeds per model and n_blocks in the large analysis (default {LARGE_SEEDS})",
+    )
+    main(cli.parse_args().large_seeds)
