@@ -6,12 +6,11 @@ Importing ``envs`` registers every built-in environment under the ``telic/`` nam
 what a new environment builds on; see ``docs/adding_an_environment.md``.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 __telic_package__ = True
 
-from telic import moved_names, verify_layout
+from telic import lazy_exports, moved_names, verify_layout
 
 verify_layout()
 
@@ -79,13 +78,7 @@ _DEFERRED = {
 _moved = moved_names(__name__, {"EnvEntry": "envs:RegisteredEnv"}, stacklevel=3)
 
 
-def __getattr__(name: str) -> Any:
-    module = _DEFERRED.get(name)
-    if module is None:
-        return _moved(name)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(globals(), _DEFERRED, _moved)
 
 
 __all__ = [

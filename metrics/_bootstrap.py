@@ -394,15 +394,7 @@ def jackknife(data: ClusterData) -> tuple[Resampled, np.ndarray]:
     if not rows:
         empty = np.zeros(0)
         return Resampled(empty, empty, empty, empty, empty), np.zeros(0, dtype=np.int64)
-    totals = np.concatenate(rows)
-    n_all, n_done, sa, sb, sc, sd = totals.T
-    with np.errstate(divide="ignore", invalid="ignore"):
-        actual = np.where(n_done > 0, sa / n_done, np.nan)
-        baseline = np.where(n_done > 0, sb / n_done, np.nan)
-        fixed = np.where(n_done > 0, sc / n_done, np.nan)
-        share = np.where(n_all > 0, n_done / n_all, np.nan)
-    shift = sd - float(data.sensitivity.sum())
-    return Resampled(actual, baseline, fixed + shift, fixed, share), np.concatenate(row_strata)
+    return _resampled(data, np.concatenate(rows)), np.concatenate(row_strata)
 
 
 def t_quantile(p: float, df: float) -> float:

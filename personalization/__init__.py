@@ -21,7 +21,7 @@ points) does not import model code. See docs/personalization.md and docs/archite
 
 __telic_package__ = True
 
-from telic import moved_names, verify_layout
+from telic import lazy_exports, moved_names, verify_layout
 
 verify_layout()
 
@@ -267,15 +267,7 @@ _MOVED: dict[str, str] = {
 _deprecated = moved_names(__name__, _MOVED, stacklevel=3)
 
 
-def __getattr__(name: str) -> object:
-    module = _EXPORTS.get(name)
-    if module is None:
-        return _deprecated(name)
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(globals(), _EXPORTS, _deprecated)
 
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 __telic_package__ = True
 
-from telic import moved_names, verify_layout
+from telic import lazy_exports, moved_names, verify_layout
 
 verify_layout()
 
@@ -90,15 +90,7 @@ _deprecated = moved_names(
 )
 
 
-def __getattr__(name: str) -> object:
-    module = _EXPORTS.get(name)
-    if module is None:
-        return _deprecated(name)
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(globals(), _EXPORTS, _deprecated)
 
 
 __all__ = [

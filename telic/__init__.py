@@ -6,7 +6,7 @@ top-level packages telic ships (``envs``, ``agents``, ``personalization``, ``met
 mechanism (:mod:`telic.registry`) and the deprecation shim for moved names.
 """
 
-from telic._deprecation import REMOVED_IN, moved_names
+from telic._deprecation import REMOVED_IN, lazy_exports, moved_names
 from telic._layout import ForeignPackageError, verify_layout
 from telic.errors import TelicError, UnknownNameError, did_you_mean, suggestion, unknown_name
 from telic.registry import RegistrationError, Registry, lazy, load_object
@@ -23,6 +23,7 @@ __all__ = [
     "__version__",
     "did_you_mean",
     "lazy",
+    "lazy_exports",
     "load_object",
     "moved_names",
     "suggestion",

@@ -57,3 +57,28 @@ def moved_names(
         return value
 
     return __getattr__
+
+
+def lazy_exports(
+    namespace: dict[str, Any],
+    exports: Mapping[str, str],
+    fallback: Callable[[str], Any],
+) -> Callable[[str], Any]:
+    """A module ``__getattr__`` that imports public names on first use, then moved ones.
+
+    Args:
+        namespace: the package's ``globals()``; a name is stored there once imported, so the
+            next lookup does not come back here.
+        exports: ``{public name: module that defines it}``.
+        fallback: called for any other name, usually the :func:`moved_names` of the package.
+    """
+
+    def __getattr__(name: str) -> Any:
+        module = exports.get(name)
+        if module is None:
+            return fallback(name)
+        value = getattr(importlib.import_module(module), name)
+        namespace[name] = value
+        return value
+
+    return __getattr__
