@@ -37,16 +37,9 @@ from typing import Any
 import numpy as np
 
 from metrics._configs import block_names, config_space
+from metrics._synthetic import COMPOSITES, SUBTASKS
 
 NOISE = 0.3
-COMPOSITES = ("information_gathering", "cognitive_effort", "plan_and_execute", "combined")
-SUBTASKS = (
-    "measure_height",
-    "generate_configurations",
-    "evaluate_configuration",
-    "pick_configuration",
-    "execute_plan",
-)
 
 
 @dataclass(frozen=True)

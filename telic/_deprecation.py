@@ -62,7 +62,7 @@ def moved_names(
 def lazy_exports(
     namespace: dict[str, Any],
     exports: Mapping[str, str],
-    fallback: Callable[[str], Any],
+    fallback: Callable[[str], Any] | None = None,
 ) -> Callable[[str], Any]:
     """A module ``__getattr__`` that imports public names on first use, then moved ones.
 
@@ -70,12 +70,15 @@ def lazy_exports(
         namespace: the package's ``globals()``; a name is stored there once imported, so the
             next lookup does not come back here.
         exports: ``{public name: module that defines it}``.
-        fallback: called for any other name, usually the :func:`moved_names` of the package.
+        fallback: called for any other name, usually the :func:`moved_names` of the package;
+            without one, any other name is an ``AttributeError``.
     """
 
     def __getattr__(name: str) -> Any:
         module = exports.get(name)
         if module is None:
+            if fallback is None:
+                raise AttributeError(f"module {namespace['__name__']!r} has no attribute {name!r}")
             return fallback(name)
         value = getattr(importlib.import_module(module), name)
         namespace[name] = value

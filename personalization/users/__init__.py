@@ -91,6 +91,7 @@ from personalization.users._rating import (
     rate_message,
 )
 from personalization.users._writer import PersonalWriterPolicy, register_writer_policy
+from telic import lazy_exports
 
 #: (ID, entry point, description) of the environments of this package.
 USER_ENVS: tuple[tuple[str, str, str], ...] = (
@@ -139,15 +140,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(globals(), _LAZY)
 
 
 __all__ = [

@@ -18,8 +18,9 @@ Importing this package does not import inspect_ai; the names below do, on first 
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from telic import lazy_exports
 
 if TYPE_CHECKING:
     from scenarios.inspect_bridge._chat import InspectChatModel
@@ -60,13 +61,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'scenarios.inspect_bridge' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(globals(), _EXPORTS)
 
 
 __all__ = [
