@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from personalization._types import PersonalizationError
+from personalization.hyperalign._corpus import _LABEL_SYNONYMS as _LABELS
 from personalization.hyperalign._corpus import PromptItem
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -54,16 +55,6 @@ LAYOUTS: tuple[str, ...] = (
     "xstest",
     "wildjailbreak",
 )
-_LABELS = {
-    "benign": "benign",
-    "safe": "benign",
-    "0": "benign",
-    "false": "benign",
-    "harmful": "harmful",
-    "unsafe": "harmful",
-    "1": "harmful",
-    "true": "harmful",
-}
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
