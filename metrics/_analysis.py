@@ -74,7 +74,12 @@ from metrics._capabilities import (
     get_capability,
     run_chance_test,
 )
-from metrics._ceiling import HEIGHT_WINDOW_CM, CapabilityUnavailable, CeilingInput
+from metrics._ceiling import (
+    HEIGHT_WINDOW_CM,
+    CapabilityUnavailable,
+    CeilingInput,
+    remember_heights,
+)
 from metrics._configs import ConfigurationError
 from metrics._records import (
     Episode,
@@ -192,8 +197,11 @@ class _Composites:
     """The composite episodes of one cell as they stream in.
 
     With the task's ``info_keys`` declared, each episode is reduced to the fields its GD row
-    reads, in compact arrays (its ``info`` subset marshalled to bytes); otherwise the episodes
-    are kept whole. :meth:`episodes` gives them back as :class:`Episode` objects.
+    reads, in compact arrays; otherwise the episodes are kept whole. Of the ``info`` subset,
+    the common shape (each key holding a dict of floats, e.g. ``true_heights``, with the same
+    names as in the cell's first such episode) goes into one array of numbers; any other
+    subset is marshalled to bytes, or kept as it is. :meth:`episodes` gives the episodes back
+    as :class:`Episode` objects, :meth:`columns` the numbers of one key as a matrix.
     """
 
     def __init__(self, info_keys: tuple[str, ...] | None) -> None:
@@ -205,20 +213,84 @@ class _Composites:
         self.stop_reasons: list[str] = []
         self.ids: list[str] = []
         self.infos: list[Any] = []
+        """Per episode: None when its info subset is in ``numbers``, else bytes or a dict."""
+        self.shape: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+        """The (key, names) of the columnar info subsets, fixed by the first one seen."""
+        self.numbers = array("d")
+        self.width = 0
+
+    def _columnar(self, info: Any) -> bool:
+        """Append the episode's info subset to ``numbers`` if it has the columnar shape."""
+        shape = self.shape
+        if shape is None:
+            if type(info) is not dict:
+                return False
+            parts = []
+            for key in self.info_keys or ():
+                value = info.get(key)
+                if type(value) is not dict or not value:
+                    return False
+                parts.append((key, tuple(value)))
+            shape = self.shape = tuple(parts)
+            self.width = sum(len(names) for _, names in shape)
+        numbers = self.numbers
+        start = len(numbers)
+        for key, names in shape:
+            value = info.get(key)
+            if type(value) is not dict or tuple(value) != names:
+                del numbers[start:]
+                return False
+            values = value.values()
+            for x in values:
+                if type(x) is not float:
+                    del numbers[start:]
+                    return False
+            numbers.extend(values)
+        return True
 
     def add(self, ep: Episode) -> None:
         if self.info_keys is None:
             self.whole.append(ep)
             return
-        info = {k: ep.info[k] for k in self.info_keys if k in ep.info}
-        # marshal writes plain JSON-like values compactly; anything else is kept as it is
-        blob: Any = marshal.dumps(info) if _plain(info) else info
+        full = ep.info
+        blob: Any = None
+        if not self._columnar(full):
+            info = {k: full[k] for k in self.info_keys if k in full}
+            # marshal writes plain JSON-like values compactly; anything else is kept as it is
+            blob = marshal.dumps(info) if _plain(info) else info
         self.seeds.append(ep.seed)
         self.completed.append(ep.completed)
         self.returns.append(float("nan") if ep.return_ is None else ep.return_)
         self.stop_reasons.append(sys.intern(ep.stop_reason))
         self.ids.append(ep.episode_id)
         self.infos.append(blob)
+
+    def _info_subsets(self) -> Iterator[Any]:
+        """Each episode's info subset, rebuilt."""
+        numbers, shape, offset = self.numbers, self.shape or (), 0
+        for blob in self.infos:
+            if blob is None:
+                info = {}
+                for key, names in shape:
+                    stop = offset + len(names)
+                    info[key] = dict(zip(names, numbers[offset:stop], strict=True))
+                    offset = stop
+                yield info
+            else:
+                yield marshal.loads(blob) if type(blob) is bytes else blob
+
+    def columns(self, key: str) -> tuple[tuple[str, ...], np.ndarray] | None:
+        """(names, (E, len(names)) matrix) of the dicts under info ``key``, when every
+        episode's are in ``numbers``; else None."""
+        if self.shape is None or not self.infos or any(b is not None for b in self.infos):
+            return None
+        matrix = np.frombuffer(self.numbers, dtype=float).reshape(-1, self.width)
+        first = 0
+        for name, names in self.shape:
+            if name == key:
+                return names, matrix[:, first : first + len(names)]
+            first += len(names)
+        return None
 
     def episodes(self, key: tuple[Any, ...]) -> list[Episode]:
         if self.info_keys is None:
@@ -233,20 +305,20 @@ class _Composites:
                     "seed": seed,
                     "completed": bool(done),
                     "return_": None if ret != ret else ret,
-                    "info": marshal.loads(blob) if type(blob) is bytes else blob,
+                    "info": info,
                     "variant": variant,
                     "episode_id": ident,
                     **_DEFAULTS,
                     "stop_reason": stop,
                 }
             )
-            for seed, done, ret, stop, ident, blob in zip(
+            for seed, done, ret, stop, ident, info in zip(
                 self.seeds,
                 self.completed,
                 self.returns,
                 self.stop_reasons,
                 self.ids,
-                self.infos,
+                self._info_subsets(),
                 strict=True,
             )
         ]
@@ -393,10 +465,19 @@ def _chance(
 
 
 def _cell_row(
-    ctx: _Context, decl: TaskGD, key: tuple[Any, ...], eps: list[Episode]
+    ctx: _Context,
+    decl: TaskGD,
+    key: tuple[Any, ...],
+    eps: list[Episode],
+    heights: tuple[tuple[str, ...], np.ndarray] | None = None,
 ) -> tuple[GDRow, _Cell | None]:
+    """The cell's GD row; ``heights``: the (names, matrix) of its episodes' true heights, when
+    they were read into one array (then the Blocksworld functions do not read them again)."""
     model, variant, task, n = key
     done = tuple(e for e in eps if e.completed and e.return_ is not None)
+    if heights is not None and done:
+        kept = np.fromiter((e.completed and e.return_ is not None for e in eps), bool, len(eps))
+        remember_heights(done, n, heights[0], heights[1][kept])
     base: dict[str, Any] = {
         "model": model,
         "variant": variant,
@@ -886,7 +967,11 @@ def _analyze(
         for ckey in order[start:]:
             if ckey[:2] != key[:2]:
                 break
-            row, cell = _cell_row(ctx, tasks[ckey[2]], ckey, cells.pop(ckey).episodes(ckey))
+            store = cells.pop(ckey)
+            row, cell = _cell_row(
+                ctx, tasks[ckey[2]], ckey, store.episodes(ckey), store.columns("true_heights")
+            )
+            del store
             gd_rows.append(row)
             rows, kept = groups[ckey[:3]]
             rows.append(row)

@@ -140,6 +140,20 @@ def heights_matrix(episodes: tuple[Episode, ...], n_blocks: int | None) -> np.nd
     return out.copy()
 
 
+def remember_heights(
+    episodes: tuple[Episode, ...], n_blocks: int | None, names: tuple[str, ...], values: np.ndarray
+) -> None:
+    """Give :func:`heights_matrix` the true heights of ``episodes``, already read from their
+    records: ``values[i, j]`` is block ``names[j]`` of episode ``i`` (the floats of each
+    episode's ``info["true_heights"]``, whose keys are ``names`` in that order). Block counts
+    other than ``n_blocks`` are left to :func:`heights_matrix` (it raises)."""
+    if not names or (n_blocks is not None and len(names) != n_blocks):
+        return
+    order = sorted(range(len(names)), key=lambda j: (len(names[j]), names[j]))
+    matrix = np.array(values[:, order], dtype=float)
+    _LAST_HEIGHTS[:] = [(episodes, n_blocks, matrix)]
+
+
 #: The last (episodes, n_blocks, heights) computed (a tuple of episodes is immutable).
 _LAST_HEIGHTS: list[tuple[Any, int | None, np.ndarray]] = []
 

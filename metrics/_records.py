@@ -126,28 +126,71 @@ def normalize_record(record: Any, index: int = 0) -> Episode:
         n_raw = info.get("n_blocks")
     if n_raw is None:
         n_raw = (get("env_kwargs") or {}).get("n_blocks")
-    completed = bool(get("completed", info.get("completed", False)))
-    ret = record["return"] if "return" in record else get("return_", info.get("return"))
+    if n_raw is not None and type(n_raw) is not int:
+        n_raw = int(n_raw)
+    # (below, each conversion is skipped when the value already has its type: the common case)
+    completed = record["completed"] if "completed" in record else info.get("completed", False)
+    if type(completed) is not bool:
+        completed = bool(completed)
+    if completed:
+        ret = record["return"] if "return" in record else get("return_", info.get("return"))
+        if type(ret) is not float or ret - ret != 0.0:
+            ret = _num(ret)
+    else:
+        ret = None
+    seed = get("seed", 0) or 0
+    if type(seed) is not int:
+        seed = int(seed)
+    variant = get("variant") or "neutral"
+    if type(variant) is not str:
+        variant = str(variant)
+    ident = get("episode_id") or ""
+    if type(ident) is not str:
+        ident = str(ident)
+    steps = get("steps") or info.get("steps") or 0
+    if type(steps) is not int:
+        steps = int(steps)
+    invalid = info.get("invalid_actions") or 0
+    if type(invalid) is not int:
+        invalid = int(invalid)
     usage = get("usage") or {}
+    tokens_in = usage.get("input_tokens") or 0
+    if type(tokens_in) is not int:
+        tokens_in = int(tokens_in)
+    tokens_out = usage.get("output_tokens") or 0
+    if type(tokens_out) is not int:
+        tokens_out = int(tokens_out)
+    tokens_total = usage.get("total_tokens") or 0
+    if type(tokens_total) is not int:
+        tokens_total = int(tokens_total)
+    cost = get("cost_usd")
+    if cost is not None:
+        cost = _num(cost)
+    wall = get("wall_time_s")
+    if type(wall) is not float or wall - wall != 0.0:
+        wall = _num(wall, 0.0)
+    stop = get("stop_reason") or ""
+    if type(stop) is not str:
+        stop = str(stop)
     return episode_from_fields(
         {
             "model": model,
             "task": task,
-            "n_blocks": int(n_raw) if n_raw is not None else None,
-            "seed": int(get("seed", 0) or 0),
+            "n_blocks": n_raw,
+            "seed": seed,
             "completed": completed,
-            "return_": _num(ret) if completed else None,
+            "return_": ret,
             "info": info,
-            "variant": str(get("variant") or "neutral"),
-            "episode_id": str(get("episode_id") or ""),
-            "steps": int(get("steps") or info.get("steps") or 0),
-            "invalid_actions": int(info.get("invalid_actions") or 0),
-            "input_tokens": int(usage.get("input_tokens") or 0),
-            "output_tokens": int(usage.get("output_tokens") or 0),
-            "total_tokens": int(usage.get("total_tokens") or 0),
-            "cost_usd": _num(get("cost_usd")),
-            "wall_time_s": _num(get("wall_time_s"), 0.0) or 0.0,
-            "stop_reason": str(get("stop_reason") or ""),
+            "variant": variant,
+            "episode_id": ident,
+            "steps": steps,
+            "invalid_actions": invalid,
+            "input_tokens": tokens_in,
+            "output_tokens": tokens_out,
+            "total_tokens": tokens_total,
+            "cost_usd": cost,
+            "wall_time_s": wall or 0.0,
+            "stop_reason": stop,
         }
     )
 

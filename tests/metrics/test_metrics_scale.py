@@ -287,3 +287,36 @@ def test_pooled_rows_sum_their_parts_totals_exactly() -> None:
     got = shared.resample_pooled([(parts[1], 0.5), (odd, 0.5)], mixed)
     want = SharedClusterDraws(300, rng_for).resample(mixed)
     np.testing.assert_allclose(got.ceiling, want.ceiling, rtol=1e-10)
+
+
+def test_columnar_true_heights_give_the_same_analysis_as_the_records(
+    records: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Composite episodes whose info["true_heights"] is a dict of floats with the cell's block
+    names are kept as one array of numbers (and their heights matrix read from it); episodes of
+    any other shape (an integer height, names in another order, no heights) fall back to the
+    marshalled info. Either way the analysis is the one of the records kept whole."""
+    from metrics import _analysis
+
+    recs = json.loads(json.dumps(records))
+    composites = [r for r in recs if r["task"] in ("information_gathering", "combined")]
+    heights = composites[3]["info"]["true_heights"]
+    heights[next(iter(heights))] = 7  # an integer
+    composites[5]["info"]["true_heights"] = dict(
+        reversed(composites[5]["info"]["true_heights"].items())
+    )
+    fast = metrics.analyze(recs, mc_iterations=200, n_resamples=200).to_dict()
+
+    store = _analysis._Composites(("true_heights",))
+    for r in composites[:8]:
+        store.add(metrics.normalize_record(r))
+    assert store.columns("true_heights") is None  # episode 3 is not columnar
+    rebuilt = store.episodes(("m", "neutral", "t", 3))
+    assert [ep.info for ep in rebuilt] == [
+        {"true_heights": r["info"]["true_heights"]} for r in composites[:8]
+    ]
+    assert type(next(iter(rebuilt[3].info["true_heights"].values()))) is int
+
+    monkeypatch.setattr(_analysis._Composites, "_columnar", lambda self, info: False)
+    slow = metrics.analyze(recs, mc_iterations=200, n_resamples=200).to_dict()
+    assert json.dumps(fast, sort_keys=True) == json.dumps(slow, sort_keys=True)
