@@ -267,7 +267,7 @@ class _Composites:
 
     def _info_subsets(self) -> Iterator[Any]:
         """Each episode's info subset, rebuilt."""
-        numbers, shape, offset = self.numbers, self.shape or (), 0
+        numbers, shape, offset = self.numbers.tolist(), self.shape or (), 0
         for blob in self.infos:
             if blob is None:
                 info = {}

@@ -139,6 +139,15 @@ def _index_dtype(size: int) -> type[np.integer]:
 _DISTINCT_FACTOR = 8
 
 
+def _many_distinct(g: np.ndarray) -> bool:
+    """Whether ``g`` has more than ``g.size / _DISTINCT_FACTOR`` distinct values, decided on a
+    prefix when that suffices (a prefix with that many distinct values settles it without
+    sorting all of ``g``)."""
+    limit = g.size // _DISTINCT_FACTOR
+    prefix = g[: 2 * limit + 2]
+    return prefix.size < g.size and np.unique(prefix).size > limit
+
+
 def resampled_means(
     values: ArrayLike,
     n_resamples: int,
@@ -156,8 +165,11 @@ def resampled_means(
     groups = [x] if strata is None else [x[strata == s] for s in np.unique(strata)]
     total = np.zeros(n_resamples)
     for g in groups:
-        distinct, freq = np.unique(g, return_counts=True)
-        if distinct.size * _DISTINCT_FACTOR <= g.size and np.isfinite(distinct).all():
+        few = not _many_distinct(g)
+        if few:
+            distinct, freq = np.unique(g, return_counts=True)
+            few = distinct.size * _DISTINCT_FACTOR <= g.size and bool(np.isfinite(distinct).all())
+        if few:
             counts = rng.multinomial(g.size, freq / g.size, size=n_resamples)
             total += counts @ distinct
             continue

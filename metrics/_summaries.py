@@ -57,7 +57,12 @@ def score_measurements_per_block(ep: Episode) -> float | None:
     names = list(blocks) if is_map and blocks else list(counts)
     if not names:
         return None
-    values = [_num(counts.get(b, 0), 0.0) or 0.0 for b in names]
+    values = []
+    for b in names:
+        value = counts.get(b, 0)
+        if type(value) is not int:  # (an int counts as itself; bool and others as _num says)
+            value = _num(value, 0.0) or 0.0
+        values.append(value)
     return math.fsum(values) / len(values)
 
 
@@ -106,11 +111,14 @@ class UsageAccumulator:
         s.wall += e.wall_time_s
         if e.cost_usd is not None:
             s.costs.append(e.cost_usd)
-        if e.completed:
+        if e.completed:  # (score_return and score_regret, inlined: called once a record)
             s.completed += 1
-            ret, regret = score_return(e), score_regret(e)
+            ret = e.return_
             if ret is not None:
                 s.returns.append(ret)
+            regret = e.info.get("regret")
+            if type(regret) is not float or regret - regret != 0.0:
+                regret = score_regret(e)
             if regret is not None:
                 s.regrets.append(regret)
 

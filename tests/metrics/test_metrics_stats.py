@@ -154,3 +154,22 @@ def test_seeded_intervals_are_reproducible() -> None:
     a, b, c = rng.normal(8, 1, 30), rng.normal(6, 1, 30), rng.normal(10, 1, 30)
     assert bootstrap_ci(a, b, c, rng=5) == bootstrap_ci(a, b, c, rng=5)
     assert bootstrap_ci(a, b, c, rng=5) != bootstrap_ci(a, b, c, rng=6)
+
+
+def test_the_distinct_value_shortcut_decides_as_a_full_count_would() -> None:
+    """resampled_means picks the multinomial draw when a group has at most size/8 distinct
+    values; the prefix shortcut may only skip the full count when it would say "many"."""
+    from metrics._stats import _DISTINCT_FACTOR, _many_distinct
+
+    rng = np.random.default_rng(5)
+    decided_early = 0
+    for size in (1, 7, 8, 9, 40, 200, 2999):
+        for distinct in (1, 2, size // 9 + 1, size // 8, size // 8 + 1, size // 2, size):
+            g = rng.integers(0, max(1, distinct), size).astype(float)
+            g[: min(size, distinct)] = np.arange(min(size, distinct))  # late repeats
+            rng.shuffle(g[size // 2 :])
+            many = np.unique(g).size > size // _DISTINCT_FACTOR
+            if _many_distinct(g):
+                assert many
+                decided_early += 1
+    assert decided_early > 5
