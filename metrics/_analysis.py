@@ -474,10 +474,10 @@ def _cell_row(
     """The cell's GD row; ``heights``: the (names, matrix) of its episodes' true heights, when
     they were read into one array (then the Blocksworld functions do not read them again)."""
     model, variant, task, n = key
-    done = tuple(e for e in eps if e.completed and e.return_ is not None)
+    counted = np.fromiter((e.completed and e.return_ is not None for e in eps), bool, len(eps))
+    done = tuple(e for e, keep in zip(eps, counted.tolist(), strict=True) if keep)
     if heights is not None and done:
-        kept = np.fromiter((e.completed and e.return_ is not None for e in eps), bool, len(eps))
-        remember_heights(done, n, heights[0], heights[1][kept])
+        remember_heights(done, n, heights[0], heights[1][counted])
     base: dict[str, Any] = {
         "model": model,
         "variant": variant,
@@ -551,10 +551,14 @@ def _cell_row(
                 f"for {name!r}, which has {len(got)} samples"
             )
     data = ClusterData(
-        episode_clusters=np.array(
-            [(e.seed, -1 if e.n_blocks is None else e.n_blocks) for e in eps], dtype=np.int64
-        ).reshape(-1, 2),
-        completed=np.array([e.completed and e.return_ is not None for e in eps]),
+        episode_clusters=np.stack(
+            [
+                np.fromiter((e.seed for e in eps), np.int64, len(eps)),
+                np.fromiter((-1 if e.n_blocks is None else e.n_blocks for e in eps), np.int64),
+            ],
+            axis=1,
+        ),
+        completed=counted,
         actual=actual,
         baseline=baseline,
         ceiling=ceiling,
@@ -917,10 +921,11 @@ def _analyze(
     usage = UsageAccumulator()
     measurements = MeasurementAccumulator()
     cells: dict[tuple[Any, ...], _Composites] = {}
+    add_capabilities, add_usage, add_measurements = collector.add, usage.add, measurements.add
     for ep in _episodes(records, skipped):
-        collector.add(ep)
-        usage.add(ep)
-        measurements.add(ep)
+        add_capabilities(ep)
+        add_usage(ep)
+        add_measurements(ep)
         decl = tasks.get(ep.task)
         if decl is not None:
             ckey = (ep.model, ep.variant, ep.task, ep.n_blocks)

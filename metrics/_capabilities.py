@@ -366,6 +366,8 @@ class CapabilityCollector:
             self._by_task[cap.subtask].append(cap)
         # Per key, compact arrays as the samples stream in: the numbers of each sample (one,
         # or a tuple's worth), the (seed, n_blocks) pairs and the margins over chance.
+        self._slots: dict[Key, tuple[array[float], int | None, array[int], array[float]]] = {}
+        """Per key: its values, width, clusters and margins (one look-up per sample)."""
         self._values: dict[Key, array[float]] = {}
         self._width: dict[Key, int | None] = {}
         self._ragged: dict[Key, list[Sample]] = {}
@@ -386,21 +388,22 @@ class CapabilityCollector:
         margin = (
             float("nan") if chance is None or ep.return_ is None else float(ep.return_) - chance
         )
-        cluster = (int(ep.seed), -1 if ep.n_blocks is None else int(ep.n_blocks))
+        n = ep.n_blocks
+        cluster = (int(ep.seed), -1 if n is None else int(n))
         for cap in caps:
             sample = cap.score(ep)
             if sample is None:
                 continue
-            key = (ep.model, ep.variant, cap.name, ep.n_blocks if cap.per_n else None)
-            values = self._values.get(key)
-            if values is None:
-                values = self._values[key] = array("d")
-                self._width[key] = None if isinstance(sample, _SCALARS) else len(sample)
-                self._clusters[key] = array("q")
-                self._margins[key] = array("d")
-            width = self._width[key]
-            ragged = self._ragged.get(key)
-            if ragged is not None:
+            key = (ep.model, ep.variant, cap.name, n if cap.per_n else None)
+            slot = self._slots.get(key)
+            if slot is None:
+                width = None if isinstance(sample, _SCALARS) else len(sample)
+                slot = self._slots[key] = (array("d"), width, array("q"), array("d"))
+                self._values[key], self._width[key], self._clusters[key], self._margins[key] = slot
+            values, width, clusters, margins = slot
+            if type(sample) is float and width is None and not self._ragged:
+                values.append(sample)  # the common case, first
+            elif (ragged := self._ragged.get(key)) is not None:
                 ragged.append(sample)
             elif width is None and isinstance(sample, _SCALARS):
                 values.append(sample)
@@ -408,8 +411,8 @@ class CapabilityCollector:
                 values.extend(sample)
             else:  # samples of mixed shapes: kept as they are (np.asarray decides)
                 self._ragged[key] = [*self._samples(key), sample]
-            self._clusters[key].extend(cluster)
-            self._margins[key].append(margin)
+            clusters.extend(cluster)
+            margins.append(margin)
 
     def _samples(self, key: Key) -> list[Sample]:
         width, values = self._width[key], self._values[key]
