@@ -244,11 +244,13 @@ def _child(path: Path, mode: str, pythonpath: str | None = None) -> dict[str, An
 
 
 def _previous_tree(tmp: str) -> str | None:
-    """The previous metrics (and telic) packages checked out of git into ``tmp``, or None."""
+    """The previous metrics (and telic, envs) packages checked out of git into ``tmp``, or
+    None."""
     root = Path(__file__).resolve().parents[1]
     try:
         archive = subprocess.run(
-            ["git", "-C", str(root), "archive", PREVIOUS, "metrics", "telic"],
+            # envs too: today's envs imports helpers the previous telic package lacks
+            ["git", "-C", str(root), "archive", PREVIOUS, "metrics", "telic", "envs"],
             capture_output=True,
             check=True,
         ).stdout
