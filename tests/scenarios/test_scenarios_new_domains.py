@@ -40,7 +40,7 @@ def _random_return(n: int, fall: int) -> float:
         world = BlocksWorld(blocks)
         for tower in state[0]:
             for under, top in pairwise(tower):
-                world.graph.add_edge(top, under)
+                world.set_on(top, under)
         world.held = state[1]
         return world
 
