@@ -336,21 +336,29 @@ def _add(
     tokens_out: int,
     price_of: Callable[[ModelEntry], tuple[float, float] | None],
 ) -> None:
-    row = result.per_model.setdefault(
-        model.name,
-        dict.fromkeys(_ESTIMATE_KEYS, 0.0),
-    )
+    row = result.per_model.get(model.name)
+    if row is None:
+        row = result.per_model[model.name] = dict.fromkeys(_ESTIMATE_KEYS, 0.0)
     price = price_of(model)
     if price is None and model.name not in result.unpriced_models:
         result.unpriced_models.append(model.name)
     cost = (tokens_in * price[0] + tokens_out * price[1]) / 1e6 if price else 0.0
-    prefix = "typical_" if typical else ""
-    values = {
-        ("typical_calls" if typical else "model_calls"): calls,
-        f"{prefix}input_tokens": tokens_in,
-        f"{prefix}output_tokens": tokens_out,
-        f"{prefix}cost_usd": cost,
-    }
-    for name, value in values.items():
-        row[name] += value
-        setattr(result, name, getattr(result, name) + value)
+    # the same sums, in the same order, as one loop over the four fields would make
+    if typical:
+        row["typical_calls"] += calls
+        row["typical_input_tokens"] += tokens_in
+        row["typical_output_tokens"] += tokens_out
+        row["typical_cost_usd"] += cost
+        result.typical_calls += calls
+        result.typical_input_tokens += tokens_in
+        result.typical_output_tokens += tokens_out
+        result.typical_cost_usd += cost
+    else:
+        row["model_calls"] += calls
+        row["input_tokens"] += tokens_in
+        row["output_tokens"] += tokens_out
+        row["cost_usd"] += cost
+        result.model_calls += calls
+        result.input_tokens += tokens_in
+        result.output_tokens += tokens_out
+        result.cost_usd += cost
