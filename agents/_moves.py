@@ -76,10 +76,10 @@ def scripted_calls(
         calls = 0
         done = False
         while not done:
-            policy = resolve_policy(policies, observations)
-            if getattr(policy, "reads_system_prompt", False):
+            player = resolve_policy(policies, observations)
+            if getattr(player, "reads_system_prompt", False):
                 return None
-            move = policy_move(policy, observations, mixed)
+            move = policy_move(player, observations, mixed)
             action = envs.encode_tool_call(move.name, dict(move.args)) if tools else move.text
             calls += 1
             observation, _reward, terminated, truncated, info = env.step(action)

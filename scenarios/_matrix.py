@@ -219,7 +219,7 @@ def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None =
     chains: list[Chain] = []
     seen: set[str] = set()
     # what every cell repeats, computed once (the cells only read these)
-    models = [(model, model.model_dump(mode="json")) for model in scenario.models]
+    models = [model.model_dump(mode="json") for model in scenario.models]
     budget = scenario.budget.model_dump(mode="json")
     shapes = [
         (seq_name, entries, list(itertools.product(_block_counts(counts, entries), protocols)))
@@ -227,9 +227,10 @@ def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None =
         for protocols in [_protocols(scenario, entries)]
     ]
     events: dict[str, list[dict[str, Any]]] = {}
-    for seed, (model, model_data), (seq_name, entries, cells), (variant, extra), condition in (
-        itertools.product(scenario.seed_list, models, shapes, variants, conditions)
+    for seed, model_data, shape, (variant, extra), condition in itertools.product(
+        scenario.seed_list, models, shapes, variants, conditions
     ):
+        seq_name, entries, cells = shape
         cell = {
             "scenario": scenario.name,
             "model": model_data,

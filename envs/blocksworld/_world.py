@@ -3,8 +3,8 @@
 The state is the blocks' heights (in cm) and two maps: what each block stands directly on and
 what stands directly on it (*X on Y* is an entry ``X -> Y`` of the first and ``Y -> X`` of the
 second). A block that stands on nothing is on the table, unless it is the held block
-(:attr:`BlocksWorld.held`), which is in neither map. Every precondition failure raises :class:`~envs.ActionError` with a message
-for the model.
+(:attr:`BlocksWorld.held`), which is in neither map. Every precondition failure raises
+:class:`~envs.ActionError` with a message for the model.
 """
 
 from __future__ import annotations
