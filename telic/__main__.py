@@ -14,7 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     except ForeignPackageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from scenarios._quick import quick_command
+    from scenarios.quick import quick_command
 
     args = list(sys.argv[1:] if argv is None else argv)
     code = quick_command(args)

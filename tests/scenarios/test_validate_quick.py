@@ -11,8 +11,8 @@ import pytest
 from conftest import write_scenario
 
 from scenarios._preflight import _turns_sent, estimate, preflight
-from scenarios._quick import quick_command
 from scenarios.cli import run_cli
+from scenarios.quick import quick_command
 from telic.__main__ import main
 
 
