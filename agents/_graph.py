@@ -22,10 +22,11 @@ import asyncio
 import dataclasses
 import json
 import operator
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, TypedDict, get_type_hints
 
 import gymnasium as gym
 from langgraph.graph import END, START, StateGraph
@@ -406,3 +407,88 @@ def build_graph(*, asynchronous: bool = False) -> Any:
 def compiled_graph(asynchronous: bool = False) -> Any:
     """The compiled agent graph (built once per process)."""
     return build_graph(asynchronous=asynchronous).compile()
+
+
+# ---------------------------------------------------------------------------------------------
+# The same graph walked directly
+
+#: The state keys whose updates are appended (``operator.add`` reducers); the others replace.
+APPENDED = frozenset(
+    key
+    for key, hint in get_type_hints(EpisodeState, include_extras=True).items()
+    if operator.add in getattr(hint, "__metadata__", ())
+)
+LOOP_SWITCH = "TELIC_AGENT_LOOP"
+
+
+def _merge(state: EpisodeState, updates: dict[str, Any]) -> EpisodeState:
+    """``state`` with a node's updates applied as the graph's channels apply them."""
+    merged: dict[str, Any] = dict(state)
+    for key, value in updates.items():
+        merged[key] = [*state.get(key, ()), *value] if key in APPENDED else value  # type: ignore[misc]
+    return merged  # type: ignore[return-value]
+
+
+def _recursion_error(limit: int) -> Exception:
+    from langgraph.errors import GraphRecursionError
+
+    return GraphRecursionError(
+        f"Recursion limit of {limit} reached without hitting a stop condition."
+    )
+
+
+def use_graph_runtime() -> bool:
+    """Whether episodes run through LangGraph's runtime rather than :func:`walk`.
+
+    The runtime is chosen when LangSmith tracing is on (its runs show each node) or when
+    ``TELIC_AGENT_LOOP=graph``; otherwise :func:`walk` plays the same graph at less cost.
+    """
+    if os.environ.get(LOOP_SWITCH, "").strip().lower() == "graph":
+        return True
+    from langchain_core.tracers.context import _tracing_v2_is_enabled
+
+    return bool(_tracing_v2_is_enabled())
+
+
+def walk(state: EpisodeState, ctx: EpisodeContext, limit: int) -> Iterator[EpisodeState]:
+    """The states :func:`compiled_graph` streams (``stream_mode="values"``) for one episode,
+    without LangGraph's runtime.
+
+    The graph has two nodes and two routers and no checkpointer, store or interrupts, so its
+    runtime adds only bookkeeping: this walks the same edges (``agent``, then ``env`` while
+    not ``done``), calls the same node functions with the same state and context, and applies
+    their updates with the state's reducers. ``limit`` is the graph's ``recursion_limit``.
+    ``tests/agents/test_walk.py`` checks that records are equal to the compiled graph's.
+    """
+    runtime = Runtime(context=ctx)
+    state = _merge({}, dict(state))  # type: ignore[typeddict-item]
+    yield state
+    node, runs = agent_node, 0
+    while True:
+        state = _merge(state, node(state, runtime))
+        runs += 1
+        yield state
+        if runs >= limit:  # as LangGraph: the limit counts every node run, the last included
+            raise _recursion_error(limit)
+        if state.get("done"):
+            return
+        node = env_node if node is agent_node else agent_node
+
+
+async def awalk(
+    state: EpisodeState, ctx: EpisodeContext, limit: int
+) -> AsyncIterator[EpisodeState]:
+    """:func:`walk` with the async nodes (the states ``compiled_graph(True)`` streams)."""
+    runtime = Runtime(context=ctx)
+    state = _merge({}, dict(state))  # type: ignore[typeddict-item]
+    yield state
+    node, runs = agent_node_async, 0
+    while True:
+        state = _merge(state, await node(state, runtime))
+        runs += 1
+        yield state
+        if runs >= limit:  # as LangGraph: the limit counts every node run, the last included
+            raise _recursion_error(limit)
+        if state.get("done"):
+            return
+        node = env_node_async if node is agent_node_async else agent_node_async

@@ -26,9 +26,12 @@ from agents._graph import (
     EpisodeContext,
     EpisodeState,
     apply_user_messages,
+    awalk,
     compiled_graph,
     episode_cost,
     render_system,
+    use_graph_runtime,
+    walk,
 )
 from agents._model import Model
 from agents._pricing import price_of
@@ -305,9 +308,15 @@ def run_episode(
     )  # fmt: skip
     final = state
     try:
-        for values in compiled_graph(False).stream(
-            state, config={"recursion_limit": 2 * cap + 10}, context=ctx, stream_mode="values"
-        ):
+        limit = 2 * cap + 10
+        states = (
+            compiled_graph(False).stream(
+                state, config={"recursion_limit": limit}, context=ctx, stream_mode="values"
+            )
+            if use_graph_runtime()
+            else walk(state, ctx, limit)
+        )
+        for values in states:
             final = values
     except Exception as exc:
         _attach_partial(exc, ctx, final, env_id=env_id, env_kwargs=env_kwargs, seed=seed,
@@ -343,9 +352,15 @@ async def arun_episode(
     )  # fmt: skip
     final = state
     try:
-        async for values in compiled_graph(True).astream(
-            state, config={"recursion_limit": 2 * cap + 10}, context=ctx, stream_mode="values"
-        ):
+        limit = 2 * cap + 10
+        states = (
+            compiled_graph(True).astream(
+                state, config={"recursion_limit": limit}, context=ctx, stream_mode="values"
+            )
+            if use_graph_runtime()
+            else awalk(state, ctx, limit)
+        )
+        async for values in states:
             final = values
     except Exception as exc:
         _attach_partial(exc, ctx, final, env_id=env_id, env_kwargs=env_kwargs, seed=seed,
