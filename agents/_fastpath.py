@@ -26,7 +26,9 @@ The Anthropic SDK (2.x) posts its ``messages.create`` body without a conversion 
 from __future__ import annotations
 
 import inspect
+import json
 import os
+import weakref
 from functools import cache
 from typing import Any
 
@@ -94,11 +96,13 @@ def split_request(
 
 
 class _RawResponses:
-    """``with_raw_response`` of the stand-in: ``create`` is ours, the rest the SDK's."""
+    """``with_raw_response`` of the stand-in: ``create`` and ``post_json`` are ours, the rest
+    the SDK's."""
 
-    def __init__(self, resource: Any, create: Any) -> None:
+    def __init__(self, resource: Any, create: Any, post_json: Any) -> None:
         self._resource = resource
         self.create = create
+        self.post_json = post_json
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._resource.with_raw_response, name)
@@ -113,7 +117,10 @@ class FastCompletions:
         self._resource = resource
         self._make_options, raw, araw, self._cast_to, self._security = parts
         wrapper = araw if asynchronous else raw
-        self.with_raw_response = _RawResponses(resource, wrapper(self.create))
+        self.with_raw_response = _RawResponses(
+            resource, wrapper(self.create), wrapper(self.post_json)
+        )
+        self.sent = SentMessages()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._resource, name)
@@ -136,6 +143,112 @@ class FastCompletions:
             cast_to=self._cast_to,
             stream=False,
         )
+
+    def post_json(self, content: bytes, **option_args: Any) -> Any:
+        """Post a request body already serialized as the SDK serializes it (see
+        :func:`request_body`), with ``create()``'s request options; returns what ``create()``
+        returns."""
+        if self._security:
+            option_args["security"] = {"bearer_auth": True}
+        return self._resource._post(
+            "/chat/completions",
+            content=content,
+            options=self._make_options(**option_args),
+            cast_to=self._cast_to,
+            stream=False,
+        )
+
+
+def dumps(value: Any) -> bytes:
+    """``value`` as the SDK serializes a request body: compact, UTF-8, non-ASCII unescaped,
+    NaN refused (the settings of its ``openapi_dumps``; for plain JSON data, the same bytes)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+class SentMessages:
+    """The request JSON of messages already sent, by message object.
+
+    An episode sends its conversation again at every step, the earlier messages being the
+    same objects each time (``agents._messages.to_langchain`` reuses them), so each is
+    converted and serialized once and later bodies are put together from the stored bytes: the
+    cost of a call then grows only with the bytes copied, not with the work per message. An
+    entry lives as long as its message (a weak reference drops it); messages are not changed
+    after they are made, which the stored bytes rely on.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[weakref.ref[Any], bytes]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, message: Any) -> bytes | None:
+        entry = self._entries.get(id(message))
+        if entry is None or entry[0]() is not message:
+            return None
+        return entry[1]
+
+    def put(self, message: Any, data: bytes) -> None:
+        key, entries = id(message), self._entries
+
+        def drop(ref: weakref.ref[Any]) -> None:
+            current = entries.get(key)
+            if current is not None and current[0] is ref:
+                del entries[key]
+
+        try:
+            entries[key] = (weakref.ref(message, drop), data)
+        except TypeError:  # an object without weak references is not stored
+            return
+
+
+def request_body(
+    chat: Any, messages: list[Any], kwargs: dict[str, Any], sent: SentMessages
+) -> tuple[bytes, dict[str, Any]] | None:
+    """The chat-completions request of ``chat`` for ``messages`` as (body bytes, request-option
+    arguments), the bytes equal to those the stand-in's ``create`` posts for the payload
+    ``chat._get_request_payload(messages, **kwargs)``; None when that request must go through
+    ``create`` (it is not plain JSON, streams, asks for a structured output or uses the
+    Responses API).
+
+    Only the messages not in ``sent`` are converted (by ``chat._get_request_payload`` itself,
+    which converts each message on its own) and serialized; the others' stored bytes are
+    reused. Top-level keys keep the payload's order, and ``extra_body`` is merged into the body
+    as the SDK merges it.
+    """
+    stored = [sent.get(m) for m in messages]
+    new = [m for m, data in zip(messages, stored, strict=True) if data is None]
+    payload = chat._get_request_payload(new, stop=None, **kwargs)
+    if "response_format" in payload or chat._use_responses_api(payload):
+        return None
+    converted = payload.get("messages")
+    if not isinstance(converted, list) or len(converted) != len(new):
+        return None
+    split = split_request(payload)
+    if split is None:
+        return None
+    body, options = split
+    extra = options.pop("extra_body", None)
+    if extra is not None:
+        if not isinstance(extra, dict) or "messages" in extra or not _plain(extra):
+            return None
+        body.update(extra)
+    try:
+        fresh = iter([dumps(item) for item in converted])
+        parts = []
+        for message, data in zip(messages, stored, strict=True):
+            if data is None:
+                data = next(fresh)
+                sent.put(message, data)
+            parts.append(data)
+        listed = b"[" + b",".join(parts) + b"]"
+        fields = [
+            dumps(key) + b":" + (listed if key == "messages" else dumps(value))
+            for key, value in body.items()
+        ]
+    except (TypeError, ValueError):  # not JSON after all: create() decides what happens
+        return None
+    return b"{" + b",".join(fields) + b"}", options
 
 
 @cache
@@ -191,18 +304,24 @@ async def ainvoke_direct(chat: Any, messages: list[Any], kwargs: dict[str, Any])
     Responses API).
 
     The request is the one ``ainvoke`` would send (the same payload through the same stand-in
-    resource, headers included), its errors are LangChain's, and the message is made by the
-    model's own ``_create_chat_result`` from the reply's JSON (without the SDK's response
-    objects in between), so content, tool calls, usage and reasoning fields are the same.
+    resource, headers included; its body put together by :func:`request_body`), its errors are
+    LangChain's, and the message is made by the model's own ``_create_chat_result`` from the
+    reply's JSON (without the SDK's response objects in between), so content, tool calls,
+    usage and reasoning fields are the same.
     """
     parts = _langchain_parts()
     assert parts is not None
     handlers = parts[2]
-    payload = chat._get_request_payload(messages, stop=None, **kwargs)
-    if "response_format" in payload or chat._use_responses_api(payload):
-        return None
+    completions = chat.async_client
+    request = request_body(chat, messages, kwargs, completions.sent)
     try:
-        raw = await chat.async_client.with_raw_response.create(**payload)
+        if request is not None:
+            raw = await completions.with_raw_response.post_json(request[0], **request[1])
+        else:
+            payload = chat._get_request_payload(messages, stop=None, **kwargs)
+            if "response_format" in payload or chat._use_responses_api(payload):
+                return None
+            raw = await completions.with_raw_response.create(**payload)
     except Exception as exc:
         for kind, handle in handlers:
             if isinstance(exc, kind):
