@@ -121,6 +121,8 @@ class FastCompletions:
             resource, wrapper(self.create), wrapper(self.post_json)
         )
         self.sent = SentMessages()
+        client = getattr(resource, "_client", None)
+        self.sender = DirectSender(client) if asynchronous and DirectSender.usable(client) else None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._resource, name)
@@ -194,7 +196,7 @@ class SentMessages:
         def drop(ref: weakref.ref[Any]) -> None:
             current = entries.get(key)
             if current is not None and current[0] is ref:
-                del entries[key]
+                entries.pop(key, None)
 
         try:
             entries[key] = (weakref.ref(message, drop), data)
@@ -249,6 +251,99 @@ def request_body(
     except (TypeError, ValueError):  # not JSON after all: create() decides what happens
         return None
     return b"{" + b",".join(fields) + b"}", options
+
+
+#: Client attributes that change a request per call (token providers, provider runtimes,
+#: custom auth, idempotency keys); the sender is used only when each is None.
+_PER_CALL_HOOKS = (
+    "_provider_runtime",
+    "_workload_identity_auth",
+    "_api_key_provider",
+    "custom_auth",
+    "_idempotency_header",
+)
+
+
+class DirectSender:
+    """Posts a ready chat-completions body with the SDK client's own HTTP client, URL and
+    headers, without the SDK's per-request machinery.
+
+    The SDK's ``request()`` builds each request from its options (headers merged and
+    validated, URL parsed and joined, options copied twice) before sending it. For a client
+    whose requests do not change from call to call (a plain ``AsyncOpenAI`` with a fixed API
+    key: no token provider, provider runtime, custom auth or idempotency key, retries off) the
+    sender builds that request once per set of request options, with the SDK's own
+    ``_build_request``, and then sends copies carrying each call's body. Errors are the SDK's:
+    a timeout raises ``APITimeoutError``, a failed connection ``APIConnectionError``, and a
+    non-2xx answer the status error the SDK makes from it.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._templates: dict[str, tuple[Any, list[tuple[str, str]], dict[str, Any]]] = {}
+
+    @staticmethod
+    def usable(client: Any) -> bool:
+        """Whether ``client`` sends every request of the same options with the same headers."""
+        try:
+            import openai
+            from openai._httpx2 import is_httpx2_async_client
+        except ImportError:
+            return False
+        if type(client) is not openai.AsyncOpenAI or getattr(client, "max_retries", 1) != 0:
+            return False
+        missing = object()
+        if any(getattr(client, name, missing) is not None for name in _PER_CALL_HOOKS):
+            return False
+        return bool(is_httpx2_async_client(getattr(client, "_client", None)))
+
+    async def _template(
+        self, option_args: dict[str, Any], make_options: Any
+    ) -> tuple[Any, list[tuple[str, str]], dict[str, Any]]:
+        key = repr(sorted(option_args.items()))
+        template = self._templates.get(key)
+        if template is None:
+            from openai._base_client import FinalRequestOptions, asyncify, get_platform
+
+            client = self._client
+            if client._platform is None:  # as the SDK's request() does before its first call
+                client._platform = await asyncify(get_platform)()
+            options = FinalRequestOptions.construct(
+                method="post", url="/chat/completions", content=b"", **make_options(**option_args)
+            )
+            options = await client._prepare_options(options)
+            request = client._build_request(options, retries_taken=0)
+            await client._prepare_request(request)
+            headers = [
+                (name, value)
+                for name, value in request.headers.multi_items()
+                if name.lower() != "content-length"
+            ]
+            template = (request.url, headers, dict(request.extensions))
+            self._templates[key] = template
+        return template
+
+    async def post(self, content: bytes, option_args: dict[str, Any], make_options: Any) -> Any:
+        """The HTTP response (body read) to ``content`` posted with ``create()``'s request
+        options, or the SDK's error."""
+        import openai
+        from openai._httpx2 import request_exceptions, timeout_exceptions
+
+        url, headers, extensions = await self._template(option_args, make_options)
+        http = _http_module()
+        request = http.Request("POST", url, headers=headers, content=content,
+                               extensions=dict(extensions))  # fmt: skip
+        try:
+            response = await self._client._client.send(request, stream=False)
+        except timeout_exceptions() as err:
+            raise openai.APITimeoutError(request=request) from err
+        except openai.OpenAIError:
+            raise
+        except request_exceptions() as err:
+            raise openai.APIConnectionError(request=request) from err
+        if not 200 <= response.status_code < 300:
+            raise self._client._make_status_error_from_response(response) from None
+        return response
 
 
 @cache
@@ -314,8 +409,19 @@ async def ainvoke_direct(chat: Any, messages: list[Any], kwargs: dict[str, Any])
     handlers = parts[2]
     completions = chat.async_client
     request = request_body(chat, messages, kwargs, completions.sent)
+    sender = completions.sender
     try:
-        if request is not None:
+        if request is not None and sender is not None:
+            options = {**request[1]}
+            options["extra_headers"] = {**(options.get("extra_headers") or {}), **_RAW_HEADER}
+            if completions._security:
+                options["security"] = {"bearer_auth": True}
+            response = await sender.post(request[0], options, completions._make_options)
+            data = _json_object(response)
+            if data is not None:
+                return chat._create_chat_result(data).generations[0].message
+            raw = _legacy_response(completions, response)
+        elif request is not None:
             raw = await completions.with_raw_response.post_json(request[0], **request[1])
         else:
             payload = chat._get_request_payload(messages, stop=None, **kwargs)
@@ -332,6 +438,33 @@ async def ainvoke_direct(chat: Any, messages: list[Any], kwargs: dict[str, Any])
     if not isinstance(data, dict):  # a JSON body sent as another content type
         data = raw.parse()
     return chat._create_chat_result(data).generations[0].message
+
+
+#: The header the SDK's ``with_raw_response`` adds (LangChain calls through it).
+_RAW_HEADER = {"X-Stainless-Raw-Response": "true"}
+
+
+def _json_object(response: Any) -> dict[str, Any] | None:
+    """The response's JSON object, or None when its body is not one."""
+    if "json" not in response.headers.get("content-type", ""):
+        return None
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _legacy_response(completions: FastCompletions, response: Any) -> Any:
+    """The SDK's raw-response object for ``response`` (its parsing decides what an answer
+    that is not a JSON object becomes, as on the SDK's own path)."""
+    from openai._base_client import FinalRequestOptions
+    from openai._legacy_response import LegacyAPIResponse
+
+    client = completions._resource._client
+    options = FinalRequestOptions.construct(method="post", url="/chat/completions")
+    return LegacyAPIResponse(raw=response, cast_to=completions._cast_to, client=client,
+                             stream=False, stream_cls=None, options=options)  # fmt: skip
 
 
 #: Connections one pool of :func:`async_http_client` holds before the next pool is opened.

@@ -35,6 +35,8 @@ from langgraph.runtime import Runtime
 from agents._config import AgentConfig, Event
 from agents._errors import ProviderError
 from agents._messages import (
+    MADE,
+    MadeMessages,
     Reply,
     action_string,
     observation_messages,
@@ -70,7 +72,7 @@ class EpisodeContext:
     """Monotonic clock for the wall-time budget."""
     started: float
     """``clock()`` when the episode started."""
-    made: dict[int, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    made: MadeMessages = dataclasses.field(default=MADE, repr=False, compare=False)
     """LangChain messages made so far, by transcript message (see ``to_langchain``)."""
 
 

@@ -356,6 +356,7 @@ def test_direct_bodies_reuse_sent_messages_and_keep_the_bytes(
             _grow(messages, turn, tools)
         if how == "direct":
             assert len(model.chat.async_client.sent) == len(messages) - 2
+            assert model.chat.async_client.sender is not None  # the SDK's request() skipped
         monkeypatch.undo()
         sent[how] = capture.requests
     assert converted == [2] + [2] * 5  # the first call: both messages; then each turn's two
@@ -386,3 +387,59 @@ def test_sent_messages_are_dropped_with_their_message() -> None:
     gc.collect()
     assert len(sent) == 1 and sent.get(kept) == b"1"
     assert sent.get(HumanMessage("kept")) is None  # an equal message is not the same one
+
+
+def _failing(kind: str) -> Any:
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        if kind == "timeout":
+            raise httpx2.ReadTimeout("slow", request=request)
+        if kind == "refused":
+            raise httpx2.ConnectError("refused", request=request)
+        if kind == "html":
+            return httpx2.Response(200, headers={"content-type": "text/html"}, text="<p>hi</p>")
+        if kind == "not an object":
+            return httpx2.Response(200, json=["a", "list"])
+        return httpx2.Response(503, json={"error": {"message": "busy"}})
+
+    return answer
+
+
+@pytest.mark.parametrize("kind", ["timeout", "refused", "html", "not an object", "503"])
+def test_the_direct_sender_fails_as_the_sdk_does(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Transport failures, error statuses and answers that are not a JSON object end a direct
+    call with the exception LangChain's own call raises."""
+    from agents._fastpath import ainvoke_direct
+
+    monkeypatch.setenv(ENV_SWITCH, "1")
+    transport = httpx2.MockTransport(_failing(kind))
+    model = make_model(
+        "openai-compatible:fake",
+        base_url="http://127.0.0.1:9/v1",
+        http_async_client=httpx2.AsyncClient(transport=transport),
+    )
+    assert model.chat.async_client.sender is not None
+    with pytest.raises(Exception) as direct:
+        asyncio.run(ainvoke_direct(model.chat, [HumanMessage("hi")], {}))
+    with pytest.raises(Exception) as through_langchain:
+        asyncio.run(model.chat.ainvoke([HumanMessage("hi")]))
+    assert type(direct.value) is type(through_langchain.value)
+    assert str(direct.value) == str(through_langchain.value)
+
+
+def test_the_direct_sender_is_used_only_for_requests_that_do_not_change() -> None:
+    import openai
+
+    from agents._fastpath import DirectSender
+
+    assert DirectSender.usable(openai.AsyncOpenAI(api_key="sk-x", max_retries=0))
+    assert not DirectSender.usable(openai.AsyncOpenAI(api_key="sk-x", max_retries=2))
+
+    async def key() -> str:
+        return "sk-rotating"
+
+    assert not DirectSender.usable(openai.AsyncOpenAI(api_key=key, max_retries=0))
+    azure = openai.AsyncAzureOpenAI(api_key="k", api_version="2024-06-01",
+                                    azure_endpoint="https://x.example", max_retries=0)  # fmt: skip
+    assert not DirectSender.usable(azure)
