@@ -280,7 +280,7 @@ class DirectSender:
 
     def __init__(self, client: Any) -> None:
         self._client = client
-        self._templates: dict[str, tuple[Any, list[tuple[str, str]], dict[str, Any]]] = {}
+        self._templates: dict[str, tuple[Any, Any, dict[str, Any]]] = {}
 
     @staticmethod
     def usable(client: Any) -> bool:
@@ -299,7 +299,7 @@ class DirectSender:
 
     async def _template(
         self, option_args: dict[str, Any], make_options: Any
-    ) -> tuple[Any, list[tuple[str, str]], dict[str, Any]]:
+    ) -> tuple[Any, Any, dict[str, Any]]:
         key = repr(sorted(option_args.items()))
         template = self._templates.get(key)
         if template is None:
@@ -314,11 +314,8 @@ class DirectSender:
             options = await client._prepare_options(options)
             request = client._build_request(options, retries_taken=0)
             await client._prepare_request(request)
-            headers = [
-                (name, value)
-                for name, value in request.headers.multi_items()
-                if name.lower() != "content-length"
-            ]
+            headers = request.headers.copy()
+            headers.pop("content-length", None)
             template = (request.url, headers, dict(request.extensions))
             self._templates[key] = template
         return template

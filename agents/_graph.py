@@ -14,6 +14,11 @@ model call; the wall-time budget also bounds the call itself) or when a model ca
 good. A reply longer than the model's ``max_reply_chars`` is cut, and the cut recorded as a
 ``reply_truncated`` error entry. Two graphs are compiled once per process: one
 with synchronous nodes (``invoke``) and one with async nodes (``ainvoke``).
+
+The runner plays episodes with :func:`walk`/:func:`awalk`, which call the same nodes along the
+same edges and apply their updates with the same reducers, without LangGraph's per-step
+bookkeeping; LangGraph's runtime is used when LangSmith tracing is on or
+``TELIC_AGENT_LOOP=graph`` (:func:`use_graph_runtime`). Both give the same records.
 """
 
 from __future__ import annotations

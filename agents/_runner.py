@@ -121,7 +121,10 @@ def _setup(
     if env is None:
         if not env_id:
             raise ValueError("pass env_id (a registered ID such as 'telic/Combined-v1') or env")
-        env = envs.make(env_id, **dict(env_kwargs or {}))
+        # Gymnasium's passive checker (a first-reset and first-step check of each new env,
+        # warnings only) is skipped: it scans the observation character by character, which
+        # cost more than a model call's own work here. Envs are checked by envs.check_text_env.
+        env = envs.make(env_id, **{"disable_env_checker": True, **dict(env_kwargs or {})})
     protocol = getattr(env.unwrapped, "protocol", (env_kwargs or {}).get("protocol", "tags"))
     checked = tuple(Event.model_validate(e) for e in (events or ()))
     ctx = EpisodeContext(
