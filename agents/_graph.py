@@ -457,45 +457,62 @@ def use_graph_runtime() -> bool:
     return bool(_tracing_v2_is_enabled())
 
 
+#: The graph's nodes as :func:`walk` plays them: each node's function and the router that
+#: picks what follows it (the same functions :func:`build_graph` adds). ``START`` leads to
+#: ``"agent"``. ``tests/agents/test_walk.py`` checks this table against the built graph.
+WALK_TABLE: dict[str, tuple[Callable[..., Any], Callable[[EpisodeState], str]]] = {
+    "agent": (agent_node, _after_agent),
+    "env": (env_node, _after_env),
+}
+AWALK_TABLE: dict[str, tuple[Callable[..., Any], Callable[[EpisodeState], Any]]] = {
+    "agent": (agent_node_async, _after_agent_async),
+    "env": (env_node_async, _after_env_async),
+}
+FIRST_NODE = "agent"
+
+
 def walk(state: EpisodeState, ctx: EpisodeContext, limit: int) -> Iterator[EpisodeState]:
     """The states :func:`compiled_graph` streams (``stream_mode="values"``) for one episode,
     without LangGraph's runtime.
 
     The graph has two nodes and two routers and no checkpointer, store or interrupts, so its
-    runtime adds only bookkeeping: this walks the same edges (``agent``, then ``env`` while
-    not ``done``), calls the same node functions with the same state and context, and applies
+    runtime adds only bookkeeping: this follows the same edges (the graph's own routers pick
+    each next node), calls the same node functions with the same state and context, and applies
     their updates with the state's reducers. ``limit`` is the graph's ``recursion_limit``.
     ``tests/agents/test_walk.py`` checks that records are equal to the compiled graph's.
     """
     runtime = Runtime(context=ctx)
     state = _merge({}, dict(state))  # type: ignore[typeddict-item]
     yield state
-    node, runs = agent_node, 0
+    name, runs = FIRST_NODE, 0
     while True:
+        node, route = WALK_TABLE[name]
         state = _merge(state, node(state, runtime))
         runs += 1
         yield state
         if runs >= limit:  # as LangGraph: the limit counts every node run, the last included
             raise _recursion_error(limit)
-        if state.get("done"):
+        name = route(state)
+        if name == END:
             return
-        node = env_node if node is agent_node else agent_node
 
 
 async def awalk(
     state: EpisodeState, ctx: EpisodeContext, limit: int
 ) -> AsyncIterator[EpisodeState]:
-    """:func:`walk` with the async nodes (the states ``compiled_graph(True)`` streams)."""
+    """:func:`walk` with the async nodes and routers (the states ``compiled_graph(True)``
+    streams)."""
     runtime = Runtime(context=ctx)
     state = _merge({}, dict(state))  # type: ignore[typeddict-item]
     yield state
-    node, runs = agent_node_async, 0
+    name, runs = FIRST_NODE, 0
     while True:
+        node, route = AWALK_TABLE[name]
         state = _merge(state, await node(state, runtime))
         runs += 1
         yield state
         if runs >= limit:  # as LangGraph: the limit counts every node run, the last included
             raise _recursion_error(limit)
-        if state.get("done"):
+        name = await route(state)
+        if name == END:
             return
-        node = env_node_async if node is agent_node_async else agent_node_async

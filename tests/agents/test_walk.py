@@ -217,3 +217,24 @@ def test_tracing_chooses_the_graph_runtime(monkeypatch: pytest.MonkeyPatch) -> N
     finally:
         tracing_v2_callback_var.reset(token)
     assert not use_graph_runtime()
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_the_walk_plays_the_graph_build_graph_makes(asynchronous: bool) -> None:
+    """The walk's table is the built graph: the same node functions, the same routers after
+    each node, the same first node. A node or edge added to the graph fails here until the
+    walk plays it too."""
+    from langgraph.graph import START
+
+    from agents._graph import AWALK_TABLE, FIRST_NODE, WALK_TABLE, build_graph
+
+    graph = build_graph(asynchronous=asynchronous)
+    table = AWALK_TABLE if asynchronous else WALK_TABLE
+    assert set(graph.nodes) == set(table)
+    assert graph.edges == {(START, FIRST_NODE)}
+    for name, (node, route) in table.items():
+        runnable = graph.nodes[name].runnable
+        assert (runnable.afunc if asynchronous else runnable.func) is node, name
+        (branch,) = graph.branches[name].values()
+        assert (branch.path.afunc if asynchronous else branch.path.func) is route, name
+    assert set(graph.branches) == set(table)
