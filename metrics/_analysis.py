@@ -395,6 +395,18 @@ def _chance(
 def _cell_row(
     ctx: _Context, decl: TaskGD, key: tuple[Any, ...], eps: list[Episode]
 ) -> tuple[GDRow, _Cell | None]:
+    base, values, cell = _prepare_cell(ctx, decl, key, eps)
+    if cell is not None:
+        values.update(_gd_values(ctx, key, cell, cell.at_chance))
+        values["iterations_per_episode"] = ceil(ctx.settings["mc_iterations"] / cell.actual.size)
+    return GDRow(**base, **values), cell
+
+
+def _prepare_cell(
+    ctx: _Context, decl: TaskGD, key: tuple[Any, ...], eps: list[Episode]
+) -> tuple[dict[str, Any], dict[str, Any], _Cell | None]:
+    """A cell's row fields before its GD values, and its simulated ceiling and cluster data
+    (None when GD cannot be computed; the fields then say why)."""
     model, variant, task, n = key
     done = tuple(e for e in eps if e.completed and e.return_ is not None)
     base: dict[str, Any] = {
@@ -415,7 +427,7 @@ def _cell_row(
             f"{_label(key)}: none of the {len(eps)} episodes was completed; GD is not computed",
             **_where(key),
         )
-        return GDRow(**base, **{**empty, "gd_undefined_reason": "no_completed_episodes"}), None
+        return base, {**empty, "gd_undefined_reason": "no_completed_episodes"}, None
     actual = np.array([e.return_ for e in done], dtype=float)
     values: dict[str, Any] = {**empty, "actual": float(actual.mean())}
     try:
@@ -424,14 +436,14 @@ def _cell_row(
     except (CapabilityUnavailable, RecordError, ConfigurationError) as exc:
         ctx.note("capability_unavailable", f"{_label(key)}: {exc}", **_where(key))
         values["gd_undefined_reason"] = "capability_unavailable"
-        return GDRow(**base, **values), None
+        return base, values, None
     values.update(baseline=float(baseline.mean()), optimal=float(optimal.mean()))
     # Regret against the declaration's optimum, so that regret = optimal - actual in the row.
     base["regret_mean"] = float((optimal - actual).mean())
     caps = _capability_samples(ctx, decl, key)
     if caps is None:
         values["gd_undefined_reason"] = "too_few_subtask_episodes"
-        return GDRow(**base, **values), None
+        return base, values, None
     per_episode = ceil(ctx.settings["mc_iterations"] / len(done))
     arrays = {name: got.values for name, got in caps.items()}
     inp = CeilingInput(done, n, arrays, per_episode, _rng(ctx.settings["seed"], "mc", *key))
@@ -444,7 +456,7 @@ def _cell_row(
             **_where(key),
         )
         values["gd_undefined_reason"] = "capability_unavailable"
-        return GDRow(**base, **values), None
+        return base, values, None
     ceiling = np.asarray(sim.ceiling, dtype=float)
     if ceiling.shape != actual.shape or not np.all(np.isfinite(ceiling)):
         raise TypeError(
@@ -486,9 +498,7 @@ def _cell_row(
     cell = _Cell(
         n, actual, baseline, ceiling, minimum, optimal, data, ok, sens is None, at_chance, key
     )
-    values.update(_gd_values(ctx, key, cell, at_chance))
-    values["iterations_per_episode"] = per_episode
-    return GDRow(**base, **values), cell
+    return base, values, cell
 
 
 def _interval(
