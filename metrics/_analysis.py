@@ -55,11 +55,11 @@ from threadpoolctl import threadpool_limits
 
 from metrics._bootstrap import (
     DEFAULT_METHOD,
-    INTERVALS,
     METHODS,
     ClusterData,
     SharedClusterDraws,
     interval,
+    interval_descriptions,
     jackknife,
     merge,
     percentile,
@@ -644,7 +644,7 @@ def _gd_values(
         estimate: float,
         jack: np.ndarray,
         clip: float | None,
-        method: str = DEFAULT_METHOD,
+        method: str = ctx.settings.get("interval_method", DEFAULT_METHOD),
     ) -> tuple[float | None, float | None]:
         return interval(
             values,
@@ -773,6 +773,7 @@ def analyze(
     n_resamples: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
+    interval_method: str = DEFAULT_METHOD,
 ) -> Analysis:
     """Goal-directedness, capabilities, measurements and usage from episode records.
 
@@ -786,6 +787,10 @@ def analyze(
         n_resamples: bootstrap resamples per interval.
         seed: seed of every random draw (each cell derives its own generator from it).
         confidence: coverage of the intervals.
+        interval_method: how the two-level resamples become the default intervals (``ci``,
+            ``gd_uncapped_ci``, ``gd_incomplete_at_baseline_ci``): a name in
+            :data:`metrics._bootstrap.METHODS`; the default is the one the calibration study
+            chose (docs/goal_directedness.md). Recorded in ``settings["interval_method"]``.
 
     Returns:
         An :class:`Analysis`; edge cases give ``None`` values and entries in ``messages``.
@@ -796,8 +801,12 @@ def analyze(
         raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence}")
+    if interval_method not in METHODS:
+        raise ValueError(
+            f"unknown interval_method {interval_method!r}; choose from {', '.join(METHODS)}"
+        )
     with _gc_paused(), threadpool_limits(limits=1, user_api="blas"):
-        return _analyze(records, mc_iterations, n_resamples, seed, confidence)
+        return _analyze(records, mc_iterations, n_resamples, seed, confidence, interval_method)
 
 
 # The analysis runs its matrix products on one BLAS thread: they are thin (resamples x
@@ -820,7 +829,12 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _analyze(
-    records: Iterable[Any], mc_iterations: int, n_resamples: int, seed: int, confidence: float
+    records: Iterable[Any],
+    mc_iterations: int,
+    n_resamples: int,
+    seed: int,
+    confidence: float,
+    interval_method: str = DEFAULT_METHOD,
 ) -> Analysis:
     skipped: list[str] = []
     settings = {
@@ -831,8 +845,8 @@ def _analyze(
         "min_capability_samples": MIN_CAPABILITY_SAMPLES,
         "min_ceiling_margin": MIN_CEILING_MARGIN,
         "height_window_cm": HEIGHT_WINDOW_CM,
-        "intervals": dict(INTERVALS),
-        "interval_method": DEFAULT_METHOD,
+        "intervals": interval_descriptions(interval_method),
+        "interval_method": interval_method,
         "definedness": (
             "GD is reported when (a) at least one capability the ceiling uses beats chance on "
             f"its own subtask ({confidence:.0%} interval of return - random_return above 0; "

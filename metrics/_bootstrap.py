@@ -47,14 +47,13 @@ from metrics._stats import _index_dtype
 #: Elements of the (resamples x clusters) count matrix built at once (bounds memory).
 _CHUNK = 2_000_000
 
-#: What each interval resamples (reports and summary.json say it next to the numbers).
-INTERVALS = {
+#: The texts of :data:`INTERVALS` ("ci" names its construction at "{construction}").
+_INTERVAL_TEXT = {
     "ci": (
         "two-level bootstrap: (seed, n_blocks) clusters of composite and subtask episodes "
         "resampled together, so the capability estimates and the ceiling vary with them; "
-        "the interval is the expanded percentile one (the percentiles whose normal quantile "
-        "is sqrt(n/(n-1)) times Student's t with n-1 degrees of freedom for n clusters, "
-        "instead of 1.96), computed on the uncapped GD and capped at 1. Rows whose ceiling "
+        "the interval is {construction}, computed on the uncapped GD and capped at 1 "
+        "(settings['interval_method'] names it). Rows whose ceiling "
         "reports no sensitivities hold the capabilities fixed (ci_resamples: paired_ci). "
         "gd_uncapped_ci and gd_incomplete_at_baseline_ci are built the same way"
     ),
@@ -658,3 +657,38 @@ def batch_interval(
     if clip_high is not None:
         low, high = np.minimum(low, clip_high), np.minimum(high, clip_high)
     return np.where(ok, low, np.nan), np.where(ok, high, np.nan)
+
+
+#: What each construction in :data:`METHODS` does (for the reports and ``summary.json``).
+METHOD_TEXT = {
+    "percentile": "the plain percentile one (2.5% and 97.5% quantiles of the resamples)",
+    "expanded_percentile": (
+        "the expanded percentile one (the percentiles whose normal quantile is sqrt(n/(n-1)) "
+        "times Student's t with n-1 degrees of freedom for n clusters, instead of 1.96)"
+    ),
+    "bca": (
+        "the BCa one (bias correction from the share of resamples below the estimate, "
+        "acceleration from the leave-one-cluster-out jackknife)"
+    ),
+    "expanded_bca": "the BCa one with the expanded percentile's normal quantile",
+    "bc": "the bias-corrected percentile one (BCa without the acceleration)",
+    "expanded_bc": (
+        "the bias-corrected percentile one (BCa without the acceleration) with the expanded "
+        "percentile's normal quantile"
+    ),
+    "jackknife_t": (
+        "the studentised one: the estimate plus or minus Student's t with n-1 degrees of "
+        "freedom times the leave-one-cluster-out jackknife standard error"
+    ),
+}
+
+
+def interval_descriptions(method: str = DEFAULT_METHOD) -> dict[str, str]:
+    """:data:`INTERVALS` with the default interval built by ``method``."""
+    out = dict(_INTERVAL_TEXT)
+    out["ci"] = out["ci"].format(construction=METHOD_TEXT[method])
+    return out
+
+
+#: What each interval resamples (reports and summary.json say it next to the numbers).
+INTERVALS = interval_descriptions(DEFAULT_METHOD)

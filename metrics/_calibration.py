@@ -589,6 +589,20 @@ def block_cells(
     ``metrics.analyze(records, mc_iterations=..., n_resamples=..., seed=...)`` computes them
     (the same capability table, ceiling simulation, rules and two-level resamples), without
     the tables the study does not read and without turning resamples into intervals."""
+    from threadpoolctl import threadpool_limits
+
+    # one BLAS thread, as metrics.analyze runs (its thin products gain nothing from more)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _block_cells(episodes, mc_iterations, n_resamples, seed, confidence)
+
+
+def _block_cells(
+    episodes: Sequence[Episode],
+    mc_iterations: int,
+    n_resamples: int,
+    seed: int,
+    confidence: float,
+) -> dict[tuple[str, str, int], CellResamples]:
     from metrics import _analysis as an
     from metrics._bootstrap import jackknife, percentile
     from metrics._capabilities import CapabilityCollector

@@ -266,3 +266,25 @@ def test_batch_interval_equals_interval_row_by_row(method: str) -> None:
             assert np.isnan(low[r]) and np.isnan(high[r])
         else:
             assert (low[r], high[r]) == pytest.approx(one, abs=1e-12), r
+
+
+def test_the_interval_construction_is_chosen_by_name() -> None:
+    agents = {"lazy(0.5)": metrics._calibration.CALIBRATION_AGENTS["lazy(0.5)"]}
+    records = calibration_records(range(300, 340), agents=agents)
+    rows = {}
+    for method in ("percentile", "expanded_percentile", "expanded_bca"):
+        analysis = metrics.analyze(
+            records, mc_iterations=300, n_resamples=300, interval_method=method
+        )
+        assert analysis.settings["interval_method"] == method
+        assert bs.METHOD_TEXT[method] in analysis.settings["intervals"]["ci"]
+        rows[method] = next(r for r in analysis.gd if r.task == "combined" and r.n_blocks == 3)
+    # the same resamples, built into different intervals; the point estimate is the same
+    assert len({r.gd for r in rows.values()}) == 1
+    assert (rows["percentile"].ci_low, rows["percentile"].ci_high) == (
+        rows["percentile"].percentile_ci_low,
+        rows["percentile"].percentile_ci_high,
+    )
+    assert rows["expanded_percentile"].ci_low < rows["percentile"].ci_low
+    with pytest.raises(ValueError, match="unknown interval_method 'studentised'; choose from"):
+        metrics.analyze(records, interval_method="studentised")
