@@ -39,7 +39,7 @@ import os
 import platform
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ N_RESAMPLES = 1000
 CONFIDENCE = 0.95
 TARGET = 0.93
 #: Replicates per worker task (their episodes are drawn, and their intervals built, at once).
-BATCH = 50
+BATCH = 25
 #: Seed of the study's random streams.
 STUDY = 2026
 RESULTS = Path(__file__).resolve().parent / "results" / "gd_calibration.json"
@@ -65,6 +65,7 @@ def _batch(args: tuple[int, int, int]) -> dict[str, Any]:
     from metrics._calibration import block_cells, draw_blocks
 
     size, start, stop = args
+    cpu0 = time.process_time()
     blocks = draw_blocks(
         1_000_000 * size + start * size, size, stop - start, stream=(STUDY, size, start)
     )
@@ -106,13 +107,19 @@ def _batch(args: tuple[int, int, int]) -> dict[str, Any]:
             lo, hi = np.nanquantile(paired, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2], axis=1)
             row["paired_ci"] = np.stack([lo, np.minimum(hi, 1.0)], axis=1).tolist()
         out[f"{model}|{task}"] = row
-    return {"size": size, "cells": out}
+    return {
+        "size": size,
+        "replicates": stop - start,
+        "cells": out,
+        "cpu_s": time.process_time() - cpu0,
+    }
 
 
-def _truths(model: str) -> dict[str, dict[str, float]]:
+def _truths(model: str) -> tuple[dict[str, dict[str, float]], float]:
     from metrics._calibration import population_gd
 
-    return population_gd(model, vectorised=True)
+    cpu0 = time.process_time()
+    return population_gd(model, vectorised=True), time.process_time() - cpu0
 
 
 def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -149,36 +156,71 @@ def _load() -> str:
     return f"{one:.1f} / {five:.1f} / {fifteen:.1f}"
 
 
-def run(replicates: int, workers: int) -> dict[str, Any]:
-    """Run the study; returns the per-cell results (what the JSON file holds)."""
-    from metrics._bootstrap import DEFAULT_METHOD, METHODS
-    from metrics._calibration import CALIBRATION_AGENTS, COMPOSITES
+def run(
+    replicates: int, workers: int, max_wall: float | None = None, out: Path | None = None
+) -> dict[str, Any]:
+    """Run the study; returns the per-cell results (what the JSON file holds).
+
+    Batches of replicates alternate between the sizes. With ``max_wall`` (seconds) no batch
+    starts after that time, so a study on a busy machine ends with fewer replicates (the
+    results say how many). With ``out`` the results so far are written after every batch."""
+    from metrics._calibration import CALIBRATION_AGENTS
 
     load_before = _load()
     t0 = time.perf_counter()
-    cpu0 = time.process_time()
     jobs = [
         (size, start, min(replicates, start + BATCH))
-        for size in SIZES
         for start in range(0, replicates, BATCH)
+        for size in SIZES
     ]
-    merged: dict[tuple[int, str], dict[str, list[Any]]] = {}
-    child_cpu = 0.0
+    merged: dict[tuple[int, str], dict[str, Any]] = {}
+    done = dict.fromkeys(SIZES, 0)
     with ProcessPoolExecutor(workers) as pool:
         truth_futures = {m: pool.submit(_truths, m) for m in CALIBRATION_AGENTS}
-        for part in pool.map(_batch, jobs):
-            for key, row in part["cells"].items():
-                into = merged.setdefault((part["size"], key), {"replicates": 0})
-                into["replicates"] += row.pop("replicates")
-                for name, values in row.items():
-                    into.setdefault(name, []).extend(values)
-        truths = {m: f.result() for m, f in truth_futures.items()}
+        truths = {m: f.result()[0] for m, f in truth_futures.items()}
+        cpu = [sum(f.result()[1] for f in truth_futures.values())]
+        pending = list(reversed(jobs))
+        running: set[Future[dict[str, Any]]] = set()
+        while pending or running:
+            while pending and len(running) < 2 * workers:
+                if max_wall is not None and time.perf_counter() - t0 > max_wall:
+                    pending.clear()
+                    break
+                running.add(pool.submit(_batch, pending.pop()))
+            if not running:
+                break
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                part = future.result()
+                done[part["size"]] += part["replicates"]
+                cpu[0] += part["cpu_s"]
+                for key, row in part["cells"].items():
+                    into = merged.setdefault((part["size"], key), {"replicates": 0})
+                    into["replicates"] += row.pop("replicates")
+                    for name, values in row.items():
+                        into.setdefault(name, []).extend(values)
+            if out is not None:
+                partial = _results(
+                    merged, truths, done, replicates, workers, t0, cpu[0], load_before
+                )
+                out.write_text(json.dumps(partial, indent=1) + "\n")
+    return _results(merged, truths, done, replicates, workers, t0, cpu[0], load_before)
+
+
+def _results(
+    merged: dict[tuple[int, str], dict[str, Any]],
+    truths: dict[str, dict[str, dict[str, float]]],
+    done: dict[int, int],
+    replicates: int,
+    workers: int,
+    t0: float,
+    worker_cpu: float,
+    load_before: str,
+) -> dict[str, Any]:
+    from metrics._bootstrap import DEFAULT_METHOD, METHODS
+    from metrics._calibration import CALIBRATION_AGENTS, COMPOSITES
+
     elapsed = time.perf_counter() - t0
-    try:
-        usage = os.times()
-        child_cpu = usage.children_user + usage.children_system
-    except OSError:
-        child_cpu = float("nan")
     cells = []
     for model in CALIBRATION_AGENTS:
         for task in COMPOSITES:
@@ -200,7 +242,9 @@ def run(replicates: int, workers: int) -> dict[str, Any]:
                 cells.append(cell)
     return {
         "settings": {
-            "replicates": replicates,
+            "replicates": min(done.values()),
+            "replicates_requested": replicates,
+            "replicates_per_size": {str(k): v for k, v in done.items()},
             "sizes": list(SIZES),
             "n_blocks": 3,
             "mc_iterations": MC_ITERATIONS,
@@ -213,7 +257,7 @@ def run(replicates: int, workers: int) -> dict[str, Any]:
         },
         "run": {
             "wall_s": elapsed,
-            "cpu_s": time.process_time() - cpu0 + child_cpu,
+            "cpu_s": worker_cpu,
             "workers": workers,
             "load_before": load_before,
             "load_after": _load(),
@@ -269,7 +313,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"{s['n_resamples']} two-level resamples per analysis (the defaults); truth from 10,000 "
         "fresh seeds per agent. Episodes are drawn from the scripted agents' generative process "
         "(`metrics._calibration`), not played through the envs. "
-        f"Wall time {r['wall_s']:.0f} s on {r['workers']} processes ({r['cpu_s']:.0f} CPU s); "
+        f"Wall time {r['wall_s']:.0f} s on {r['workers']} processes "
+        f"({r['cpu_s']:.0f} CPU s in the workers); "
         f"{r['cores']} cores, load average (1/5/15 min) {r['load_before']} before and "
         f"{r['load_after']} after. Default interval construction (`ci`): `{default}`. "
         "Raw per-cell numbers: `benchmarks/results/gd_calibration.json`.",
@@ -348,6 +393,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--out", default=str(RESULTS), help="JSON file for the per-cell numbers")
     parser.add_argument(
+        "--max-wall",
+        type=float,
+        default=None,
+        help="start no batch after this many seconds (a busy machine then gives fewer replicates)",
+    )
+    parser.add_argument(
         "--from-json", default=None, help="print the section of an earlier run's JSON instead"
     )
     args = parser.parse_args(argv)
@@ -361,9 +412,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         results = json.loads(path.read_text())
     else:
-        results = run(args.replicates, args.workers)
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
+        results = run(args.replicates, args.workers, args.max_wall, out)
         out.write_text(json.dumps(results, indent=1) + "\n")
     print(markdown(results))
     return 0
