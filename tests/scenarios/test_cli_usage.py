@@ -190,6 +190,9 @@ def test_fail_fast_stops_at_the_first_connection_error(
 
 class _Unauthorized(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
+        # read the request first: closing a connection with unread bytes resets it, and the
+        # client could then see a connection error instead of the 401
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
         body = json.dumps({"error": {"message": "Incorrect API key provided", "type": "x",
                                      "code": "invalid_api_key"}}).encode()  # fmt: skip
         self.send_response(401)
