@@ -15,11 +15,16 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import write_scenario
 
 from scenarios import expand, load_scenario
 
 REPO = Path(__file__).parents[2]
+# Each test starts up to a dozen `telic run` processes, each importing the agent stack: one to
+# two minutes on an idle machine, and past the default 300 s per test on a busy one (a 2-core
+# machine at load 13 took longer). The limit only catches a hang.
+pytestmark = pytest.mark.timeout(1800)
 ENVS = [
     "telic/InformationGathering-v1",
     "telic/CognitiveEffort-v1",
@@ -49,6 +54,11 @@ def start(scenario: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
     )
 
 
+def _size(out: Path) -> int:
+    path = out / "episodes.jsonl"
+    return path.stat().st_size if path.exists() else 0
+
+
 def lines(out: Path) -> int:
     path = out / "episodes.jsonl"
     return path.read_bytes().count(b"\n") if path.exists() else 0
@@ -63,7 +73,14 @@ def wait_for(proc: subprocess.Popen[bytes], out: Path, target: int) -> bool:
     """Wait until ``out`` holds ``target`` records; False if the run ended first."""
     seen = lines(out)
     deadline = time.monotonic() + STALL_S
+    size = -1
     while time.monotonic() < deadline:
+        if _size(out) == size:  # nothing new: skip re-reading the file (spare the CPU)
+            if proc.poll() is not None:
+                return False
+            time.sleep(0.005)
+            continue
+        size = _size(out)
         now = lines(out)
         if now >= target:
             return True
