@@ -51,7 +51,16 @@ def start(scenario: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
+
+
+def _ctrl_c_as_at_a_terminal() -> None:
+    """The run gets Ctrl-C's default disposition, as a command typed at a terminal does. A
+    process inherits ignored signals, and a test run started in the background (``cmd &`` in
+    a script, as some CI runners do) ignores SIGINT: the run would then never see the signal
+    and play to the end."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _size(out: Path) -> int:
