@@ -15,6 +15,10 @@ from envs.blocksworld._world import BlocksWorld
 from scenarios.cli import run_cli
 
 REPO = Path(__file__).parents[2]
+# Each test runs a bundled scenario with its full report (1,000 resamples) and an exact
+# enumeration: both went past 200 s, one past 300 s, on a 2-core machine at load 10-13. The
+# limit only catches a hang.
+pytestmark = pytest.mark.timeout(2400)
 
 
 @pytest.fixture(autouse=True)
