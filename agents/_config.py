@@ -19,7 +19,7 @@ PROMPT_VARIANTS: MappingProxyType[str, str | None] = MappingProxyType(
     }
 )
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
 class Budget(BaseModel):

@@ -26,7 +26,9 @@ The Anthropic SDK (2.x) posts its ``messages.create`` body without a conversion 
 from __future__ import annotations
 
 import inspect
+import json
 import os
+import weakref
 from functools import cache
 from typing import Any
 
@@ -94,11 +96,13 @@ def split_request(
 
 
 class _RawResponses:
-    """``with_raw_response`` of the stand-in: ``create`` is ours, the rest the SDK's."""
+    """``with_raw_response`` of the stand-in: ``create`` and ``post_json`` are ours, the rest
+    the SDK's."""
 
-    def __init__(self, resource: Any, create: Any) -> None:
+    def __init__(self, resource: Any, create: Any, post_json: Any) -> None:
         self._resource = resource
         self.create = create
+        self.post_json = post_json
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._resource.with_raw_response, name)
@@ -113,7 +117,12 @@ class FastCompletions:
         self._resource = resource
         self._make_options, raw, araw, self._cast_to, self._security = parts
         wrapper = araw if asynchronous else raw
-        self.with_raw_response = _RawResponses(resource, wrapper(self.create))
+        self.with_raw_response = _RawResponses(
+            resource, wrapper(self.create), wrapper(self.post_json)
+        )
+        self.sent = SentMessages()
+        client = getattr(resource, "_client", None)
+        self.sender = DirectSender(client) if asynchronous and DirectSender.usable(client) else None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._resource, name)
@@ -136,6 +145,202 @@ class FastCompletions:
             cast_to=self._cast_to,
             stream=False,
         )
+
+    def post_json(self, content: bytes, **option_args: Any) -> Any:
+        """Post a request body already serialized as the SDK serializes it (see
+        :func:`request_body`), with ``create()``'s request options; returns what ``create()``
+        returns."""
+        if self._security:
+            option_args["security"] = {"bearer_auth": True}
+        return self._resource._post(
+            "/chat/completions",
+            content=content,
+            options=self._make_options(**option_args),
+            cast_to=self._cast_to,
+            stream=False,
+        )
+
+
+def dumps(value: Any) -> bytes:
+    """``value`` as the SDK serializes a request body: compact, UTF-8, non-ASCII unescaped,
+    NaN refused (the settings of its ``openapi_dumps``; for plain JSON data, the same bytes)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+class SentMessages:
+    """The request JSON of messages already sent, by message object.
+
+    An episode sends its conversation again at every step, the earlier messages being the
+    same objects each time (``agents._messages.to_langchain`` reuses them), so each is
+    converted and serialized once and later bodies are put together from the stored bytes: the
+    cost of a call then grows only with the bytes copied, not with the work per message. An
+    entry lives as long as its message (a weak reference drops it); messages are not changed
+    after they are made, which the stored bytes rely on.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[weakref.ref[Any], bytes]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, message: Any) -> bytes | None:
+        entry = self._entries.get(id(message))
+        if entry is None or entry[0]() is not message:
+            return None
+        return entry[1]
+
+    def put(self, message: Any, data: bytes) -> None:
+        key, entries = id(message), self._entries
+
+        def drop(ref: weakref.ref[Any]) -> None:
+            current = entries.get(key)
+            if current is not None and current[0] is ref:
+                entries.pop(key, None)
+
+        try:
+            entries[key] = (weakref.ref(message, drop), data)
+        except TypeError:  # an object without weak references is not stored
+            return
+
+
+def request_body(
+    chat: Any, messages: list[Any], kwargs: dict[str, Any], sent: SentMessages
+) -> tuple[bytes, dict[str, Any]] | None:
+    """The chat-completions request of ``chat`` for ``messages`` as (body bytes, request-option
+    arguments), the bytes equal to those the stand-in's ``create`` posts for the payload
+    ``chat._get_request_payload(messages, **kwargs)``; None when that request must go through
+    ``create`` (it is not plain JSON, streams, asks for a structured output or uses the
+    Responses API).
+
+    Only the messages not in ``sent`` are converted (by ``chat._get_request_payload`` itself,
+    which converts each message on its own) and serialized; the others' stored bytes are
+    reused. Top-level keys keep the payload's order, and ``extra_body`` is merged into the body
+    as the SDK merges it.
+    """
+    stored = [sent.get(m) for m in messages]
+    new = [m for m, data in zip(messages, stored, strict=True) if data is None]
+    payload = chat._get_request_payload(new, stop=None, **kwargs)
+    if "response_format" in payload or chat._use_responses_api(payload):
+        return None
+    converted = payload.get("messages")
+    if not isinstance(converted, list) or len(converted) != len(new):
+        return None
+    split = split_request(payload)
+    if split is None:
+        return None
+    body, options = split
+    extra = options.pop("extra_body", None)
+    if extra is not None:
+        if not isinstance(extra, dict) or "messages" in extra or not _plain(extra):
+            return None
+        body.update(extra)
+    try:
+        fresh = iter([dumps(item) for item in converted])
+        parts = []
+        for message, data in zip(messages, stored, strict=True):
+            if data is None:
+                data = next(fresh)
+                sent.put(message, data)
+            parts.append(data)
+        listed = b"[" + b",".join(parts) + b"]"
+        fields = [
+            dumps(key) + b":" + (listed if key == "messages" else dumps(value))
+            for key, value in body.items()
+        ]
+    except (TypeError, ValueError):  # not JSON after all: create() decides what happens
+        return None
+    return b"{" + b",".join(fields) + b"}", options
+
+
+#: Client attributes that change a request per call (token providers, provider runtimes,
+#: custom auth, idempotency keys); the sender is used only when each is None.
+_PER_CALL_HOOKS = (
+    "_provider_runtime",
+    "_workload_identity_auth",
+    "_api_key_provider",
+    "custom_auth",
+    "_idempotency_header",
+)
+
+
+class DirectSender:
+    """Posts a ready chat-completions body with the SDK client's own HTTP client, URL and
+    headers, without the SDK's per-request machinery.
+
+    The SDK's ``request()`` builds each request from its options (headers merged and
+    validated, URL parsed and joined, options copied twice) before sending it. For a client
+    whose requests do not change from call to call (a plain ``AsyncOpenAI`` with a fixed API
+    key: no token provider, provider runtime, custom auth or idempotency key, retries off) the
+    sender builds that request once per set of request options, with the SDK's own
+    ``_build_request``, and then sends copies carrying each call's body. Errors are the SDK's:
+    a timeout raises ``APITimeoutError``, a failed connection ``APIConnectionError``, and a
+    non-2xx answer the status error the SDK makes from it.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._templates: dict[str, tuple[Any, Any, dict[str, Any]]] = {}
+
+    @staticmethod
+    def usable(client: Any) -> bool:
+        """Whether ``client`` sends every request of the same options with the same headers."""
+        try:
+            import openai
+            from openai._httpx2 import is_httpx2_async_client
+        except ImportError:
+            return False
+        if type(client) is not openai.AsyncOpenAI or getattr(client, "max_retries", 1) != 0:
+            return False
+        missing = object()
+        if any(getattr(client, name, missing) is not None for name in _PER_CALL_HOOKS):
+            return False
+        return bool(is_httpx2_async_client(getattr(client, "_client", None)))
+
+    async def _template(
+        self, option_args: dict[str, Any], make_options: Any
+    ) -> tuple[Any, Any, dict[str, Any]]:
+        key = repr(sorted(option_args.items()))
+        template = self._templates.get(key)
+        if template is None:
+            from openai._base_client import FinalRequestOptions, asyncify, get_platform
+
+            client = self._client
+            if client._platform is None:  # as the SDK's request() does before its first call
+                client._platform = await asyncify(get_platform)()
+            options = FinalRequestOptions.construct(
+                method="post", url="/chat/completions", content=b"", **make_options(**option_args)
+            )
+            options = await client._prepare_options(options)
+            request = client._build_request(options, retries_taken=0)
+            await client._prepare_request(request)
+            headers = request.headers.copy()
+            headers.pop("content-length", None)
+            template = (request.url, headers, dict(request.extensions))
+            self._templates[key] = template
+        return template
+
+    async def post(self, content: bytes, option_args: dict[str, Any], make_options: Any) -> Any:
+        """The HTTP response (body read) to ``content`` posted with ``create()``'s request
+        options, or the SDK's error."""
+        import openai
+        from openai._httpx2 import request_exceptions, timeout_exceptions
+
+        url, headers, extensions = await self._template(option_args, make_options)
+        http = _http_module()
+        request = http.Request("POST", url, headers=headers, content=content,
+                               extensions=dict(extensions))  # fmt: skip
+        try:
+            response = await self._client._client.send(request, stream=False)
+        except timeout_exceptions() as err:
+            raise openai.APITimeoutError(request=request) from err
+        except openai.OpenAIError:
+            raise
+        except request_exceptions() as err:
+            raise openai.APIConnectionError(request=request) from err
+        if not 200 <= response.status_code < 300:
+            raise self._client._make_status_error_from_response(response) from None
+        return response
 
 
 @cache
@@ -191,18 +396,35 @@ async def ainvoke_direct(chat: Any, messages: list[Any], kwargs: dict[str, Any])
     Responses API).
 
     The request is the one ``ainvoke`` would send (the same payload through the same stand-in
-    resource, headers included), its errors are LangChain's, and the message is made by the
-    model's own ``_create_chat_result`` from the reply's JSON (without the SDK's response
-    objects in between), so content, tool calls, usage and reasoning fields are the same.
+    resource, headers included; its body put together by :func:`request_body`), its errors are
+    LangChain's, and the message is made by the model's own ``_create_chat_result`` from the
+    reply's JSON (without the SDK's response objects in between), so content, tool calls,
+    usage and reasoning fields are the same.
     """
     parts = _langchain_parts()
     assert parts is not None
     handlers = parts[2]
-    payload = chat._get_request_payload(messages, stop=None, **kwargs)
-    if "response_format" in payload or chat._use_responses_api(payload):
-        return None
+    completions = chat.async_client
+    request = request_body(chat, messages, kwargs, completions.sent)
+    sender = completions.sender
     try:
-        raw = await chat.async_client.with_raw_response.create(**payload)
+        if request is not None and sender is not None:
+            options = {**request[1]}
+            options["extra_headers"] = {**(options.get("extra_headers") or {}), **_RAW_HEADER}
+            if completions._security:
+                options["security"] = {"bearer_auth": True}
+            response = await sender.post(request[0], options, completions._make_options)
+            data = _json_object(response)
+            if data is not None:
+                return chat._create_chat_result(data).generations[0].message
+            raw = _legacy_response(completions, response)
+        elif request is not None:
+            raw = await completions.with_raw_response.post_json(request[0], **request[1])
+        else:
+            payload = chat._get_request_payload(messages, stop=None, **kwargs)
+            if "response_format" in payload or chat._use_responses_api(payload):
+                return None
+            raw = await completions.with_raw_response.create(**payload)
     except Exception as exc:
         for kind, handle in handlers:
             if isinstance(exc, kind):
@@ -213,6 +435,33 @@ async def ainvoke_direct(chat: Any, messages: list[Any], kwargs: dict[str, Any])
     if not isinstance(data, dict):  # a JSON body sent as another content type
         data = raw.parse()
     return chat._create_chat_result(data).generations[0].message
+
+
+#: The header the SDK's ``with_raw_response`` adds (LangChain calls through it).
+_RAW_HEADER = {"X-Stainless-Raw-Response": "true"}
+
+
+def _json_object(response: Any) -> dict[str, Any] | None:
+    """The response's JSON object, or None when its body is not one."""
+    if "json" not in response.headers.get("content-type", ""):
+        return None
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _legacy_response(completions: FastCompletions, response: Any) -> Any:
+    """The SDK's raw-response object for ``response`` (its parsing decides what an answer
+    that is not a JSON object becomes, as on the SDK's own path)."""
+    from openai._base_client import FinalRequestOptions
+    from openai._legacy_response import LegacyAPIResponse
+
+    client = completions._resource._client
+    options = FinalRequestOptions.construct(method="post", url="/chat/completions")
+    return LegacyAPIResponse(raw=response, cast_to=completions._cast_to, client=client,
+                             stream=False, stream_cls=None, options=options)  # fmt: skip
 
 
 #: Connections one pool of :func:`async_http_client` holds before the next pool is opened.

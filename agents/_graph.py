@@ -14,6 +14,11 @@ model call; the wall-time budget also bounds the call itself) or when a model ca
 good. A reply longer than the model's ``max_reply_chars`` is cut, and the cut recorded as a
 ``reply_truncated`` error entry. Two graphs are compiled once per process: one
 with synchronous nodes (``invoke``) and one with async nodes (``ainvoke``).
+
+The runner plays episodes with :func:`walk`/:func:`awalk`, which call the same nodes along the
+same edges and apply their updates with the same reducers, without LangGraph's per-step
+bookkeeping; LangGraph's runtime is used when LangSmith tracing is on or
+``TELIC_AGENT_LOOP=graph`` (:func:`use_graph_runtime`). Both give the same records.
 """
 
 from __future__ import annotations
@@ -22,10 +27,11 @@ import asyncio
 import dataclasses
 import json
 import operator
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, TypedDict, get_type_hints
 
 import gymnasium as gym
 from langgraph.graph import END, START, StateGraph
@@ -34,6 +40,8 @@ from langgraph.runtime import Runtime
 from agents._config import AgentConfig, Event
 from agents._errors import ProviderError
 from agents._messages import (
+    MADE,
+    MadeMessages,
     Reply,
     action_string,
     observation_messages,
@@ -69,7 +77,7 @@ class EpisodeContext:
     """Monotonic clock for the wall-time budget."""
     started: float
     """``clock()`` when the episode started."""
-    made: dict[int, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    made: MadeMessages = dataclasses.field(default=MADE, repr=False, compare=False)
     """LangChain messages made so far, by transcript message (see ``to_langchain``)."""
 
 
@@ -406,3 +414,105 @@ def build_graph(*, asynchronous: bool = False) -> Any:
 def compiled_graph(asynchronous: bool = False) -> Any:
     """The compiled agent graph (built once per process)."""
     return build_graph(asynchronous=asynchronous).compile()
+
+
+# ---------------------------------------------------------------------------------------------
+# The same graph walked directly
+
+#: The state keys whose updates are appended (``operator.add`` reducers); the others replace.
+APPENDED = frozenset(
+    key
+    for key, hint in get_type_hints(EpisodeState, include_extras=True).items()
+    if operator.add in getattr(hint, "__metadata__", ())
+)
+LOOP_SWITCH = "TELIC_AGENT_LOOP"
+
+
+def _merge(state: EpisodeState, updates: dict[str, Any]) -> EpisodeState:
+    """``state`` with a node's updates applied as the graph's channels apply them."""
+    merged: dict[str, Any] = dict(state)
+    for key, value in updates.items():
+        merged[key] = [*state.get(key, ()), *value] if key in APPENDED else value  # type: ignore[misc]
+    return merged  # type: ignore[return-value]
+
+
+def _recursion_error(limit: int) -> Exception:
+    from langgraph.errors import GraphRecursionError
+
+    return GraphRecursionError(
+        f"Recursion limit of {limit} reached without hitting a stop condition."
+    )
+
+
+def use_graph_runtime() -> bool:
+    """Whether episodes run through LangGraph's runtime rather than :func:`walk`.
+
+    The runtime is chosen when LangSmith tracing is on (its runs show each node) or when
+    ``TELIC_AGENT_LOOP=graph``; otherwise :func:`walk` plays the same graph at less cost.
+    """
+    if os.environ.get(LOOP_SWITCH, "").strip().lower() == "graph":
+        return True
+    from langchain_core.tracers.context import _tracing_v2_is_enabled
+
+    return bool(_tracing_v2_is_enabled())
+
+
+#: The graph's nodes as :func:`walk` plays them: each node's function and the router that
+#: picks what follows it (the same functions :func:`build_graph` adds). ``START`` leads to
+#: ``"agent"``. ``tests/agents/test_walk.py`` checks this table against the built graph.
+WALK_TABLE: dict[str, tuple[Callable[..., Any], Callable[[EpisodeState], str]]] = {
+    "agent": (agent_node, _after_agent),
+    "env": (env_node, _after_env),
+}
+AWALK_TABLE: dict[str, tuple[Callable[..., Any], Callable[[EpisodeState], Any]]] = {
+    "agent": (agent_node_async, _after_agent_async),
+    "env": (env_node_async, _after_env_async),
+}
+FIRST_NODE = "agent"
+
+
+def walk(state: EpisodeState, ctx: EpisodeContext, limit: int) -> Iterator[EpisodeState]:
+    """The states :func:`compiled_graph` streams (``stream_mode="values"``) for one episode,
+    without LangGraph's runtime.
+
+    The graph has two nodes and two routers and no checkpointer, store or interrupts, so its
+    runtime adds only bookkeeping: this follows the same edges (the graph's own routers pick
+    each next node), calls the same node functions with the same state and context, and applies
+    their updates with the state's reducers. ``limit`` is the graph's ``recursion_limit``.
+    ``tests/agents/test_walk.py`` checks that records are equal to the compiled graph's.
+    """
+    runtime = Runtime(context=ctx)
+    state = _merge({}, dict(state))  # type: ignore[typeddict-item]
+    yield state
+    name, runs = FIRST_NODE, 0
+    while True:
+        node, route = WALK_TABLE[name]
+        state = _merge(state, node(state, runtime))
+        runs += 1
+        yield state
+        if runs >= limit:  # as LangGraph: the limit counts every node run, the last included
+            raise _recursion_error(limit)
+        name = route(state)
+        if name == END:
+            return
+
+
+async def awalk(
+    state: EpisodeState, ctx: EpisodeContext, limit: int
+) -> AsyncIterator[EpisodeState]:
+    """:func:`walk` with the async nodes and routers (the states ``compiled_graph(True)``
+    streams)."""
+    runtime = Runtime(context=ctx)
+    state = _merge({}, dict(state))  # type: ignore[typeddict-item]
+    yield state
+    name, runs = FIRST_NODE, 0
+    while True:
+        node, route = AWALK_TABLE[name]
+        state = _merge(state, await node(state, runtime))
+        runs += 1
+        yield state
+        if runs >= limit:  # as LangGraph: the limit counts every node run, the last included
+            raise _recursion_error(limit)
+        name = await route(state)
+        if name == END:
+            return

@@ -12,17 +12,27 @@ and for many coroutines on one loop alike.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 #: Default simultaneous calls per provider; the embedded model is not thread-safe.
 DEFAULT_CONCURRENCY: dict[str, int] = {"local": 1}
 FALLBACK_CONCURRENCY = 16
+
+
+async def async_sleep(delay: float) -> None:
+    """``asyncio.sleep``, importing asyncio on first use (commands that never call a model,
+    such as ``telic validate``, start without it)."""
+    import asyncio
+
+    await asyncio.sleep(delay)
 
 
 class TokenBucket:
@@ -61,7 +71,7 @@ class ProviderLimiter:
         max_concurrency: int | None = None,
         rpm: float | None = None,
         sleep: Callable[[float], Any] = time.sleep,
-        asleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        asleep: Callable[[float], Awaitable[Any]] = async_sleep,
     ) -> None:
         concurrency = (
             max_concurrency
@@ -94,6 +104,8 @@ class ProviderLimiter:
             self.active -= 1
 
     def _loop_semaphore(self) -> asyncio.Semaphore:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         with self._guard:
             sem = self._loop_sems.get(loop)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import weakref
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -162,21 +163,57 @@ def select_context(
     return head + first + kept
 
 
-def to_langchain(
-    entries: Sequence[Entry], made: dict[int, BaseMessage] | None = None
-) -> list[BaseMessage]:
+class MadeMessages:
+    """LangChain messages made for transcript messages, by transcript message object.
+
+    A transcript message is immutable (``envs.Message`` is frozen) and the LangChain message
+    made for it depends on it alone, so the one made for an earlier call (of this episode, or
+    of an earlier one whose transcript prefixes this one) is reused; it is then the same
+    object at every call, which lets the request path reuse its serialized form too
+    (``agents._fastpath.SentMessages``). An entry lives as long as its transcript message (a
+    weak reference drops it).
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[weakref.ref[Message], BaseMessage]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, message: Message) -> BaseMessage | None:
+        entry = self._entries.get(id(message))
+        if entry is None or entry[0]() is not message:
+            return None
+        return entry[1]
+
+    def put(self, message: Message, made: BaseMessage) -> None:
+        key, entries = id(message), self._entries
+
+        def drop(ref: weakref.ref[Message]) -> None:
+            current = entries.get(key)
+            if current is not None and current[0] is ref:
+                entries.pop(key, None)
+
+        entries[key] = (weakref.ref(message, drop), made)
+
+
+#: The process's :class:`MadeMessages` (every episode's context uses it).
+MADE = MadeMessages()
+
+
+def to_langchain(entries: Sequence[Entry], made: MadeMessages | None = None) -> list[BaseMessage]:
     """LangChain messages for ``entries`` (see :func:`select_context`).
 
-    ``made``: the LangChain messages made for earlier calls of the same episode, by the ``id``
-    of the transcript message they stand for (which the episode keeps alive); the system, user
-    and assistant messages found there are reused rather than made again, so a step costs the
-    same however long the conversation is. Tool messages are always made afresh (their call
-    ids depend on the messages before them).
+    ``made``: the LangChain messages made for earlier calls (:class:`MadeMessages`); the
+    system, user and assistant messages found there are reused rather than made again, so a
+    step costs the same however long the conversation is. Tool messages are always made afresh
+    (their call ids depend on the messages before them), and so are assistant messages with
+    native content.
     """
     out: list[BaseMessage] = []
     pending: deque[str] = deque()
     for message, content in entries:
-        known = None if made is None or content is not None else made.get(id(message))
+        known = None if made is None or content is not None else made.get(message)
         if message.role == "system":
             known = known or SystemMessage(content=message.content)
             out.append(known)
@@ -213,7 +250,7 @@ def to_langchain(
             call_id = pending.popleft() if pending else f"call_{message.step}_orphan"
             out.append(ToolMessage(content=message.content, tool_call_id=call_id))
         if made is not None and known is not None and content is None:
-            made[id(message)] = known
+            made.put(message, known)
     return out
 
 

@@ -8,7 +8,6 @@ while backing off) and the retry layer. :func:`agents.make_model` builds one fro
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import sys
@@ -267,6 +266,8 @@ class Model:
         time_left_s: float | None = None,
     ) -> ModelReply:
         """Call the model (async); see :meth:`call`."""
+        import asyncio  # here, not at the top: validate and other model-free commands skip it
+
         key = self._key(messages, tools, sample_index)
         if key is not None and self.cache is not None:
             hit = self.cache.get(key)

@@ -41,7 +41,14 @@ def scripted_move(
 ) -> PolicyAction:
     """The move of the policy (among ``policies``) that handles this conversation; a policy
     with ``reads_system_prompt = True`` also gets ``system_prompt``."""
-    policy = resolve_policy(policies, observations)
+    return policy_move(resolve_policy(policies, observations), observations, seed, system_prompt)
+
+
+def policy_move(
+    policy: Policy, observations: Sequence[str], seed: int, system_prompt: str | None = None
+) -> PolicyAction:
+    """The move of ``policy`` (one that handles this conversation), as :func:`scripted_move`
+    makes it."""
     rng = policy_rng(seed, observations)
     if getattr(policy, "reads_system_prompt", False):
         return policy.act(observations, rng, system_prompt=system_prompt)  # type: ignore[call-arg]
@@ -69,9 +76,10 @@ def scripted_calls(
         calls = 0
         done = False
         while not done:
-            if getattr(resolve_policy(policies, observations), "reads_system_prompt", False):
+            player = resolve_policy(policies, observations)
+            if getattr(player, "reads_system_prompt", False):
                 return None
-            move = scripted_move(policies, observations, mixed)
+            move = policy_move(player, observations, mixed)
             action = envs.encode_tool_call(move.name, dict(move.args)) if tools else move.text
             calls += 1
             observation, _reward, terminated, truncated, info = env.step(action)

@@ -14,8 +14,6 @@ waiting.
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -25,6 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from agents._errors import ProviderError
+from agents._limits import async_sleep
 from telic.errors import TelicError
 
 T = TypeVar("T")
@@ -114,7 +113,7 @@ def classify_error(exc: BaseException) -> str | None:
     # Class names along the MRO cover the SDKs' and httpx's hierarchies without importing
     # them (httpx.ConnectError is a TransportError, openai.APITimeoutError a "Timeout", ...).
     names = " ".join(cls.__name__ for cls in type(exc).__mro__)
-    if isinstance(exc, TimeoutError | asyncio.TimeoutError) or "Timeout" in names:
+    if isinstance(exc, TimeoutError) or "Timeout" in names:  # asyncio's is this one
         return "timeout"
     connection_words = ("Connection", "Connect", "Transport", "Network", "Protocol")
     if isinstance(exc, ConnectionError) or any(word in names for word in connection_words):
@@ -156,6 +155,8 @@ def retry_after_seconds(exc: BaseException, now: float | None = None) -> float |
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils  # an HTTP date: rare, and the module is slow to import
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -185,7 +186,7 @@ class RetryPolicy:
     """Longest single wait, ``Retry-After`` included."""
     sleep: Callable[[float], Any] = time.sleep
     """Blocking sleep used by synchronous calls."""
-    asleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+    asleep: Callable[[float], Awaitable[Any]] = async_sleep
     """Sleep used by asynchronous calls."""
     clock: Callable[[], float] = time.time
     """Unix-time clock, for ``Retry-After`` HTTP dates."""

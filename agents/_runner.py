@@ -26,9 +26,12 @@ from agents._graph import (
     EpisodeContext,
     EpisodeState,
     apply_user_messages,
+    awalk,
     compiled_graph,
     episode_cost,
     render_system,
+    use_graph_runtime,
+    walk,
 )
 from agents._model import Model
 from agents._pricing import price_of
@@ -118,7 +121,10 @@ def _setup(
     if env is None:
         if not env_id:
             raise ValueError("pass env_id (a registered ID such as 'telic/Combined-v1') or env")
-        env = envs.make(env_id, **dict(env_kwargs or {}))
+        # Gymnasium's passive checker (a first-reset and first-step check of each new env,
+        # warnings only) is skipped: it scans the observation character by character, which
+        # cost more than a model call's own work here. Envs are checked by envs.check_text_env.
+        env = envs.make(env_id, **{"disable_env_checker": True, **dict(env_kwargs or {})})
     protocol = getattr(env.unwrapped, "protocol", (env_kwargs or {}).get("protocol", "tags"))
     checked = tuple(Event.model_validate(e) for e in (events or ()))
     ctx = EpisodeContext(
@@ -305,9 +311,15 @@ def run_episode(
     )  # fmt: skip
     final = state
     try:
-        for values in compiled_graph(False).stream(
-            state, config={"recursion_limit": 2 * cap + 10}, context=ctx, stream_mode="values"
-        ):
+        limit = 2 * cap + 10
+        states = (
+            compiled_graph(False).stream(
+                state, config={"recursion_limit": limit}, context=ctx, stream_mode="values"
+            )
+            if use_graph_runtime()
+            else walk(state, ctx, limit)
+        )
+        for values in states:
             final = values
     except Exception as exc:
         _attach_partial(exc, ctx, final, env_id=env_id, env_kwargs=env_kwargs, seed=seed,
@@ -343,9 +355,15 @@ async def arun_episode(
     )  # fmt: skip
     final = state
     try:
-        async for values in compiled_graph(True).astream(
-            state, config={"recursion_limit": 2 * cap + 10}, context=ctx, stream_mode="values"
-        ):
+        limit = 2 * cap + 10
+        states = (
+            compiled_graph(True).astream(
+                state, config={"recursion_limit": limit}, context=ctx, stream_mode="values"
+            )
+            if use_graph_runtime()
+            else awalk(state, ctx, limit)
+        )
+        async for values in states:
             final = values
     except Exception as exc:
         _attach_partial(exc, ctx, final, env_id=env_id, env_kwargs=env_kwargs, seed=seed,

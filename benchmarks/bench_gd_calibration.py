@@ -3,87 +3,123 @@
 For scripted agents whose goal-directedness follows from their construction (oracle, noisy,
 random decisions with the oracle's capabilities, lazy at two levels; see
 ``metrics._calibration``), this replicates independent blocks of 40 and of 100 seeds (every
-composite task and every subtask on the block's seeds, 3 blocks), runs ``metrics.analyze`` on
-each block, and counts how often each 95% interval contains the agent's true GD. The truth is
-computed once per agent and task, independently of the replicates, from 10,000 fresh seeds
-(actual and baseline means; the metric's ceiling given 10,000 subtask samples per capability).
+composite task and every subtask on the block's seeds, 3 blocks), analyses each block as
+``metrics.analyze`` does, and counts how often each 95% interval contains the agent's true GD.
+The truth is computed once per agent and task, independently of the replicates, from 10,000
+fresh seeds (actual and baseline means; the metric's ceiling given 10,000 subtask samples per
+capability).
 
 The episodes are drawn from the scripted agents' documented generative process (heights,
 noisy readings, subsets, arithmetic errors, pick errors, slips) rather than played through the
-environments, which would take hours for this many replicates; ``test_metrics_ground_truth``
-checks the same agents through the real environments.
+environments; ``test_metrics_ground_truth`` checks the same agents through the real
+environments. To afford thousands of replicates per cell the study is batched
+(``metrics._calibration``): the episodes of many blocks are drawn at once, each block's cells
+are computed by the analysis's own code (capability samples, Monte Carlo ceiling and its
+sensitivities, definedness rules, two-level resamples, jackknife; the same numbers as
+``metrics.analyze`` with the same seed), and the intervals of many blocks are built at once
+(``metrics._bootstrap.batch_interval``). ``tests/metrics/test_metrics_calibration.py`` checks
+that a block's batched intervals equal the ones ``metrics.analyze`` reports on its records.
 
-Intervals compared, all from the same analysis of each replicate:
+Intervals compared, all from the same resamples of each replicate: every construction in
+``metrics._bootstrap.METHODS`` (the default, ``DEFAULT_METHOD``, builds ``ci``; ``percentile``
+is ``percentile_ci``) and ``paired_ci`` (capabilities held fixed, percentile). Each coverage
+comes with its Wilson 95% interval over the replicates.
 
-* ``ci`` (default): the two-level bootstrap (composite and subtask episodes resampled by
-  (seed, n_blocks) cluster) turned into an interval by ``metrics._bootstrap.DEFAULT_METHOD``;
-* the other ways to turn the same resamples into an interval
-  (``metrics._bootstrap.METHODS``: percentile, expanded percentile, BCa, expanded BCa);
-  ``percentile`` is ``percentile_ci``, the default of earlier releases;
-* ``paired_ci``: seeds of the composite episodes only, capabilities held fixed (percentile);
-* ``unpaired_ci``: the paper's, actual, baseline and ceiling resampled independently.
-
-Each coverage comes with its Wilson 95% interval over the replicates, so a shortfall can be
-told from chance: with R replicates a perfectly calibrated interval's coverage has standard
-error ``sqrt(0.95 * 0.05 / R)``.
-
-Run: ``python -m benchmarks.bench_gd_calibration [replicates]`` (default :data:`REPLICATES`).
-Prints a markdown section. Runs on 2 processes.
+Run: ``python -m benchmarks.bench_gd_calibration [--replicates N] [--workers W]`` (or
+``python -m benchmarks.run_all gd_calibration --calibration-replicates N``). Prints a markdown
+section and writes the per-cell numbers to ``benchmarks/results/gd_calibration.json``.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
 import os
+import platform
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 SIZES = (40, 100)
-REPLICATES = 500
+REPLICATES = 2000
 MC_ITERATIONS = 2000
 #: Resamples per interval: the analysis default (what users get).
 N_RESAMPLES = 1000
+CONFIDENCE = 0.95
 TARGET = 0.93
-#: Replicates per worker task (amortises process start-up and pickling).
+#: Replicates per worker task (their episodes are drawn, and their intervals built, at once).
 BATCH = 25
+#: Seed of the study's random streams.
+STUDY = 2026
+RESULTS = Path(__file__).resolve().parent / "results" / "gd_calibration.json"
 
 
-def _replicate_batch(args: tuple[int, int, int]) -> list[tuple]:
-    import metrics
-    from metrics import _analysis
-    from metrics._calibration import calibration_records
+def _batch(args: tuple[int, int, int]) -> dict[str, Any]:
+    """Replicates ``start .. stop - 1`` of one size: per (agent, task), GD and every bound."""
+    from metrics._bootstrap import METHODS, batch_interval
+    from metrics._calibration import block_cells, draw_blocks
 
     size, start, stop = args
-    out = []
-    for r in range(start, stop):
-        first = 100_000 * size + r * size
-        records = calibration_records(range(first, first + size))
-        _analysis._interval_log = []
-        analysis = metrics.analyze(
-            records, mc_iterations=MC_ITERATIONS, n_resamples=N_RESAMPLES, seed=r
+    cpu0 = time.process_time()
+    blocks = draw_blocks(
+        1_000_000 * size + start * size, size, stop - start, stream=(STUDY, size, start)
+    )
+    per_cell: dict[tuple[str, str], list[Any]] = {}
+    for offset, episodes in enumerate(blocks):
+        cells = block_cells(
+            episodes, mc_iterations=MC_ITERATIONS, n_resamples=N_RESAMPLES, seed=start + offset
         )
-        methods = {key: value for key, value in _analysis._interval_log}
-        _analysis._interval_log = None
-        for row in analysis.gd:
-            if row.n_blocks != 3:
-                continue
-            bounds = {
-                "ci": (row.ci_low, row.ci_high),
-                "paired_ci": (row.paired_ci_low, row.paired_ci_high),
-                "unpaired_ci": (row.unpaired_ci_low, row.unpaired_ci_high),
-            }
-            bounds.update(methods.get((row.model, row.variant, row.task, 3), {}))
-            out.append((row.model, row.task, size, row.gd, bounds))
-    return out
+        for (model, task, n), cell in cells.items():
+            if n == 3:
+                per_cell.setdefault((model, task), []).append(cell)
+    out: dict[str, Any] = {}
+    for (model, task), cells in per_cell.items():
+        defined = [c for c in cells if c.gd is not None]
+        row: dict[str, Any] = {"replicates": len(cells), "gd": [c.gd for c in defined]}
+        if defined:
+            raw = np.stack([c.raw for c in defined])
+            est = np.array([c.estimate for c in defined])
+            width = max(c.jack.size for c in defined)
+            jack = np.full((len(defined), width), np.nan)
+            for i, c in enumerate(defined):
+                jack[i, : c.jack.size] = c.jack
+            strata = next(c.jack_strata for c in defined if c.jack.size == width)
+            clusters = np.array([c.n_clusters for c in defined])
+            for method in METHODS:
+                low, high = batch_interval(
+                    raw,
+                    est,
+                    CONFIDENCE,
+                    method,
+                    jack=jack,
+                    jack_strata=strata,
+                    n_clusters=clusters,
+                    n_strata=defined[0].n_strata,
+                    clip_high=1.0,
+                )
+                row[method] = np.stack([low, high], axis=1).tolist()
+            paired = np.stack([c.paired for c in defined])
+            lo, hi = np.nanquantile(paired, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2], axis=1)
+            row["paired_ci"] = np.stack([lo, np.minimum(hi, 1.0)], axis=1).tolist()
+        out[f"{model}|{task}"] = row
+    return {
+        "size": size,
+        "replicates": stop - start,
+        "cells": out,
+        "cpu_s": time.process_time() - cpu0,
+    }
 
 
-def _truths(model: str) -> dict[tuple[str, str], dict[str, float]]:
+def _truths(model: str) -> tuple[dict[str, dict[str, float]], float]:
     from metrics._calibration import population_gd
 
-    return {(model, task): value for task, value in population_gd(model).items()}
+    cpu0 = time.process_time()
+    return population_gd(model, vectorised=True), time.process_time() - cpu0
 
 
 def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -96,133 +132,293 @@ def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return centre - half, centre + half
 
 
-def _coverage(defined: list[tuple], name: str, truth: float) -> tuple[int, int, float]:
-    """(hits, replicates with an interval, mean width) of one interval in one cell."""
-    hits, n, widths = 0, 0, []
-    for *_, bounds in defined:
-        lo, hi = bounds.get(name, (None, None))
-        if lo is None or hi is None:
-            continue
-        n += 1
-        hits += lo <= truth <= hi
-        widths.append(hi - lo)
-    return hits, n, float(np.mean(widths)) if widths else float("nan")
-
-
-def _cell(hits: int, n: int) -> str:
+def _coverage(bounds: list[list[float]], truth: float) -> dict[str, Any]:
+    arr = np.asarray(bounds, dtype=float).reshape(-1, 2)
+    ok = np.isfinite(arr).all(axis=1)
+    arr = arr[ok]
+    hits = int(np.sum((arr[:, 0] <= truth) & (truth <= arr[:, 1])))
+    n = int(arr.shape[0])
     lo, hi = wilson(hits, n)
-    return f"{hits / n:.3f} [{lo:.3f}, {hi:.3f}]" if n else "n/a"
+    return {
+        "hits": hits,
+        "n": n,
+        "coverage": hits / n if n else None,
+        "wilson": [lo, hi],
+        "mean_width": float(np.mean(arr[:, 1] - arr[:, 0])) if n else None,
+    }
 
 
-def main(replicates: int = REPLICATES) -> None:
+def _load() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "n/a"
+    return f"{one:.1f} / {five:.1f} / {fifteen:.1f}"
+
+
+def run(
+    replicates: int, workers: int, max_wall: float | None = None, out: Path | None = None
+) -> dict[str, Any]:
+    """Run the study; returns the per-cell results (what the JSON file holds).
+
+    Batches of replicates alternate between the sizes. With ``max_wall`` (seconds) no batch
+    starts after that time, so a study on a busy machine ends with fewer replicates (the
+    results say how many). With ``out`` the results so far are written after every batch."""
+    from metrics._calibration import CALIBRATION_AGENTS
+
+    load_before = _load()
+    t0 = time.perf_counter()
+    jobs = [
+        (size, start, min(replicates, start + BATCH))
+        for start in range(0, replicates, BATCH)
+        for size in SIZES
+    ]
+    merged: dict[tuple[int, str], dict[str, Any]] = {}
+    done = dict.fromkeys(SIZES, 0)
+    with ProcessPoolExecutor(workers) as pool:
+        truth_futures = {m: pool.submit(_truths, m) for m in CALIBRATION_AGENTS}
+        truths = {m: f.result()[0] for m, f in truth_futures.items()}
+        cpu = [sum(f.result()[1] for f in truth_futures.values())]
+        pending = list(reversed(jobs))
+        running: set[Future[dict[str, Any]]] = set()
+        while pending or running:
+            while pending and len(running) < 2 * workers:
+                if max_wall is not None and time.perf_counter() - t0 > max_wall:
+                    pending.clear()
+                    break
+                running.add(pool.submit(_batch, pending.pop()))
+            if not running:
+                break
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                part = future.result()
+                done[part["size"]] += part["replicates"]
+                cpu[0] += part["cpu_s"]
+                for key, row in part["cells"].items():
+                    into = merged.setdefault((part["size"], key), {"replicates": 0})
+                    into["replicates"] += row.pop("replicates")
+                    for name, values in row.items():
+                        into.setdefault(name, []).extend(values)
+            if out is not None:
+                partial = _results(
+                    merged, truths, done, replicates, workers, t0, cpu[0], load_before
+                )
+                out.write_text(json.dumps(partial, indent=1) + "\n")
+    return _results(merged, truths, done, replicates, workers, t0, cpu[0], load_before)
+
+
+def _results(
+    merged: dict[tuple[int, str], dict[str, Any]],
+    truths: dict[str, dict[str, dict[str, float]]],
+    done: dict[int, int],
+    replicates: int,
+    workers: int,
+    t0: float,
+    worker_cpu: float,
+    load_before: str,
+) -> dict[str, Any]:
     from metrics._bootstrap import DEFAULT_METHOD, METHODS
     from metrics._calibration import CALIBRATION_AGENTS, COMPOSITES
 
-    t0 = time.perf_counter()
-    workers = min(2, os.cpu_count() or 1)
-    jobs = [
-        (size, start, min(replicates, start + BATCH))
-        for size in SIZES
-        for start in range(0, replicates, BATCH)
-    ]
-    with ProcessPoolExecutor(workers) as pool:
-        truth_futures = [pool.submit(_truths, model) for model in CALIBRATION_AGENTS]
-        results = [row for rows in pool.map(_replicate_batch, jobs) for row in rows]
-        truths = {k: v for f in truth_futures for k, v in f.result().items()}
     elapsed = time.perf_counter() - t0
-    others = [m for m in METHODS if m != DEFAULT_METHOD]
-    print(
-        f"{replicates} independent seed blocks per size (seeds {SIZES[0]} and {SIZES[1]}); "
-        f"3 blocks; {MC_ITERATIONS} Monte Carlo iterations, {N_RESAMPLES} resamples per "
-        f"interval; truth from 10,000 fresh seeds per agent; {elapsed:.0f} s wall on {workers} "
-        "processes. Episodes are simulated from the scripted agents' generative process "
-        "(metrics._calibration), not played through the envs. Coverage of the 95% interval "
-        "with its Wilson 95% interval over the replicates in brackets; the default `ci` is "
-        f"built by `{DEFAULT_METHOD}`; `percentile` is `percentile_ci` (the earlier default).\n"
-    )
-    print(
-        "| agent | task | true GD | seeds | defined | coverage `ci` (default) | mean width "
-        "| coverage `percentile_ci` | mean width | "
-        + " | ".join(f"coverage `{m}`" for m in others if m != "percentile")
-        + " | coverage `paired_ci` | coverage `unpaired_ci` |"
-    )
-    print("|---|---|---:|---:|---:|" + "---:|" * (4 + len(others) - 1 + 2))
-    summary: dict[tuple[str, int], list[tuple[int, int, float]]] = {}
+    cells = []
     for model in CALIBRATION_AGENTS:
         for task in COMPOSITES:
-            truth = truths[(model, task)]["gd"]
+            truth = truths[model][task]["gd"]
             for size in SIZES:
-                rows = [r for r in results if r[0] == model and r[1] == task and r[2] == size]
-                defined = [r for r in rows if r[3] is not None]
-                cov = {
-                    name: _coverage(defined, name, truth)
-                    for name in ("ci", "paired_ci", "unpaired_ci", *METHODS)
+                row = merged.get((size, f"{model}|{task}"), {"replicates": 0})
+                cell: dict[str, Any] = {
+                    "agent": model,
+                    "task": task,
+                    "seeds": size,
+                    "true_gd": truth,
+                    "replicates": row["replicates"],
+                    "defined": len(row.get("gd", [])),
+                    "coverage": {
+                        name: _coverage(row.get(name, []), truth)
+                        for name in (*METHODS, "paired_ci")
+                    },
                 }
-                for name in METHODS:
-                    summary.setdefault((name, size), []).append(cov[name])
-                extra = "".join(
-                    f" | {cov[m][0] / max(1, cov[m][1]):.3f}" for m in others if m != "percentile"
-                )
-                print(
-                    f"| {model} | {task} | {truth:.3f} | {size} | {len(defined)}/{len(rows)} "
-                    f"| {_cell(*cov['ci'][:2])} | {cov['ci'][2]:.3f} "
-                    f"| {_cell(*cov['percentile'][:2])} | {cov['percentile'][2]:.3f}{extra} "
-                    f"| {cov['paired_ci'][0] / max(1, cov['paired_ci'][1]):.3f} "
-                    f"| {cov['unpaired_ci'][0] / max(1, cov['unpaired_ci'][1]):.3f} |"
-                )
-    print(
-        "\nThe ways to build the interval from the same two-level resamples, over the "
-        f"{len(CALIBRATION_AGENTS) * len(COMPOSITES)} agent x task cells per size (width: mean "
-        "over cells of the mean width, relative to the percentile interval's):\n"
+                cells.append(cell)
+    return {
+        "settings": {
+            "replicates": min(done.values()),
+            "replicates_requested": replicates,
+            "replicates_per_size": {str(k): v for k, v in done.items()},
+            "sizes": list(SIZES),
+            "n_blocks": 3,
+            "mc_iterations": MC_ITERATIONS,
+            "n_resamples": N_RESAMPLES,
+            "confidence": CONFIDENCE,
+            "target": TARGET,
+            "default_method": DEFAULT_METHOD,
+            "methods": list(METHODS),
+            "study_seed": STUDY,
+        },
+        "run": {
+            "wall_s": elapsed,
+            "cpu_s": worker_cpu,
+            "workers": workers,
+            "load_before": load_before,
+            "load_after": _load(),
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+        },
+        "cells": cells,
+    }
+
+
+def _cell(c: dict[str, Any]) -> str:
+    if not c["n"]:
+        return "n/a"
+    lo, hi = c["wilson"]
+    return f"{c['coverage']:.3f} [{lo:.3f}, {hi:.3f}]"
+
+
+def summary(results: dict[str, Any]) -> dict[str, dict[int, dict[str, Any]]]:
+    """Per construction and size: lowest coverage, cells below target, mean width."""
+    settings = results["settings"]
+    out: dict[str, dict[int, dict[str, Any]]] = {}
+    for name in (*settings["methods"], "paired_ci"):
+        for size in settings["sizes"]:
+            cells = [c for c in results["cells"] if c["seeds"] == size]
+            covs = [c["coverage"][name] for c in cells if c["coverage"][name]["n"]]
+            worst = min(covs, key=lambda c: c["coverage"])
+            out.setdefault(name, {})[size] = {
+                "lowest": worst["coverage"],
+                "lowest_cell": next(
+                    f"{c['agent']} on {c['task']}" for c in cells if c["coverage"][name] is worst
+                ),
+                "below": sum(c["coverage"] < settings["target"] for c in covs),
+                "wilson_upper_below": sum(c["wilson"][1] < settings["target"] for c in covs),
+                "mean_width": float(np.mean([c["mean_width"] for c in covs])),
+                "cells": len(covs),
+            }
+    return out
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The BENCHMARKS.md section body (and the docs' table) from the results."""
+    s, r = results["settings"], results["run"]
+    default = s["default_method"]
+    methods = [default, *[m for m in s["methods"] if m != default]]
+    label = {m: f"`{m}`" + (" (default `ci`)" if m == default else "") for m in methods}
+    label["percentile"] = "`percentile` (`percentile_ci`)" + (
+        " (default `ci`)" if default == "percentile" else ""
     )
-    print(
-        f"| method | seeds | lowest coverage | cells below {TARGET} | cells whose Wilson upper "
-        f"bound is below {TARGET} | cells whose Wilson lower bound is above {TARGET} "
-        "| mean width vs percentile |"
-    )
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    passing = {}
-    for name in (DEFAULT_METHOD, *others):
-        lowest, ratio_all = 1.0, []
-        for size in SIZES:
-            cells = [c for c in summary[(name, size)] if c[1] > 0]
-            base = [c for c in summary[("percentile", size)] if c[1] > 0]
-            covs = [h / n for h, n, _ in cells]
-            real = sum(wilson(h, n)[1] < TARGET for h, n, _ in cells)
-            sure = sum(wilson(h, n)[0] > TARGET for h, n, _ in cells)
-            ratios = [c[2] / b[2] for c, b in zip(cells, base, strict=True) if b[2] > 0]
-            lowest, ratio_all = min(lowest, min(covs)), ratio_all + ratios
-            label = f"`{name}`" + (" (default)" if name == DEFAULT_METHOD else "")
-            print(
-                f"| {label} | {size} | {min(covs):.3f} | {sum(c < TARGET for c in covs)} "
-                f"| {real} | {sure}/{len(cells)} | {np.mean(ratios):.3f} |"
-            )
-        if lowest >= TARGET:
-            passing[name] = float(np.mean(ratio_all))
-    choice = min(passing, key=passing.__getitem__) if passing else None
-    print(
-        "\nMethods reaching the target in every cell at both sizes: "
-        + (", ".join(f"`{m}` (width {w:.3f}x)" for m, w in passing.items()) or "none")
-        + "; the narrowest of them: "
-        + (f"`{choice}`" if choice else "none")
-        + (
-            " (the default)."
-            if choice == DEFAULT_METHOD
-            else f" (the default is `{DEFAULT_METHOD}`)."
+    lines = [
+        f"{s['replicates']} independent seed blocks per cell and size (blocks of "
+        f"{' and '.join(map(str, s['sizes']))} seeds; n_blocks 3; every composite task and "
+        f"every subtask on the block's seeds); {s['mc_iterations']} Monte Carlo iterations and "
+        f"{s['n_resamples']} two-level resamples per analysis (the defaults); truth from 10,000 "
+        "fresh seeds per agent. Episodes are drawn from the scripted agents' generative process "
+        "(`metrics._calibration`), not played through the envs. "
+        f"Wall time {r['wall_s']:.0f} s on {r['workers']} processes "
+        f"({r['cpu_s']:.0f} CPU s in the workers); "
+        f"{r['cores']} cores, load average (1/5/15 min) {r['load_before']} before and "
+        f"{r['load_after']} after. Default interval construction (`ci`): `{default}`. "
+        "Raw per-cell numbers: `benchmarks/results/gd_calibration.json`.",
+        "",
+        "Coverage of the 95% interval, with its Wilson 95% interval over the replicates:",
+        "",
+        "| agent | task | true GD | seeds | defined | "
+        + " | ".join(f"{label[m]}" for m in methods)
+        + " | `paired_ci` |",
+        "|---|---|---:|---:|---:|" + "---|" * (len(methods) + 1),
+    ]
+    for c in results["cells"]:
+        lines.append(
+            f"| {c['agent']} | {c['task']} | {c['true_gd']:.3f} | {c['seeds']} "
+            f"| {c['defined']}/{c['replicates']} | "
+            + " | ".join(_cell(c["coverage"][m]) for m in methods)
+            + f" | {_cell(c['coverage']['paired_ci'])} |"
         )
+    lines += [
+        "",
+        "Mean width of the interval per cell (replicates where GD is defined):",
+        "",
+        "| agent | task | seeds | " + " | ".join(label[m] for m in methods) + " | `paired_ci` |",
+        "|---|---|---:|" + "---:|" * (len(methods) + 1),
+    ]
+    for c in results["cells"]:
+        lines.append(
+            f"| {c['agent']} | {c['task']} | {c['seeds']} | "
+            + " | ".join(f"{c['coverage'][m]['mean_width']:.3f}" for m in (*methods, "paired_ci"))
+            + " |"
+        )
+    summ = summary(results)
+    lines += [
+        "",
+        f"Per construction, over the {summ[default][s['sizes'][0]]['cells']} agent x task cells "
+        "per size:",
+        "",
+        f"| construction | seeds | lowest coverage | cell | cells below {s['target']} "
+        f"| cells whose Wilson upper bound is below {s['target']} | mean width |",
+        "|---|---:|---:|---|---:|---:|---:|",
+    ]
+    passing = {}
+    for m in (*methods, "paired_ci"):
+        for size in s["sizes"]:
+            v = summ[m][size]
+            lines.append(
+                f"| {label.get(m, f'`{m}`')} | {size} | {v['lowest']:.3f} | {v['lowest_cell']} "
+                f"| {v['below']} | {v['wilson_upper_below']} | {v['mean_width']:.3f} |"
+            )
+        if m != "paired_ci" and all(summ[m][size]["below"] == 0 for size in s["sizes"]):
+            passing[m] = float(np.mean([summ[m][size]["mean_width"] for size in s["sizes"]]))
+    choice = min(passing, key=passing.__getitem__) if passing else None
+    lines += [
+        "",
+        f"Constructions with coverage of at least {s['target']} in every cell at both sizes: "
+        + (", ".join(f"`{m}` (mean width {w:.3f})" for m, w in passing.items()) or "none")
+        + "; the narrowest: "
+        + (f"`{choice}`" if choice else "none")
+        + (" (the default)." if choice == default else f"; the default is `{default}`."),
+        "",
+        f"With {s['replicates']} replicates a calibrated 95% interval's coverage has standard "
+        f"error {math.sqrt(0.95 * 0.05 / s['replicates']):.4f}. A replicate where GD is "
+        "undefined (rules in docs/goal_directedness.md) has no interval and is left out of its "
+        "cell. Where the truth is 1 and the actual return equals the ceiling on every seed "
+        "(the oracle on CognitiveEffort and PlanAndExecute) every resample equals the "
+        "estimate and the interval is [1, 1]: those cells cover by construction.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--replicates", type=int, default=REPLICATES, help="seed blocks per cell and size"
     )
-    default = [c for size in SIZES for c in summary[(DEFAULT_METHOD, size)] if c[1] > 0]
-    worst = min(h / n for h, n, _ in default)
-    print(
-        f"\nLowest coverage of the default interval: {worst:.3f} (target {TARGET}). A "
-        "replicate where GD is undefined (rules in docs/goal_directedness.md) has no interval "
-        f"and is left out of its cell's coverage. With {replicates} replicates a perfectly "
-        "calibrated 95% interval's coverage has standard error "
-        f"{math.sqrt(0.95 * 0.05 / replicates):.4f}; cells where the truth is 1 and both "
-        "the actual return and the ceiling are exact (the oracle on CE and PE) cover by "
-        "construction."
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--out", default=str(RESULTS), help="JSON file for the per-cell numbers")
+    parser.add_argument(
+        "--max-wall",
+        type=float,
+        default=None,
+        help="start no batch after this many seconds (a busy machine then gives fewer replicates)",
     )
+    parser.add_argument(
+        "--from-json", default=None, help="print the section of an earlier run's JSON instead"
+    )
+    args = parser.parse_args(argv)
+    if args.replicates < 1 or args.workers < 1:
+        print("--replicates and --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.from_json:
+        path = Path(args.from_json)
+        if not path.is_file():
+            print(f"no such file: {path}; run the study first", file=sys.stderr)
+            return 2
+        results = json.loads(path.read_text())
+    else:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        results = run(args.replicates, args.workers, args.max_wall, out)
+        out.write_text(json.dumps(results, indent=1) + "\n")
+    print(markdown(results))
+    return 0
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else REPLICATES)
+    sys.exit(main())

@@ -8,8 +8,9 @@ Three parts, each read against a baseline measured in the same run:
   process, so its CPU is not counted; the client's CPU (``time.process_time``) is. The history
   length is set by a stepped-context prefix of earlier turns (2, 40 and 160 messages at the
   first step; each episode then plays 4 steps). Rounds alternate the loops; medians are
-  reported. telic's graph is measured with its fast request path (the default) and through the
-  SDK's ``create()`` (``TELIC_OPENAI_FAST_PATH=0``, the path before the fast path existed).
+  reported. telic is measured as it runs by default (the graph walked directly, the fast
+  request path), through LangGraph's runtime (``TELIC_AGENT_LOOP=graph``), and through
+  LangGraph's runtime and the SDK's ``create()`` (also ``TELIC_OPENAI_FAST_PATH=0``).
 * ``cores``: makespan as a multiple of the ideal (``calls x latency / in flight``, the calls
   counted by the server) at 256 episodes in flight, 1 s and 200 ms per call, for the
   single-process runner and the multi-process one (``--workers``). The server is a fixed-reply
@@ -190,18 +191,27 @@ async def _bare_loop(base_url: str, system: str, prior: list[Any], seeds: list[i
     return steps
 
 
-async def _telic_loop(model: Any, prior: list[Any], seeds: list[int]) -> int:
+async def _telic_loop(
+    model: Any, prior: list[Any], seeds: list[int], *, graph: bool = False
+) -> int:
+    """telic's async runner; ``graph``: through LangGraph's runtime (``TELIC_AGENT_LOOP``)
+    rather than the direct walk of the same graph."""
     from agents import AgentConfig, Budget, arun_episode
 
     config = AgentConfig(budget=Budget(max_steps=STEPS_PER_EPISODE))
     steps = 0
-    for seed in seeds:
-        record = await arun_episode(
-            env_id=STEP_ENV, env_kwargs=STEP_KWARGS, seed=seed, model=model,
-            config=config, prior_transcript=prior or None,
-        )  # fmt: skip
-        assert record.stop_reason != "error", record.errors
-        steps += record.steps
+    if graph:
+        os.environ["TELIC_AGENT_LOOP"] = "graph"
+    try:
+        for seed in seeds:
+            record = await arun_episode(
+                env_id=STEP_ENV, env_kwargs=STEP_KWARGS, seed=seed, model=model,
+                config=config, prior_transcript=prior or None,
+            )  # fmt: skip
+            assert record.stop_reason != "error", record.errors
+            steps += record.steps
+    finally:
+        os.environ.pop("TELIC_AGENT_LOOP", None)
     return steps
 
 
@@ -223,7 +233,8 @@ def steps_worker(base_url: str, episodes: int, rounds: int) -> dict[str, Any]:
             prior = priors[length]
             loops = {
                 "bare": lambda p=prior: _bare_loop(base_url, system, p, seeds),
-                "telic_sdk": lambda p=prior: _telic_loop(sdk_model, p, seeds),
+                "telic_sdk": lambda p=prior: _telic_loop(sdk_model, p, seeds, graph=True),
+                "telic_graph": lambda p=prior: _telic_loop(fast_model, p, seeds, graph=True),
                 "telic_fast": lambda p=prior: _telic_loop(fast_model, p, seeds),
             }
             samples: dict[str, list[float]] = {name: [] for name in loops}
@@ -256,25 +267,33 @@ def run_steps(episodes: int, rounds: int) -> None:
         f"{STEP_ENV} (n_blocks=3), tags protocol, {episodes} episodes x "
         f"{STEPS_PER_EPISODE} steps per measurement, median of {rounds} alternated rounds; the "
         "fake provider (0 ms latency) runs in its own process. History = messages sent at "
-        "the first step (each later step adds 2).\n"
+        "the first step (each later step adds 2). Columns: the bare loop (the baseline); "
+        "telic through LangGraph's runtime and the SDK's `create()` (`TELIC_AGENT_LOOP=graph "
+        "TELIC_OPENAI_FAST_PATH=0`, the path before any of the speed work); through LangGraph's "
+        "runtime with the fast request path (`TELIC_AGENT_LOOP=graph`); and the default (the "
+        "graph walked directly, the fast request path).\n"
     )
     print(
-        "| history | bare SDK loop (ms/step) | telic, SDK create() (ms/step) "
-        "| telic, fast path (ms/step) | telic create() / bare | telic fast / bare |"
+        "| history | bare SDK loop (ms/step) | telic, graph runtime + create() (ms/step) "
+        "| telic, graph runtime + fast path (ms/step) | telic default (ms/step) "
+        "| create() / bare | graph runtime / bare | default / bare |"
     )
-    print("|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for length in HISTORY:
         row = results[str(length)]
-        bare, sdk, fast = (row[k]["ms_per_step"] for k in ("bare", "telic_sdk", "telic_fast"))
+        bare, sdk, graph, fast = (
+            row[k]["ms_per_step"] for k in ("bare", "telic_sdk", "telic_graph", "telic_fast")
+        )
         print(
-            f"| {length} | {bare:.2f} | {sdk:.2f} | {fast:.2f} | {sdk / bare:.2f}x "
-            f"| {fast / bare:.2f}x |"
+            f"| {length} | {bare:.2f} | {sdk:.2f} | {graph:.2f} | {fast:.2f} "
+            f"| {sdk / bare:.2f}x | {graph / bare:.2f}x | {fast / bare:.2f}x |"
         )
     fast_costs = [results[str(n)]["telic_fast"]["ms_per_step"] for n in HISTORY]
     print(
-        f"\ntelic fast path, {HISTORY[-1]} vs {HISTORY[0]} messages: "
+        f"\ntelic default, {HISTORY[-1]} vs {HISTORY[0]} messages: "
         f"{fast_costs[-1] / fast_costs[0]:.2f}x the per-step cost (target: flat, <= 0.6x the "
-        "bare loop).\n"
+        "bare loop). Load average (1, 5, 15 min) after this part: "
+        f"{_load()}.\n"
     )
 
 

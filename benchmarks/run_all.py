@@ -2,6 +2,7 @@
 
     python -m benchmarks.run_all            # all of them (several minutes on 2 cores)
     python -m benchmarks.run_all envs agents  # only these; the other sections are kept
+    python -m benchmarks.run_all gd_calibration --calibration-replicates 500  # a quicker study
 
 Each benchmark is a module ``benchmarks.bench_<name>`` that measures against a baseline in the
 same run and prints a markdown section; this script runs each in its own process (so one
@@ -34,12 +35,13 @@ BENCHMARKS = {
 }
 
 
-def run(name: str) -> tuple[str, float, int]:
-    """Run one benchmark module; returns its markdown, the seconds it took and its exit code."""
+def run(name: str, args: list[str] | None = None) -> tuple[str, float, int]:
+    """Run one benchmark module (with ``args``); returns its markdown, the seconds it took and
+    its exit code."""
     start = time.perf_counter()
     env = dict(os.environ, LANGCHAIN_TRACING_V2="false", PYTHONHASHSEED="0")
     proc = subprocess.run(
-        [sys.executable, "-m", f"benchmarks.bench_{name}"],
+        [sys.executable, "-m", f"benchmarks.bench_{name}", *(args or [])],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -71,7 +73,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="benchmarks to run")
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="file to write")
+    parser.add_argument(
+        "--calibration-replicates",
+        type=int,
+        default=None,
+        help="seed blocks per cell and size in gd_calibration (its default: 2000)",
+    )
     args = parser.parse_args(argv)
+    if args.calibration_replicates is not None and args.calibration_replicates < 1:
+        parser.error("--calibration-replicates must be at least 1")
+    extra = {
+        "gd_calibration": (
+            []
+            if args.calibration_replicates is None
+            else ["--replicates", str(args.calibration_replicates)]
+        )
+    }
     names = args.names or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
@@ -80,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for name in names:
         print(f"running benchmarks.bench_{name} ...", file=sys.stderr, flush=True)
-        body, seconds, code = run(name)
+        body, seconds, code = run(name, extra.get(name))
         failed += code != 0
         sections.append(
             f"## {BENCHMARKS[name]}\n\n`python -m benchmarks.bench_{name}` "

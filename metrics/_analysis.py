@@ -55,11 +55,11 @@ from threadpoolctl import threadpool_limits
 
 from metrics._bootstrap import (
     DEFAULT_METHOD,
-    INTERVALS,
     METHODS,
     ClusterData,
     SharedClusterDraws,
     interval,
+    interval_descriptions,
     jackknife,
     merge,
     percentile,
@@ -473,6 +473,22 @@ def _cell_row(
 ) -> tuple[GDRow, _Cell | None]:
     """The cell's GD row; ``heights``: the (names, matrix) of its episodes' true heights, when
     they were read into one array (then the Blocksworld functions do not read them again)."""
+    base, values, cell = _prepare_cell(ctx, decl, key, eps, heights)
+    if cell is not None:
+        values.update(_gd_values(ctx, key, cell, cell.at_chance))
+        values["iterations_per_episode"] = ceil(ctx.settings["mc_iterations"] / cell.actual.size)
+    return GDRow(**base, **values), cell
+
+
+def _prepare_cell(
+    ctx: _Context,
+    decl: TaskGD,
+    key: tuple[Any, ...],
+    eps: list[Episode],
+    heights: tuple[tuple[str, ...], np.ndarray] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any], _Cell | None]:
+    """A cell's row fields before its GD values, and its simulated ceiling and cluster data
+    (None when GD cannot be computed; the fields then say why)."""
     model, variant, task, n = key
     counted = np.fromiter((e.completed and e.return_ is not None for e in eps), bool, len(eps))
     done = tuple(e for e, keep in zip(eps, counted.tolist(), strict=True) if keep)
@@ -496,7 +512,7 @@ def _cell_row(
             f"{_label(key)}: none of the {len(eps)} episodes was completed; GD is not computed",
             **_where(key),
         )
-        return GDRow(**base, **{**empty, "gd_undefined_reason": "no_completed_episodes"}), None
+        return base, {**empty, "gd_undefined_reason": "no_completed_episodes"}, None
     actual = np.array([e.return_ for e in done], dtype=float)
     values: dict[str, Any] = {**empty, "actual": float(actual.mean())}
     try:
@@ -505,14 +521,14 @@ def _cell_row(
     except (CapabilityUnavailable, RecordError, ConfigurationError) as exc:
         ctx.note("capability_unavailable", f"{_label(key)}: {exc}", **_where(key))
         values["gd_undefined_reason"] = "capability_unavailable"
-        return GDRow(**base, **values), None
+        return base, values, None
     values.update(baseline=float(baseline.mean()), optimal=float(optimal.mean()))
     # Regret against the declaration's optimum, so that regret = optimal - actual in the row.
     base["regret_mean"] = float((optimal - actual).mean())
     caps = _capability_samples(ctx, decl, key)
     if caps is None:
         values["gd_undefined_reason"] = "too_few_subtask_episodes"
-        return GDRow(**base, **values), None
+        return base, values, None
     per_episode = ceil(ctx.settings["mc_iterations"] / len(done))
     arrays = {name: got.values for name, got in caps.items()}
     inp = CeilingInput(done, n, arrays, per_episode, _rng(ctx.settings["seed"], "mc", *key))
@@ -525,7 +541,7 @@ def _cell_row(
             **_where(key),
         )
         values["gd_undefined_reason"] = "capability_unavailable"
-        return GDRow(**base, **values), None
+        return base, values, None
     ceiling = np.asarray(sim.ceiling, dtype=float)
     if ceiling.shape != actual.shape or not np.all(np.isfinite(ceiling)):
         raise TypeError(
@@ -571,9 +587,7 @@ def _cell_row(
     cell = _Cell(
         n, actual, baseline, ceiling, minimum, optimal, data, ok, sens is None, at_chance, key
     )
-    values.update(_gd_values(ctx, key, cell, at_chance))
-    values["iterations_per_episode"] = per_episode
-    return GDRow(**base, **values), cell
+    return base, values, cell
 
 
 def _interval(
@@ -719,7 +733,7 @@ def _gd_values(
         estimate: float,
         jack: np.ndarray,
         clip: float | None,
-        method: str = DEFAULT_METHOD,
+        method: str = ctx.settings.get("interval_method", DEFAULT_METHOD),
     ) -> tuple[float | None, float | None]:
         return interval(
             values,
@@ -848,6 +862,7 @@ def analyze(
     n_resamples: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
+    interval_method: str = DEFAULT_METHOD,
 ) -> Analysis:
     """Goal-directedness, capabilities, measurements and usage from episode records.
 
@@ -861,6 +876,10 @@ def analyze(
         n_resamples: bootstrap resamples per interval.
         seed: seed of every random draw (each cell derives its own generator from it).
         confidence: coverage of the intervals.
+        interval_method: how the two-level resamples become the default intervals (``ci``,
+            ``gd_uncapped_ci``, ``gd_incomplete_at_baseline_ci``): a name in
+            :data:`metrics._bootstrap.METHODS`; the default is the one the calibration study
+            chose (docs/goal_directedness.md). Recorded in ``settings["interval_method"]``.
 
     Returns:
         An :class:`Analysis`; edge cases give ``None`` values and entries in ``messages``.
@@ -871,8 +890,12 @@ def analyze(
         raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence}")
+    if interval_method not in METHODS:
+        raise ValueError(
+            f"unknown interval_method {interval_method!r}; choose from {', '.join(METHODS)}"
+        )
     with _gc_paused(), threadpool_limits(limits=1, user_api="blas"):
-        return _analyze(records, mc_iterations, n_resamples, seed, confidence)
+        return _analyze(records, mc_iterations, n_resamples, seed, confidence, interval_method)
 
 
 # The analysis runs its matrix products on one BLAS thread: they are thin (resamples x
@@ -895,7 +918,12 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _analyze(
-    records: Iterable[Any], mc_iterations: int, n_resamples: int, seed: int, confidence: float
+    records: Iterable[Any],
+    mc_iterations: int,
+    n_resamples: int,
+    seed: int,
+    confidence: float,
+    interval_method: str = DEFAULT_METHOD,
 ) -> Analysis:
     skipped: list[str] = []
     settings = {
@@ -906,8 +934,8 @@ def _analyze(
         "min_capability_samples": MIN_CAPABILITY_SAMPLES,
         "min_ceiling_margin": MIN_CEILING_MARGIN,
         "height_window_cm": HEIGHT_WINDOW_CM,
-        "intervals": dict(INTERVALS),
-        "interval_method": DEFAULT_METHOD,
+        "intervals": interval_descriptions(interval_method),
+        "interval_method": interval_method,
         "definedness": (
             "GD is reported when (a) at least one capability the ceiling uses beats chance on "
             f"its own subtask ({confidence:.0%} interval of return - random_return above 0; "

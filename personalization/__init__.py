@@ -140,8 +140,8 @@ _EXPORTS: dict[str, str] = {
     "HypothesisSet": "personalization._types",
     "Provenance": "personalization._types",
     "UserProfile": "personalization._types",
-    "PersonalizationError": "personalization._types",
-    "PersonalizationNameError": "personalization._types",
+    "PersonalizationError": "personalization._errors",
+    "PersonalizationNameError": "personalization._errors",
     "PersonalizationSettings": "personalization._settings",
     # Conditions (one vocabulary) and the blocks they give
     "CONDITIONS": "personalization._conditions",

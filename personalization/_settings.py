@@ -28,7 +28,7 @@ from pydantic import (
     field_validator,
 )
 
-from personalization._types import PersonalizationError
+from personalization._errors import PersonalizationError
 
 DEFAULT_N_HYPOTHESES = 8
 DEFAULT_DEMONSTRATIONS = 6
@@ -175,7 +175,7 @@ def as_settings(
         where = ".".join(str(p) for p in err["loc"])
         message = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            from personalization._types import did_you_mean
+            from personalization._errors import did_you_mean
 
             raise did_you_mean(
                 where, list(PersonalizationSettings.model_fields), "personalization setting"

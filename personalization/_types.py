@@ -6,8 +6,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-import telic
-from telic import TelicError, unknown_name
+# the errors live apart so that code needing only them (the scenario schema's settings) does
+# not build this module's models; imported here under their usual address
+from personalization._errors import PersonalizationError as PersonalizationError
+from personalization._errors import PersonalizationNameError as PersonalizationNameError
+from personalization._errors import did_you_mean as did_you_mean
 
 Category = Literal["communication_strategy", "personality", "writing_style", "preference"]
 #: The hypothesis categories: the paper's three (spec 2.2) plus ``preference`` for agents (8.3).
@@ -17,24 +20,6 @@ CATEGORIES: tuple[str, ...] = (
     "writing_style",
     "preference",
 )
-
-
-class PersonalizationError(TelicError, ValueError):
-    """Bad input to a personalization function (the message says what and how to fix it)."""
-
-
-class PersonalizationNameError(PersonalizationError, telic.UnknownNameError):
-    """An unknown user, condition, control or model name (the message carries a
-    did-you-mean): telic's :class:`~telic.UnknownNameError` for this package."""
-
-
-def did_you_mean(
-    value: str, known: list[str] | tuple[str, ...], what: str
-) -> PersonalizationNameError:
-    """The :class:`PersonalizationNameError` for an unknown ``value`` among ``known``."""
-    error = unknown_name(what, value, known, error=PersonalizationNameError)
-    assert isinstance(error, PersonalizationNameError)  # for the type checker: built as asked
-    return error
 
 
 class Example(BaseModel):

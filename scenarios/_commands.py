@@ -377,26 +377,27 @@ def validate_command(
     except _user_errors() as exc:
         return fail(str(exc))
     plan = prepared.plan
-    console = _console()
-    console.print(f"scenario {plan.scenario.name!r} is valid (hash {plan.scenario_hash})")
+    # plain lines (the text is the same a rich console prints; rich would cost a tenth of a
+    # second of start-up and turn ":name:" in a scenario or model name into an emoji)
+    print(f"scenario {plan.scenario.name!r} is valid (hash {plan.scenario_hash})")
     sequences = sum(1 for c in plan.chains if len(c.episodes) > 1)
     n_models = len(plan.scenario.models)
-    console.print(
+    print(
         f"  episodes: {est.episodes} ({n_models} model{'s' * (n_models != 1)}, "
         f"{len(plan.chains)} conversations, {sequences} of them stepped-context sequences)"
     )
-    console.print(
+    print(
         f"  model calls: about {est.typical_calls:,} (at the scripted oracle's pace), "
         f"at most {est.model_calls:,} (step caps)"
     )
-    console.print(
+    print(
         f"  tokens (rough): about {est.typical_input_tokens + est.typical_output_tokens:,}, "
         f"at most {est.input_tokens + est.output_tokens:,}"
     )
     cost = f"  cost (rough): about ${est.typical_cost_usd:,.2f}, at most ${est.cost_usd:,.2f}"
     if est.unpriced_models:
         cost += f" (no price known for {', '.join(est.unpriced_models)})"
-    console.print(cost)
+    print(cost)
     from scenarios._prices import describe_price
 
     entries = {m.name: m for m in plan.scenario.models}
@@ -404,17 +405,17 @@ def validate_command(
         priced = name not in est.unpriced_models
         low = f" and ${row['typical_cost_usd']:,.2f}" if priced else ""
         high = f" and ${row['cost_usd']:,.2f}" if priced else ""
-        console.print(
+        print(
             f"    {name}: about {int(row['typical_calls']):,} calls{low}, "
             f"at most {int(row['model_calls']):,} calls{high}; {describe_price(entries[name])}"
         )
     if cost_limit is not None and est.typical_cost_usd > cost_limit:
-        console.print(
+        print(
             f"warning: the typical cost (${est.typical_cost_usd:,.2f}) exceeds --cost-limit "
             f"(${cost_limit:g}); the run will stop early"
         )
     for warning in prepared.warnings:
-        console.print(f"warning: {warning}")
+        print(f"warning: {warning}")
     return 0
 
 

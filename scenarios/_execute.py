@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from envs import EpisodeRecord, Message
 from scenarios._matrix import EpisodeSpec, env_task_name
 from scenarios._schema import Cache, Concurrency, ModelEntry
+
+if TYPE_CHECKING:  # the record models load pydantic's envs schemas, which validate never needs
+    from envs import EpisodeRecord, Message
 
 
 class Executor(Protocol):
@@ -190,6 +192,8 @@ def error_record(spec: EpisodeSpec, exc: BaseException, wall_time_s: float) -> E
     """The record of an episode that raised instead of finishing (``stop_reason`` error): the
     agents' partial record when the exception carries one (transcript, usage and cost of the
     steps played), else an empty one."""
+    from envs import EpisodeRecord
+
     partial = getattr(exc, "partial_record", None)
     if isinstance(partial, EpisodeRecord):  # what was played before the failure is kept
         return finish_record(spec, partial.model_copy(update={"wall_time_s": wall_time_s}))

@@ -218,24 +218,32 @@ def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None =
     _check_size(scenario, tasks, variants, conditions)
     chains: list[Chain] = []
     seen: set[str] = set()
-    for seed, model, (seq_name, entries, counts), (variant, extra), condition in itertools.product(
-        scenario.seed_list, scenario.models, tasks, variants, conditions
+    # what every cell repeats, computed once (the cells only read these)
+    models = [model.model_dump(mode="json") for model in scenario.models]
+    budget = scenario.budget.model_dump(mode="json")
+    shapes = [
+        (seq_name, entries, list(itertools.product(_block_counts(counts, entries), protocols)))
+        for seq_name, entries, counts in tasks
+        for protocols in [_protocols(scenario, entries)]
+    ]
+    events: dict[str, list[dict[str, Any]]] = {}
+    for seed, model_data, shape, (variant, extra), condition in itertools.product(
+        scenario.seed_list, models, shapes, variants, conditions
     ):
+        seq_name, entries, cells = shape
         cell = {
             "scenario": scenario.name,
-            "model": model.model_dump(mode="json"),
+            "model": model_data,
             "seed": seed,
             "variant": variant,
             "extra_prompt": extra,
             "condition": condition,
             "personalization": personalization,
             "history_window": scenario.history_window,
-            "budget": scenario.budget.model_dump(mode="json"),
+            "budget": budget,
         }
-        for n_blocks, protocol in itertools.product(
-            _block_counts(counts, entries), _protocols(scenario, entries)
-        ):
-            chain = _chain(scenario, cell, seq_name, entries, n_blocks, protocol)
+        for n_blocks, protocol in cells:
+            chain = _chain(scenario, cell, seq_name, entries, n_blocks, protocol, events)
             for spec in chain.episodes:
                 if spec.episode_id in seen:
                     raise ScenarioError(
@@ -308,6 +316,7 @@ def _chain(
     entries: list[EnvEntry],
     n_blocks: int | None,
     protocol: str | None,
+    events_of: dict[str, list[dict[str, Any]]],
 ) -> Chain:
     group = None
     if seq_name is not None:
@@ -324,11 +333,13 @@ def _chain(
             kwargs["protocol"] = protocol
         if position > 0:
             kwargs["continued"] = True
-        events = [
-            e.model_dump(mode="json")
-            for e in scenario.events
-            if e.envs is None or entry.id in e.envs
-        ]
+        if entry.id not in events_of:
+            events_of[entry.id] = [
+                e.model_dump(mode="json")
+                for e in scenario.events
+                if e.envs is None or entry.id in e.envs
+            ]
+        events = events_of[entry.id]
         fields = {
             **cell,
             "env_id": entry.id,

@@ -129,8 +129,9 @@ def preflight(
     envs.import_plugin_modules(list(scenario.plugins))
     plan = expand(scenario)
     prepared = Prepared(plan=plan, models={})
+    keys: dict[Any, str] = {}
     for spec in plan.episodes:
-        key = _probe_key(spec)
+        key = _cached_probe_key(spec, keys)
         if key not in prepared.probes:
             prepared.probes[key] = _probe(spec)
     if build_models:
@@ -140,6 +141,19 @@ def preflight(
 
 def _probe_key(spec: EpisodeSpec) -> str:
     return canonical_json([spec.env_id, spec.env_kwargs])
+
+
+def _cached_probe_key(spec: EpisodeSpec, keys: dict[Any, str]) -> str:
+    """:func:`_probe_key`, remembered in ``keys`` for env kwargs of plain hashable values (the
+    usual case: many episodes share a few configurations)."""
+    try:
+        memo = (spec.env_id, frozenset(spec.env_kwargs.items()))
+        hash(memo)
+    except TypeError:  # a list or mapping among the kwargs
+        return _probe_key(spec)
+    if memo not in keys:
+        keys[memo] = _probe_key(spec)
+    return keys[memo]
 
 
 def _probe(spec: EpisodeSpec) -> EnvProbe:
@@ -233,14 +247,22 @@ def estimate(
     lookup: Callable[[ModelEntry], tuple[float, float] | None] = (
         _model_price_of if price_of is None else (lambda entry: price_of(entry.spec))
     )
+    prices: dict[str, tuple[float, float] | None] = {}  # by model name: one lookup per model
+
+    def price(entry: ModelEntry) -> tuple[float, float] | None:
+        if entry.name not in prices:
+            prices[entry.name] = lookup(entry)
+        return prices[entry.name]
+
     plan = prepared.plan
     window = plan.scenario.history_window
     result = Estimate(episodes=len(plan.episodes))
     oracle_calls: dict[str, int] = {}
+    keys: dict[Any, str] = {}
     for chain in plan.chains:
         carried = [0, 0]  # tokens carried over from earlier tasks of a sequence (typical, max)
         for spec in chain.episodes:
-            key = _probe_key(spec)
+            key = _cached_probe_key(spec, keys)
             probe = prepared.probes[key]
             cap = _calls(probe, spec)
             if key not in oracle_calls:
@@ -249,7 +271,7 @@ def estimate(
             for slot, calls in enumerate((typical, cap)):
                 tokens_in, tokens_out = _tokens(calls, probe, carried[slot], window)
                 carried[slot] += probe.first_observation_tokens + calls * _TURN
-                _add(result, spec.model, slot == 0, calls, tokens_in, tokens_out, lookup)
+                _add(result, spec.model, slot == 0, calls, tokens_in, tokens_out, price)
     return result
 
 
@@ -276,8 +298,15 @@ def _tokens(calls: int, probe: EnvProbe, carried: int, window: int | None) -> tu
     """Input and output tokens of an episode of ``calls`` calls: every call sends the system
     prompt, the first observation and the turns so far (at most ``window`` of them)."""
     first = SYSTEM_PROMPT_TOKENS + probe.first_observation_tokens + carried
-    grown = sum(min(i, window or i) for i in range(calls)) * _TURN
-    return calls * first + grown, calls * REPLY_TOKENS
+    return calls * first + _turns_sent(calls, window) * _TURN, calls * REPLY_TOKENS
+
+
+def _turns_sent(calls: int, window: int | None) -> int:
+    """Earlier turns sent over ``calls`` calls: call ``i`` (from 0) sends ``min(i, window)``
+    of them (all ``i`` without a window), summed in closed form."""
+    if not window or calls <= window:
+        return calls * (calls - 1) // 2
+    return window * (window - 1) // 2 + (calls - window) * window
 
 
 def _calls(probe: EnvProbe, spec: EpisodeSpec) -> int:
@@ -307,21 +336,29 @@ def _add(
     tokens_out: int,
     price_of: Callable[[ModelEntry], tuple[float, float] | None],
 ) -> None:
-    row = result.per_model.setdefault(
-        model.name,
-        dict.fromkeys(_ESTIMATE_KEYS, 0.0),
-    )
+    row = result.per_model.get(model.name)
+    if row is None:
+        row = result.per_model[model.name] = dict.fromkeys(_ESTIMATE_KEYS, 0.0)
     price = price_of(model)
     if price is None and model.name not in result.unpriced_models:
         result.unpriced_models.append(model.name)
     cost = (tokens_in * price[0] + tokens_out * price[1]) / 1e6 if price else 0.0
-    prefix = "typical_" if typical else ""
-    values = {
-        ("typical_calls" if typical else "model_calls"): calls,
-        f"{prefix}input_tokens": tokens_in,
-        f"{prefix}output_tokens": tokens_out,
-        f"{prefix}cost_usd": cost,
-    }
-    for name, value in values.items():
-        row[name] += value
-        setattr(result, name, getattr(result, name) + value)
+    # the same sums, in the same order, as one loop over the four fields would make
+    if typical:
+        row["typical_calls"] += calls
+        row["typical_input_tokens"] += tokens_in
+        row["typical_output_tokens"] += tokens_out
+        row["typical_cost_usd"] += cost
+        result.typical_calls += calls
+        result.typical_input_tokens += tokens_in
+        result.typical_output_tokens += tokens_out
+        result.typical_cost_usd += cost
+    else:
+        row["model_calls"] += calls
+        row["input_tokens"] += tokens_in
+        row["output_tokens"] += tokens_out
+        row["cost_usd"] += cost
+        result.model_calls += calls
+        result.input_tokens += tokens_in
+        result.output_tokens += tokens_out
+        result.cost_usd += cost

@@ -14,9 +14,15 @@ def main(argv: list[str] | None = None) -> int:
     except ForeignPackageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from scenarios.quick import quick_command
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    code = quick_command(args)
+    if code is not None:
+        return code
     from scenarios.cli import run_cli
 
-    return run_cli(argv)
+    return run_cli(args)
 
 
 if __name__ == "__main__":

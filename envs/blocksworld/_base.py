@@ -331,9 +331,7 @@ class BlocksworldEnv(TextEnv):
                 self._measure(action.args["block"])  # raises the unknown-block error
             return
         if action not in valid:
-            probe = BlocksWorld(self.true_heights)
-            probe.graph.add_edges_from(self.world.graph.edges)
-            probe.held = self.world.held
+            probe = self.world.copy()
             probe.apply(action)  # raises ActionError with the precise reason
             tag = R.ACTION_SPECS[action.name].render(action.args)
             raise ActionError(f"'{tag}' is not possible now")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from envs._actions import ActionError, parse_configuration
 from envs.blocksworld import _render as R
@@ -102,6 +103,7 @@ def is_first_observation(text: str) -> bool:
     return task_of(text) is not None
 
 
+@lru_cache(maxsize=1024)
 def task_of(text: str) -> str | None:
     """The task of a first observation: the goal on its ``TASK:`` line (text a runtime may
     put before it is ignored); ``None`` for other texts, ``<help>`` answers included."""
@@ -117,8 +119,12 @@ def task_of(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def parse_state(text: str) -> WorldState | None:
-    """The state described in the last state paragraph of ``text``, if there is one."""
+    """The state described in the last state paragraph of ``text``, if there is one.
+
+    Remembered per text: a scripted policy reads the whole episode at every move, so without it
+    each observation would be parsed once per later step."""
     at = text.rfind(R.STATE_PREFIX)
     if at < 0:
         return None

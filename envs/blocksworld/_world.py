@@ -1,23 +1,19 @@
 """The Blocksworld itself: blocks with heights, towers on a table, one hand (spec 1.1-1.3).
 
-The state is a :class:`networkx.DiGraph` whose nodes are the block names (node attribute
-``height``, in cm) and whose edge ``X -> Y`` means *X stands directly on Y*. A block with no
-outgoing edge is on the table, unless it is the held block (:attr:`BlocksWorld.held`), which
-has no edges at all. Every precondition failure raises :class:`~envs.ActionError` with a message
-for the model.
+The state is the blocks' heights (in cm) and two maps: what each block stands directly on and
+what stands directly on it (*X on Y* is an entry ``X -> Y`` of the first and ``Y -> X`` of the
+second). A block that stands on nothing is on the table, unless it is the held block
+(:attr:`BlocksWorld.held`), which is in neither map. Every precondition failure raises
+:class:`~envs.ActionError` with a message for the model.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from envs._actions import ActionError, ParsedAction
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 #: World actions, whose concrete instances can be perturbed (spec 1.4).
 WORLD_ACTIONS = ("pick_up", "put_down", "stack", "unstack", "measure")
@@ -42,40 +38,51 @@ class BlocksWorld:
     """Towers of named blocks on a table and a hand that holds at most one block."""
 
     def __init__(self, heights: Mapping[str, float]) -> None:
-        import networkx  # deferred: importing it takes longer than everything else in envs
-
-        self.graph: nx.DiGraph = networkx.DiGraph()
-        for name in sorted(heights):
-            self.graph.add_node(name, height=float(heights[name]))
+        self.heights: dict[str, float] = {name: float(heights[name]) for name in sorted(heights)}
+        """Block name -> true height in cm."""
+        self.on: dict[str, str] = {}
+        """Block -> the block it stands directly on (blocks on the table are absent)."""
+        self.under: dict[str, str] = {}
+        """Block -> the block standing directly on it (clear blocks are absent)."""
         self.held: str | None = None
+
+    def copy(self) -> BlocksWorld:
+        """An independent world in the same state."""
+        world = BlocksWorld(self.heights)
+        world.on = dict(self.on)
+        world.under = dict(self.under)
+        world.held = self.held
+        return world
+
+    def set_on(self, block: str, target: str) -> None:
+        """Put ``block`` directly on ``target`` without checking any precondition (to set up a
+        state; actions go through :meth:`stack`)."""
+        self.on[block] = target
+        self.under[target] = block
 
     # ------------------------------------------------------------------ queries
     @property
     def blocks(self) -> list[str]:
         """Block names in alphabetical order."""
-        return sorted(self.graph.nodes)
+        return list(self.heights)
 
     def height(self, block: str) -> float:
         """True height of ``block`` in cm."""
-        return float(self.graph.nodes[block]["height"])
+        return self.heights[block]
 
     def below(self, block: str) -> str | None:
         """The block directly under ``block`` (``None`` on the table or in the hand)."""
-        for succ in self.graph.successors(block):
-            return str(succ)
-        return None
+        return self.on.get(block)
 
     def above(self, block: str) -> str | None:
         """The block directly on top of ``block``, if any."""
-        for pred in self.graph.predecessors(block):
-            return str(pred)
-        return None
+        return self.under.get(block)
 
     def on_table(self, block: str) -> bool:
-        return block != self.held and self.graph.out_degree(block) == 0
+        return block != self.held and block not in self.on
 
     def clear(self, block: str) -> bool:
-        return block != self.held and self.graph.in_degree(block) == 0
+        return block != self.held and block not in self.under
 
     def towers(self) -> list[list[str]]:
         """Every tower bottom to top (single blocks on the table included), by bottom name."""
@@ -97,7 +104,7 @@ class BlocksWorld:
 
     # ------------------------------------------------------------------ actions
     def _known(self, block: str) -> None:
-        if block not in self.graph:
+        if block not in self.heights:
             raise ActionError(
                 f"there is no block '{block}'; the blocks are {', '.join(self.blocks)}"
             )
@@ -146,7 +153,7 @@ class BlocksWorld:
             raise ActionError(
                 f"you can't stack {block} on {target} because {top} is on top of {target}"
             )
-        self.graph.add_edge(block, target)
+        self.set_on(block, target)
         self.held = None
         return f"You stack {block} on {target}."
 
@@ -166,7 +173,8 @@ class BlocksWorld:
                 f"you can't unstack {block} because it is on the table, not on another "
                 f"block; use <pick up {block}>"
             )
-        self.graph.remove_edge(block, under)
+        del self.on[block]
+        del self.under[under]
         self.held = block
         return f"You unstack {block} from {under}."
 

@@ -300,3 +300,146 @@ def test_many_calls_in_flight_are_spread_over_small_pools() -> None:
         many = 3 * SHARD_CONNECTIONS
         assert asyncio.run(run(server.openai_base_url, many)) == 3
         assert server.requests == 3 + 3 * many
+
+
+def _grow(messages: list[Any], turn: int, tools: bool) -> None:
+    """Append one turn (the model's reply and the env's answer) to ``messages`` in place."""
+    if tools:
+        call = {"name": "move", "args": {"block": "B", "to": "A"}, "id": f"call_g{turn}"}
+        messages.append(AIMessage(f"turn {turn} «é»", tool_calls=[call]))
+        messages.append(ToolMessage(f"Observation g{turn}: moved.", tool_call_id=f"call_g{turn}"))
+    else:
+        messages.append(AIMessage(f'<action>move(B, A)</action> "g{turn}" «é»'))
+        messages.append(HumanMessage(f"Observation g{turn}: moved.\n\ttab"))
+
+
+@pytest.mark.parametrize("name", ["fake", "o3-mini"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_direct_bodies_reuse_sent_messages_and_keep_the_bytes(
+    case: str, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One conversation grown step by step (the same message objects, as an episode sends
+    them): the direct path converts only the new messages, and its bodies are byte-identical
+    to the stand-in's ``create`` (which serializes the whole payload) and JSON-equal to the
+    SDK's ``create()``, headers included."""
+    from langchain_openai import ChatOpenAI
+
+    import agents._fastpath as fastpath
+
+    options, tools = CASES[case]
+    converted: list[int] = []
+    original = ChatOpenAI._get_request_payload
+
+    def counting(self: Any, input_: Any, **kwargs: Any) -> Any:
+        converted.append(len(input_))
+        return original(self, input_, **kwargs)
+
+    sent: dict[str, list[httpx2.Request]] = {}
+    replies: dict[str, list[Any]] = {}
+    for how in ("direct", "whole payload", "sdk create"):
+        monkeypatch.setenv(ENV_SWITCH, "0" if how == "sdk create" else "1")
+        capture = _Capture()
+        transport = httpx2.MockTransport(capture)
+        model = make_model(
+            f"openai-compatible:{name}", base_url="http://127.0.0.1:9/v1", api_key="sk-test",
+            http_async_client=httpx2.AsyncClient(transport=transport), **options,
+        )  # fmt: skip
+        if how == "whole payload":
+            monkeypatch.setattr(fastpath, "request_body", lambda *a, **k: None)
+        if how == "direct":
+            monkeypatch.setattr(ChatOpenAI, "_get_request_payload", counting)
+        messages = _history(0, tools=tools)
+        replies[how] = []
+        for turn in range(6):
+            call = model.acall(list(messages), tools=[_TOOL] if tools else None)
+            replies[how].append(asyncio.run(call).message)
+            _grow(messages, turn, tools)
+        if how == "direct":
+            assert len(model.chat.async_client.sent) == len(messages) - 2
+            assert model.chat.async_client.sender is not None  # the SDK's request() skipped
+        monkeypatch.undo()
+        sent[how] = capture.requests
+    assert converted == [2] + [2] * 5  # the first call: both messages; then each turn's two
+    for ours, whole, theirs in zip(*sent.values(), strict=True):
+        assert ours.content == whole.content
+        assert json.loads(ours.content) == json.loads(theirs.content)
+        assert len(ours.content) == len(theirs.content)
+        assert dict(ours.headers) == dict(whole.headers) == dict(theirs.headers)
+    if name.startswith("o3"):
+        assert json.loads(sent["direct"][-1].content)["messages"][0]["role"] == "developer"
+    for ours_reply, sdk_reply in zip(replies["direct"], replies["sdk create"], strict=True):
+        assert ours_reply.content == sdk_reply.content
+        assert ours_reply.tool_calls == sdk_reply.tool_calls
+        assert ours_reply.usage_metadata == sdk_reply.usage_metadata
+
+
+def test_sent_messages_are_dropped_with_their_message() -> None:
+    import gc
+
+    from agents._fastpath import SentMessages
+
+    sent = SentMessages()
+    kept, dropped = HumanMessage("kept"), HumanMessage("dropped")
+    sent.put(kept, b"1")
+    sent.put(dropped, b"2")
+    assert sent.get(kept) == b"1" and sent.get(dropped) == b"2" and len(sent) == 2
+    del dropped
+    gc.collect()
+    assert len(sent) == 1 and sent.get(kept) == b"1"
+    assert sent.get(HumanMessage("kept")) is None  # an equal message is not the same one
+
+
+def _failing(kind: str) -> Any:
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        if kind == "timeout":
+            raise httpx2.ReadTimeout("slow", request=request)
+        if kind == "refused":
+            raise httpx2.ConnectError("refused", request=request)
+        if kind == "html":
+            return httpx2.Response(200, headers={"content-type": "text/html"}, text="<p>hi</p>")
+        if kind == "not an object":
+            return httpx2.Response(200, json=["a", "list"])
+        return httpx2.Response(503, json={"error": {"message": "busy"}})
+
+    return answer
+
+
+@pytest.mark.parametrize("kind", ["timeout", "refused", "html", "not an object", "503"])
+def test_the_direct_sender_fails_as_the_sdk_does(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Transport failures, error statuses and answers that are not a JSON object end a direct
+    call with the exception LangChain's own call raises."""
+    from agents._fastpath import ainvoke_direct
+
+    monkeypatch.setenv(ENV_SWITCH, "1")
+    transport = httpx2.MockTransport(_failing(kind))
+    model = make_model(
+        "openai-compatible:fake",
+        base_url="http://127.0.0.1:9/v1",
+        http_async_client=httpx2.AsyncClient(transport=transport),
+    )
+    assert model.chat.async_client.sender is not None
+    with pytest.raises(Exception) as direct:
+        asyncio.run(ainvoke_direct(model.chat, [HumanMessage("hi")], {}))
+    with pytest.raises(Exception) as through_langchain:
+        asyncio.run(model.chat.ainvoke([HumanMessage("hi")]))
+    assert type(direct.value) is type(through_langchain.value)
+    assert str(direct.value) == str(through_langchain.value)
+
+
+def test_the_direct_sender_is_used_only_for_requests_that_do_not_change() -> None:
+    import openai
+
+    from agents._fastpath import DirectSender
+
+    assert DirectSender.usable(openai.AsyncOpenAI(api_key="sk-x", max_retries=0))
+    assert not DirectSender.usable(openai.AsyncOpenAI(api_key="sk-x", max_retries=2))
+
+    async def key() -> str:
+        return "sk-rotating"
+
+    assert not DirectSender.usable(openai.AsyncOpenAI(api_key=key, max_retries=0))
+    azure = openai.AsyncAzureOpenAI(api_key="k", api_version="2024-06-01",
+                                    azure_endpoint="https://x.example", max_retries=0)  # fmt: skip
+    assert not DirectSender.usable(azure)

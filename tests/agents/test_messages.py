@@ -101,3 +101,23 @@ def test_scripted_model_answers_in_text_or_with_one_tool_call() -> None:
     called = model.bind_tools(tools).invoke(conversation)
     assert called.tool_calls == [{"name": "inc", "args": {}, "id": "call_1", "type": "tool_call"}]
     assert ENV_ID.startswith("telictest/")
+
+
+def test_made_messages_are_reused_across_calls_and_dropped_with_their_message() -> None:
+    import gc
+
+    from agents._messages import MadeMessages
+
+    made = MadeMessages()
+    transcript = _turns(3, tools=True)
+    entries = select_context(transcript, [None] * len(transcript), (), None)
+    first = to_langchain(entries, made)
+    again = to_langchain(entries, made)
+    assert first == to_langchain(entries)  # the same messages as made without the memo
+    for one, two, (message, _native) in zip(first, again, entries, strict=True):
+        assert (one is two) == (message.role != "tool")  # tool messages are made afresh
+    kept = len(made)
+    assert kept == sum(m.role != "tool" for m in transcript)
+    del transcript, entries, first, again, one, two, message
+    gc.collect()
+    assert len(made) == 0

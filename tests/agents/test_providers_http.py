@@ -33,7 +33,7 @@ def _model(api: str, server: FakeProviderServer, waits: list[float] | None = Non
     url = server.anthropic_base_url if api == "anthropic" else server.openai_base_url
     retry = RetryPolicy(max_attempts=options.pop("max_attempts", 6), clock=lambda: NOW,
                         sleep=(waits if waits is not None else []).append)  # fmt: skip
-    options.setdefault("timeout", 5)
+    options.setdefault("timeout", 30)  # never met by a call that answers, on any machine
     return make_model(SPECS[api], base_url=url, retry=retry, **options)
 
 
@@ -80,7 +80,7 @@ RETRIED = [
     (Fault("rate_limit", retry_after=2), "rate_limit", 2.0),
     (Fault("overloaded", retry_after=email.utils.formatdate(NOW + 7, usegmt=True)), "server", 7.0),
     (Fault("server_error"), "server", None),
-    (Fault("timeout", delay_s=0.8), "timeout", None),
+    (Fault("timeout", delay_s=60.0), "timeout", None),
     (Fault("truncated"), "malformed", None),
 ]
 
@@ -93,7 +93,9 @@ def test_transient_faults_end_in_a_successful_retry(api, fault, kind, wait) -> N
     waits: list[float] = []
     with FakeProviderServer(policy="toy_oracle") as server:
         server.inject(fault)
-        timeout = 0.3 if fault.kind == "timeout" else 5
+        # the faulty call waits out a deadline; the others must never meet it, even on a loaded
+        # machine, or the episode would show a retry more than the one served
+        timeout = 3 if fault.kind == "timeout" else 30
         record = run_episode(
             env_id=ENV_ID, seed=1, model=_model(api, server, waits, timeout=timeout)
         )

@@ -48,14 +48,20 @@ def test_heights_depend_only_on_seed_and_n(seed: int) -> None:
     assert other.unwrapped.true_heights != heights[0]
 
 
-def test_state_graph_encoding() -> None:
+def test_state_encoding() -> None:
     env = _pe()
     _do(env, "<pick up b>", "<stack b on a>", "<pick up c>")
     world = env.unwrapped.world
-    assert set(world.graph.edges) == {("b", "a")}  # X -> Y: X stands on Y
+    assert world.on == {"b": "a"}  # X -> Y: X stands on Y
+    assert world.under == {"a": "b"}
     assert world.held == "c"
     assert world.towers() == [["a", "b"]]
-    assert world.graph.nodes["a"]["height"] == env.unwrapped.true_heights["a"]
+    assert world.heights["a"] == env.unwrapped.true_heights["a"]
+    _do(env, "<put down c>", "<unstack b>")
+    assert world.on == {} and world.under == {} and world.held == "b"
+    copy = world.copy()
+    copy.set_on("b", "c")
+    assert world.on == {} and copy.on == {"b": "c"} and copy.under == {"c": "b"}
 
 
 def test_state_description() -> None:

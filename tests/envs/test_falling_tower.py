@@ -157,7 +157,7 @@ def _labelled_random_return(n: int, fall: int | None) -> float:
         world = BlocksWorld(blocks)
         for tower in state[0]:
             for under, top in pairwise(tower):
-                world.graph.add_edge(top, under)
+                world.set_on(top, under)
         world.held = state[1]
         return world
 

@@ -26,7 +26,7 @@ def run_telic(
         text=True,
         cwd=cwd,
         env=variables,
-        timeout=300,
+        timeout=1500,  # a hang, not a busy machine (see the test modules' limits)
     )
 
 

@@ -19,6 +19,10 @@ from plugin_testkit import run_telic as _run
 
 EXAMPLE = REPO / "examples" / "telic_orchard"
 DOC = REPO / "docs" / "adding_an_environment.md"
+# The module's run plays 240 episodes and writes the report in a fresh process: about a minute on
+# an idle machine, past the default 300 s per test on a 2-core machine at load 13. The limit
+# only catches a hang.
+pytestmark = pytest.mark.timeout(1800)
 
 
 @pytest.fixture(scope="module")

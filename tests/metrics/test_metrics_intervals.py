@@ -183,3 +183,108 @@ def test_tower_sensitivities_match_the_exact_derivative() -> None:
 def _tower(fall: int, seed: int) -> dict:
     info = {"task": "falling_tower", "fall_height": fall, "n_blocks": 5, "random_return": 2.0}
     return {"model": "m", "seed": seed, "completed": True, "return": 3.0, "info": info}
+
+
+@pytest.mark.parametrize("method", bs.METHODS)
+def test_resamples_that_all_equal_the_estimate_give_a_zero_width_interval(method: str) -> None:
+    # the oracle where actual equals the ceiling on every seed: GD is 1, but the resampled
+    # ratios are computed from totals and differ from it in the last bits
+    rng = np.random.default_rng(8)
+    ulps = rng.integers(-3, 4, 1000) * np.finfo(float).eps
+    jack = 1.0 + rng.integers(-3, 4, 40) * np.finfo(float).eps
+    kwargs = {"jack": jack, "n_clusters": 40, "clip_high": 1.0}
+    assert bs.interval(1.0 + ulps, 1.0 - 2e-16, 0.95, method, **kwargs) == (1.0, 1.0)
+    # away from the cap: the interval is the estimate itself (not NaN, not one-sided)
+    kwargs["jack"] = 0.5 + rng.integers(-3, 4, 40) * np.finfo(float).eps
+    assert bs.interval(0.5 + ulps, 0.5, 0.95, method, **kwargs) == (0.5, 0.5)
+    # rounding-level jackknife deviations are no skewness
+    assert bs.acceleration(kwargs["jack"], np.zeros(40, dtype=np.int64)) == 0.0
+
+
+def test_bca_of_ties_at_rounding_level_is_no_bias() -> None:
+    # most resamples a rounding error below the estimate, the rest spread: the rounding
+    # errors count as ties, not as a shift of the whole distribution
+    rng = np.random.default_rng(9)
+    values = np.concatenate([0.7 - rng.integers(1, 3, 600) * 1e-16, rng.normal(0.7, 0.05, 400)])
+    got = bs.interval(values, 0.7, 0.95, "bc")
+    tied = np.concatenate([np.full(600, 0.7), values[600:]])
+    assert got == pytest.approx(bs.interval(tied, 0.7, 0.95, "bc"), abs=1e-12)
+
+
+def test_jackknife_t_is_the_estimate_plus_minus_t_times_the_jackknife_se() -> None:
+    rng = np.random.default_rng(10)
+    x = rng.normal(2.0, 1.0, 30)
+    jack = (x.sum() - x) / (x.size - 1)
+    # the jackknife standard error of a mean is the usual s / sqrt(n)
+    se = x.std(ddof=1) / np.sqrt(x.size)
+    assert bs.jackknife_se(jack, np.zeros(x.size, dtype=np.int64)) == pytest.approx(se)
+    boot = x[rng.integers(0, x.size, (500, x.size))].mean(axis=1)
+    low, high = bs.interval(boot, x.mean(), 0.95, "jackknife_t", jack=jack, n_clusters=x.size)
+    t = bs.t_quantile(0.975, x.size - 1)
+    assert (low, high) == pytest.approx((x.mean() - t * se, x.mean() + t * se))
+    assert bs.interval(boot, x.mean(), 0.95, "jackknife_t") == (None, None)
+
+
+@pytest.mark.parametrize("method", bs.METHODS)
+def test_batch_interval_equals_interval_row_by_row(method: str) -> None:
+    rng = np.random.default_rng(11)
+    rows, b, j = 6, 800, 25
+    values = rng.gamma(3.0, 0.2, (rows, b))
+    values[1, :40] = np.nan  # undefined resamples are left out
+    values[2] = 0.8 + rng.integers(-2, 3, b) * 1e-16  # all tied with the estimate
+    values[3] = np.nan  # no interval
+    estimates = np.median(np.nan_to_num(values, nan=0.6), axis=1) + rng.normal(0, 0.02, rows)
+    estimates[2] = 0.8
+    estimates[3] = 0.5
+    jack = rng.gamma(3.0, 0.2, (rows, j))
+    jack[4, :3] = np.nan
+    strata = np.repeat([3, 4], [15, 10])
+    low, high = bs.batch_interval(
+        values,
+        estimates,
+        0.95,
+        method,
+        jack=jack,
+        jack_strata=strata,
+        n_clusters=j,
+        n_strata=2,
+        clip_high=1.0,
+    )
+    for r in range(rows):
+        one = bs.interval(
+            values[r],
+            float(estimates[r]),
+            0.95,
+            method,
+            jack=jack[r],
+            jack_strata=strata,
+            n_clusters=j,
+            n_strata=2,
+            clip_high=1.0,
+        )
+        if one == (None, None):
+            assert np.isnan(low[r]) and np.isnan(high[r])
+        else:
+            assert (low[r], high[r]) == pytest.approx(one, abs=1e-12), r
+
+
+def test_the_interval_construction_is_chosen_by_name() -> None:
+    agents = {"lazy(0.5)": metrics._calibration.CALIBRATION_AGENTS["lazy(0.5)"]}
+    records = calibration_records(range(300, 340), agents=agents)
+    rows = {}
+    for method in ("percentile", "expanded_percentile", "expanded_bca"):
+        analysis = metrics.analyze(
+            records, mc_iterations=300, n_resamples=300, interval_method=method
+        )
+        assert analysis.settings["interval_method"] == method
+        assert bs.METHOD_TEXT[method] in analysis.settings["intervals"]["ci"]
+        rows[method] = next(r for r in analysis.gd if r.task == "combined" and r.n_blocks == 3)
+    # the same resamples, built into different intervals; the point estimate is the same
+    assert len({r.gd for r in rows.values()}) == 1
+    assert (rows["percentile"].ci_low, rows["percentile"].ci_high) == (
+        rows["percentile"].percentile_ci_low,
+        rows["percentile"].percentile_ci_high,
+    )
+    assert rows["expanded_percentile"].ci_low < rows["percentile"].ci_low
+    with pytest.raises(ValueError, match="unknown interval_method 'studentised'; choose from"):
+        metrics.analyze(records, interval_method="studentised")

@@ -20,7 +20,7 @@ def _section() -> str:
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO), "LANGCHAIN_TRACING_V2": "false"}
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=240)
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
 
 
 def test_baseline_table_example_prints_the_table(tmp_path: Path) -> None:

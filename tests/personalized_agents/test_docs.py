@@ -28,7 +28,7 @@ def _blocks() -> dict[str, str]:
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(cwd), str(REPO)])}
     env["LANGCHAIN_TRACING_V2"] = "false"
-    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=240)
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")

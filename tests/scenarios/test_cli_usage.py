@@ -129,10 +129,19 @@ def test_malformed_model_option(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code == 2 and "key=value" in one_error_line(err)
 
 
-def _closed_port() -> int:
+@pytest.fixture
+def closed_url() -> Iterator[str]:
+    """The address of a port where nothing listens, for the whole test.
+
+    The port stays bound (never listening) until the test ends: a connection to it is refused,
+    and neither another process nor one of the run's own outgoing connections can take it
+    meanwhile (a port found free and released at once may be reused before the run connects;
+    a client connecting to a free local port can even be handed it as its own source port and
+    connect to itself).
+    """
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
 
 
 def _toy_scenario(tmp_path: Path, seeds: int = 3) -> Path:
@@ -145,9 +154,9 @@ def _toy_scenario(tmp_path: Path, seeds: int = 3) -> Path:
 
 
 def test_a_run_against_a_closed_port_exits_1_with_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], closed_url: str
 ) -> None:
-    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    url = closed_url
     path = _toy_scenario(tmp_path)
     code, out, err = cli(
         capsys, "run", path, "--base-url", url, "-M", "max_attempts=1", "--out", "r", "--no-report"
@@ -162,9 +171,9 @@ def test_a_run_against_a_closed_port_exits_1_with_one_line(
 
 
 def test_fail_fast_stops_at_the_first_connection_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], closed_url: str
 ) -> None:
-    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    url = closed_url
     path = _toy_scenario(tmp_path, seeds=30)
     code, out, err = cli(
         capsys, "run", path, "--base-url", url, "-M", "max_attempts=1", "--out", "r",
@@ -181,6 +190,9 @@ def test_fail_fast_stops_at_the_first_connection_error(
 
 class _Unauthorized(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
+        # read the request first: closing a connection with unread bytes resets it, and the
+        # client could then see a connection error instead of the 401
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
         body = json.dumps({"error": {"message": "Incorrect API key provided", "type": "x",
                                      "code": "invalid_api_key"}}).encode()  # fmt: skip
         self.send_response(401)
@@ -229,8 +241,10 @@ def test_fail_fast_stops_at_an_authentication_error(
     assert len((tmp_path / "r" / "episodes.jsonl").read_text().splitlines()) < 30
 
 
-def test_max_error_rate_threshold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    url = f"http://127.0.0.1:{_closed_port()}/v1"
+def test_max_error_rate_threshold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], closed_url: str
+) -> None:
+    url = closed_url
     path = _toy_scenario(tmp_path, seeds=2)
     # every episode failed, but the threshold allows it: the run "succeeds" with a note
     code, out, err = cli(

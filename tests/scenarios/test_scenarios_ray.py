@@ -53,7 +53,7 @@ def test_ray_and_local_write_identical_records(tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=900,  # starting Ray on a busy machine takes a while
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]

@@ -75,7 +75,8 @@ def dump_dom(page: Path, fragment: str, tmp_path: Path) -> str:
         ],
         capture_output=True,
         text=True,
-        timeout=90,
+        # a first start on a fresh, busy machine builds Chromium's profile and font caches
+        timeout=240,
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]

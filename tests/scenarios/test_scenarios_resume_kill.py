@@ -15,11 +15,16 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import write_scenario
 
 from scenarios import expand, load_scenario
 
 REPO = Path(__file__).parents[2]
+# Each test starts up to a dozen `telic run` processes, each importing the agent stack: one to
+# two minutes on an idle machine, and past the default 300 s per test on a busy one (a 2-core
+# machine at load 13 took longer). The limit only catches a hang.
+pytestmark = pytest.mark.timeout(1800)
 ENVS = [
     "telic/InformationGathering-v1",
     "telic/CognitiveEffort-v1",
@@ -46,7 +51,21 @@ def start(scenario: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
+
+
+def _ctrl_c_as_at_a_terminal() -> None:
+    """The run gets Ctrl-C's default disposition, as a command typed at a terminal does. A
+    process inherits ignored signals, and a test run started in the background (``cmd &`` in
+    a script, as some CI runners do) ignores SIGINT: the run would then never see the signal
+    and play to the end."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _size(out: Path) -> int:
+    path = out / "episodes.jsonl"
+    return path.stat().st_size if path.exists() else 0
 
 
 def lines(out: Path) -> int:
@@ -54,16 +73,32 @@ def lines(out: Path) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
+#: Seconds without a new record after which a run counts as stuck (a busy machine can take
+#: many seconds just to start the interpreter and import the agent stack).
+STALL_S = 120
+
+
 def wait_for(proc: subprocess.Popen[bytes], out: Path, target: int) -> bool:
     """Wait until ``out`` holds ``target`` records; False if the run ended first."""
-    deadline = time.monotonic() + 60
+    seen = lines(out)
+    deadline = time.monotonic() + STALL_S
+    size = -1
     while time.monotonic() < deadline:
-        if lines(out) >= target:
+        if _size(out) == size:  # nothing new: skip re-reading the file (spare the CPU)
+            if proc.poll() is not None:
+                return False
+            time.sleep(0.005)
+            continue
+        size = _size(out)
+        now = lines(out)
+        if now >= target:
             return True
         if proc.poll() is not None:
             return False
+        if now > seen:  # progress: the run is alive, however slow the machine
+            seen, deadline = now, time.monotonic() + STALL_S
         time.sleep(0.005)
-    raise AssertionError("the run made no progress for 60 s")
+    raise AssertionError(f"the run made no progress for {STALL_S} s")
 
 
 def recorded_ids(out: Path) -> list[str]:
@@ -121,7 +156,7 @@ def test_ctrl_c_stops_cleanly_and_marks_the_run_interrupted(tmp_path: Path) -> N
     proc = start(scenario, out)
     assert wait_for(proc, out, 10)
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=STALL_S)
     assert proc.returncode == 130, err.decode()
     assert "interrupted" in err.decode() and "--resume" in err.decode()
     manifest = json.loads((out / "manifest.json").read_text())
@@ -129,7 +164,7 @@ def test_ctrl_c_stops_cleanly_and_marks_the_run_interrupted(tmp_path: Path) -> N
     kept = recorded_ids(out)
     assert 10 <= len(kept) < 150 and len(kept) == len(set(kept))
     proc = start(scenario, out, "--resume")
-    _, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=2 * STALL_S)
     assert proc.returncode == 0, err.decode()
     ids = recorded_ids(out)
     assert len(ids) == len(set(ids)) == 150 and set(kept) <= set(ids)

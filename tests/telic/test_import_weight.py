@@ -14,13 +14,17 @@ REPO = Path(__file__).resolve().parents[2]
 HEAVY = ("langgraph", "langchain_core", "langchain_openai", "langsmith", "networkx", "openai")
 
 
-def _loaded_after(code: str) -> set[str]:
+def _modules_after(code: str) -> set[str]:
     probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    return {name.split(".")[0] for name in json.loads(result.stdout.splitlines()[-1])}
+    return set(json.loads(result.stdout.splitlines()[-1]))
+
+
+def _loaded_after(code: str) -> set[str]:
+    return {name.split(".")[0] for name in _modules_after(code)}
 
 
 @pytest.mark.parametrize("heavy", HEAVY)
@@ -40,3 +44,34 @@ def test_validate_loads_no_langchain_for_scripted_models() -> None:
         "assert validate_command('scenarios/quickstart.yaml') == 0"
     )
     assert not loaded & {"langgraph", "langchain_core", "langsmith", "openai"}
+
+
+#: What ``telic validate SCENARIO`` does without: the command-line framework and the console
+#: (the quick path prints plain lines), the agent stack, networkx (the Blocksworld keeps its
+#: towers in dicts), asyncio (no model is called) and the pydantic models of records and of
+#: personalization data (a scenario needs neither).
+VALIDATE_SKIPS = (
+    "typer",
+    "click",
+    "rich",
+    "networkx",
+    "asyncio",
+    "langgraph",
+    "langchain_core",
+    "langsmith",
+    "openai",
+    "anthropic",
+    "personalization._types",
+    "envs._record",
+)
+
+
+def test_validate_command_line_loads_only_what_a_dry_run_needs() -> None:
+    modules = _modules_after(
+        "import contextlib, io\n"
+        "from telic.__main__ import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    assert main(['validate', 'quickstart']) == 0\n"
+        "assert \"'quickstart' is valid\" in out.getvalue()"
+    )
+    assert not {m for m in modules if m in VALIDATE_SKIPS or m.split(".")[0] in VALIDATE_SKIPS}

@@ -1,0 +1,27 @@
+"""The quickest way into the commonest commands: ``telic validate SCENARIO`` with nothing else
+runs without building the typer app (typer, click and the app's option tables).
+
+:func:`quick_command` handles only argument lists whose meaning cannot depend on the parser
+(a known command followed by one positional that is not an option) and returns ``None`` for
+everything else, which :func:`scenarios.cli.run_cli` then parses as always; a command that runs
+here prints and exits exactly as through the full command line.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def quick_command(args: Sequence[str]) -> int | None:
+    """Run ``args`` without the typer app when they are ``validate SCENARIO``; the exit code, or
+    ``None`` when the full command line must parse them."""
+    if len(args) != 2 or args[0] != "validate" or not args[1] or args[1].startswith("-"):
+        return None
+    from scenarios._commands import validate_command
+
+    try:
+        return validate_command(args[1])
+    except KeyboardInterrupt:
+        print("aborted", file=sys.stderr)
+        return 130
