@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 import metrics
+from metrics._bootstrap import DEFAULT_METHOD
 from metrics._reference import reference_ceiling
 from metrics._synthetic import COMPOSITES, SyntheticAgent, synthetic_records
 
@@ -360,7 +361,7 @@ def main(large_seeds: int = LARGE_SEEDS) -> None:
     print("| part (CPU seconds) | vectorised | per-iteration loop | speed-up |")
     print("|---|---:|---:|---:|")
     print(
-        f"| `metrics.analyze`, whole grid (default intervals: two-level, expanded BCa) | "
+        f"| `metrics.analyze`, whole grid (default intervals: two-level, `{DEFAULT_METHOD}`) | "
         f"{t_analyze:.2f} s | with the plain percentile two-level interval (previous "
         f"default): {t_analyze_percentile:.2f} s | {t_analyze / t_analyze_percentile:.2f}x "
         "the time |"
@@ -374,9 +375,9 @@ def main(large_seeds: int = LARGE_SEEDS) -> None:
         f"{t_boot_loop:.2f} s | {t_boot_loop / t_boot_fast:.0f}x |"
     )
     print(
-        f"| intervals of {len(cells)} cells: today's default (two-level expanded BCa with its "
-        f"jackknife + unpaired, CPU) | {t_new_ci:.2f} s | two-level percentile + unpaired: "
-        f"{t_percentile_ci:.2f} s; multinomial paired + unpaired: {t_old_ci:.2f} s | "
+        f"| intervals of {len(cells)} cells: today's default (two-level `{DEFAULT_METHOD}` with "
+        f"the cluster jackknife + unpaired, CPU) | {t_new_ci:.2f} s | two-level percentile + "
+        f"unpaired: {t_percentile_ci:.2f} s; multinomial paired + unpaired: {t_old_ci:.2f} s | "
         f"{t_new_ci / t_percentile_ci:.2f}x the percentile's time |"
     )
     small = min(n_large)
