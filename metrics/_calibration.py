@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from metrics._analysis import _DEFAULTS
 from metrics._configs import block_names, config_space
 from metrics._records import Episode, episode_from_fields
 from metrics._synthetic import COMPOSITES, SUBTASKS
@@ -333,14 +334,9 @@ def population_gd(
 # checks that a block's intervals equal those ``metrics.analyze`` reports on the block's records.
 
 _EPISODE_DEFAULTS: dict[str, Any] = {
+    **_DEFAULTS,
     "variant": "neutral",
     "steps": 1,
-    "invalid_actions": 0,
-    "input_tokens": 0,
-    "output_tokens": 0,
-    "total_tokens": 0,
-    "cost_usd": None,
-    "wall_time_s": 0.0,
     "stop_reason": "terminated",
 }
 

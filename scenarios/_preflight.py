@@ -343,22 +343,7 @@ def _add(
     if price is None and model.name not in result.unpriced_models:
         result.unpriced_models.append(model.name)
     cost = (tokens_in * price[0] + tokens_out * price[1]) / 1e6 if price else 0.0
-    # the same sums, in the same order, as one loop over the four fields would make
-    if typical:
-        row["typical_calls"] += calls
-        row["typical_input_tokens"] += tokens_in
-        row["typical_output_tokens"] += tokens_out
-        row["typical_cost_usd"] += cost
-        result.typical_calls += calls
-        result.typical_input_tokens += tokens_in
-        result.typical_output_tokens += tokens_out
-        result.typical_cost_usd += cost
-    else:
-        row["model_calls"] += calls
-        row["input_tokens"] += tokens_in
-        row["output_tokens"] += tokens_out
-        row["cost_usd"] += cost
-        result.model_calls += calls
-        result.input_tokens += tokens_in
-        result.output_tokens += tokens_out
-        result.cost_usd += cost
+    names = _ESTIMATE_KEYS[4:] if typical else _ESTIMATE_KEYS[:4]
+    for name, value in zip(names, (calls, tokens_in, tokens_out, cost), strict=True):
+        row[name] += value
+        setattr(result, name, getattr(result, name) + value)
