@@ -76,6 +76,7 @@ def _serve_lean(latency_s: float, urls: Any, stop: Any) -> None:
 
     reply = FakeReply(text="<measure>A</measure>")
     count = [0]
+    first_request, last_reply = [0.0], [0.0]  # wall-clock (time.time) stamps, for the phases
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -88,12 +89,15 @@ def _serve_lean(latency_s: float, urls: Any, stop: Any) -> None:
                 body = json.loads(await reader.readexactly(length)) if length else {}
                 index = count[0]
                 count[0] += 1
+                if not first_request[0]:
+                    first_request[0] = time.time()
                 await asyncio.sleep(latency_s)
                 data = json.dumps(openai_response(body, reply, index)).encode()
                 writer.write(
                     b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
                     b"content-length: %d\r\n\r\n%s" % (len(data), data)
                 )
+                last_reply[0] = time.time()
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             writer.close()
 
@@ -108,7 +112,8 @@ def _serve_lean(latency_s: float, urls: Any, stop: Any) -> None:
 
     started = [0.0]
     asyncio.run(main())
-    urls.put((count[0], time.process_time() - started[0]))  # serving, start-up excluded
+    # serving CPU (start-up excluded), and the first request's and the last reply's stamps
+    urls.put((count[0], time.process_time() - started[0], first_request[0], last_reply[0]))
 
 
 class Server:
@@ -127,6 +132,7 @@ class Server:
         )
         self._process = ctx.Process(target=target, args=args, daemon=True)
         self.cpu_s = 0.0
+        self.first_request = self.last_reply = 0.0
 
     def __enter__(self) -> str:
         self._process.start()
@@ -134,7 +140,9 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        _requests, self.cpu_s = self._urls.get(timeout=60)
+        _requests, self.cpu_s, *stamps = self._urls.get(timeout=60)
+        if stamps:  # the lean server's
+            self.first_request, self.last_reply = stamps
         self._process.join(timeout=30)
 
 
@@ -329,6 +337,7 @@ def cores_worker(base_url: str, episodes: int, workers: int) -> dict[str, Any]:
     from scenarios import LocalExecutor, preflight, run_plan
     from scenarios._load import scenario_from_dict
     from scenarios._multiprocess import ProcessExecutor
+    from scenarios._runner import check_folder_splits
 
     scenario = scenario_from_dict(_cores_scenario(base_url, episodes))
     prepared = preflight(scenario)
@@ -345,13 +354,16 @@ def cores_worker(base_url: str, episodes: int, workers: int) -> dict[str, Any]:
         executor.wait_ready()
     pids = [w.process.pid for w in getattr(executor, "_pool", [])]
     with tempfile.TemporaryDirectory() as out:
+        check_folder_splits(prepared.plan, Path(out))  # as `telic run` does before the run
         cpu_before = _cpu_seconds(pids)
+        clock_start = time.time()
         started = time.perf_counter()
         # the workers exit when the run ends: read their CPU as each record arrives
         stats = run_plan(
             prepared.plan, out, executor, progress=False, on_record=lambda _r: _cpu_seconds(pids)
         )
         makespan = time.perf_counter() - started
+        clock_end = time.time()
         cpu_s = _cpu_seconds(pids, exited=True) - cpu_before
         calls = sum(
             json.loads(line)["usage"]["calls"]
@@ -365,6 +377,8 @@ def cores_worker(base_url: str, episodes: int, workers: int) -> dict[str, Any]:
         "calls": calls,
         "makespan_s": makespan,
         "cpu_s": cpu_s,
+        "clock_start": clock_start,
+        "clock_end": clock_end,
     }
 
 
@@ -402,8 +416,17 @@ def run_cores(latencies_ms: list[float], episodes: int, workers: int) -> None:
                 command = [sys.executable, "-m", "benchmarks.bench_speed", "--worker", "cores"]
                 command += ["--base-url", base_url, "--episodes", str(episodes)]
                 command += ["--workers", str(count)]
+                launched = time.time()
                 result = _worker_json(command)
-            rows.append((latency_ms, {**result, "server_cpu_s": server.cpu_s}))
+            phases = {
+                # process start, imports, preflight, workers ready: before the clock starts
+                "startup_s": result["clock_start"] - launched,
+                # the clock's start to the first request at the server
+                "to_first_s": server.first_request - result["clock_start"],
+                # the last reply to the clock's end (the last records, the manifest, shutdown)
+                "after_last_s": result["clock_end"] - server.last_reply,
+            }
+            rows.append((latency_ms, {**result, **phases, "server_cpu_s": server.cpu_s}))
     print(f"### Many calls in flight: one process vs {workers} worker processes\n")
     print(
         f"{episodes} episodes of {CORE_ENV} (n_blocks=3), each stopped at its step budget of "
@@ -412,19 +435,25 @@ def run_cores(latencies_ms: list[float], episodes: int, workers: int) -> None:
         "latency / in "
         "flight (the baseline: a runner that costs nothing); CPU = the runner and its workers, "
         "user + "
-        f"system. Machine: {os.cpu_count()} cores.\n"
+        f"system. Machine: {os.cpu_count()} cores. The makespan runs from `run_plan`'s call "
+        "to its return; it includes the gap before the first request reaches the server (to "
+        "first call) and after the last reply (after last reply), and excludes the process's "
+        "start-up before it (interpreter, imports, preflight, worker processes ready), shown "
+        "separately.\n"
     )
     print(
         "| latency | processes | calls | makespan (s) | ideal (s) | makespan / ideal "
-        "| CPU (s) | CPU ms per call | server CPU (s) |"
+        "| CPU (s) | CPU ms per call | server CPU (s) | start-up, not counted (s) "
+        "| to first call (s) | after last reply (s) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for latency_ms, r in rows:
         ideal = r["calls"] * latency_ms / 1000 / IN_FLIGHT
         print(
             f"| {latency_ms:g} ms | {r['workers']} | {r['calls']} | {r['makespan_s']:.2f} "
             f"| {ideal:.2f} | {r['makespan_s'] / ideal:.2f} | {r['cpu_s']:.1f} "
-            f"| {r['cpu_s'] / max(r['calls'], 1) * 1000:.2f} | {r['server_cpu_s']:.1f} |"
+            f"| {r['cpu_s'] / max(r['calls'], 1) * 1000:.2f} | {r['server_cpu_s']:.1f} "
+            f"| {r['startup_s']:.2f} | {r['to_first_s']:.2f} | {r['after_last_s']:.2f} |"
         )
     errors = sum(r["errors"] for _, r in rows)
     if errors:
