@@ -34,6 +34,7 @@ from typing import Any
 
 from envs import EpisodeRecord, Message
 from scenarios._matrix import EpisodeSpec
+from scenarios._runner import START_GROUP
 from scenarios._schema import Cache, Concurrency, ModelEntry
 
 #: Seconds a worker gets to exit after being asked to, before it is terminated.
@@ -94,6 +95,7 @@ def _worker_main(
     import envs
 
     envs.import_plugin_modules(list(plugins))
+    _warm_up()
     asyncio.run(
         _serve(conn, Cache.model_validate(cache), Concurrency.model_validate(concurrency), entries)
     )
@@ -103,6 +105,24 @@ def _worker_main(
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+def _warm_up() -> None:
+    """Load, before saying "ready", what a process's first episode would otherwise load while
+    the run's clock is going (half a second of imports that, with every worker starting its
+    first episodes at once, delayed the first calls by seconds): the personalization families
+    every episode's setup consults, the price snapshot a record's cost reads and the HTTP
+    client's async socket backend. Anything missing is left to the episode to report."""
+    from personalization._family import families
+
+    with contextlib.suppress(Exception):
+        families()
+    with contextlib.suppress(Exception):
+        from genai_prices.data_snapshot import get_snapshot
+
+        get_snapshot()
+    with contextlib.suppress(ImportError):
+        import anyio._backends._asyncio  # noqa: F401
 
 
 async def _serve(
@@ -148,7 +168,11 @@ async def _serve(
         outbox.put(reply)
 
     def readable() -> None:
-        while conn.poll():
+        # At most START_GROUP episodes per turn of the loop (the runner's reason): the
+        # selector calls this again while the pipe holds more.
+        for _ in range(START_GROUP):
+            if not conn.poll():
+                return
             try:
                 message = conn.recv()
             except EOFError:
