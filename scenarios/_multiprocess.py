@@ -113,10 +113,10 @@ def _warm_up() -> None:
     first episodes at once, delayed the first calls by seconds): the personalization families
     every episode's setup consults, the price snapshot a record's cost reads and the HTTP
     client's async socket backend. Anything missing is left to the episode to report."""
-    from personalization._family import families
+    from personalization import episode_split
 
     with contextlib.suppress(Exception):
-        families()
+        episode_split("", {})  # loads the registered families (no env has this id)
     with contextlib.suppress(Exception):
         from genai_prices.data_snapshot import get_snapshot
 
