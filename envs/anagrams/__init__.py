@@ -1,6 +1,6 @@
 """A second goal-directedness domain: anagrams (after the released code's anagram tasks).
 
-Importing this package registers ``telic/Anagrams-v0`` (the composite task),
+``import envs`` registers ``telic/Anagrams-v0`` (the composite task),
 ``telic/GeneratePermutations-v0`` and ``telic/IsWord-v0`` (its capability subtasks), and the
 scripted policies ``oracle``, ``lazy`` and ``random`` for them
 (:mod:`envs.anagrams.policies`). The word list ships with telic (``data/README.md``).

@@ -1,7 +1,7 @@
 """The goal-directedness Blocksworld (Everitt et al. 2025): world, composite tasks, subtasks.
 
 See ``specs/goal_directedness.md`` sections 1 and 2 for what each task asks and how it scores.
-Importing this package registers the ten tasks under ``telic/<Task>-v1`` (random streams per
+``import envs`` registers the ten tasks under ``telic/<Task>-v1`` (random streams per
 task) and ``telic/<Task>-v0`` (the first release: noise, perturbation and distraction streams
 shared by every task for a seed), and the scripted policies
 ``oracle``, ``random``, ``random_actions``, ``noisy`` and ``lazy``
