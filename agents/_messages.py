@@ -270,9 +270,10 @@ class Conversation:
 
     An episode sends its conversation again at every step with a few messages added at the
     end. :meth:`langchain` returns what :func:`to_langchain` returns for the entries, but when
-    the entries of the previous call lead the new ones (one list comparison, at C speed;
-    an entry is compared by identity first) it converts only the entries added since, so a step's Python work does not grow
-    with the conversation. The prior transcript's entries are made once per episode.
+    the entries of the previous call lead the new ones (one list comparison at C speed, each
+    entry compared by identity first) it converts only the entries added since, so a step's
+    Python work does not grow with the conversation. The prior's entries are made once per
+    episode.
     """
 
     def __init__(self) -> None:
