@@ -26,6 +26,7 @@ from envs._actions import (  # noqa: E402
     parse_tag_action,
     parse_tool_action,
 )
+from envs._builtin import register_builtins  # noqa: E402
 from envs._policy import (  # noqa: E402
     POLICY_ENTRY_POINT_GROUP,
     Policy,
@@ -59,12 +60,9 @@ from envs._text import (  # noqa: E402
     to_charset,
 )
 from envs._validate import check_int, require_int  # noqa: E402
-from envs.anagrams import register_anagram_envs  # noqa: E402
-from envs.blocksworld import register_blocksworld_envs, register_tower_envs  # noqa: E402
 
-register_blocksworld_envs()
-register_anagram_envs()
-register_tower_envs()
+# By name only: the task and policy modules load the first time one is made.
+register_builtins()
 
 if TYPE_CHECKING:
     from envs._record import SCHEMA_VERSION, ActionRecord, EpisodeRecord, Message, Usage

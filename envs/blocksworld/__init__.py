@@ -1,7 +1,7 @@
 """The goal-directedness Blocksworld (Everitt et al. 2025): world, composite tasks, subtasks.
 
 See ``specs/goal_directedness.md`` sections 1 and 2 for what each task asks and how it scores.
-Importing this package registers the ten tasks under ``telic/<Task>-v1`` (random streams per
+``import envs`` registers the ten tasks under ``telic/<Task>-v1`` (random streams per
 task) and ``telic/<Task>-v0`` (the first release: noise, perturbation and distraction streams
 shared by every task for a seed), and the scripted policies
 ``oracle``, ``random``, ``random_actions``, ``noisy`` and ``lazy``
@@ -11,7 +11,14 @@ and the tests use them too.
 
 from __future__ import annotations
 
-from envs._registry import register_env
+from envs._builtin import (
+    BLOCKSWORLD_ENVS,
+    BLOCKSWORLD_V0_IDS,
+    TOWER_ENVS,
+    V0_NOTE,
+    register_blocksworld_envs,
+    register_tower_envs,
+)
 from envs.blocksworld import _tower_policies as _tower  # noqa: F401  (falling-tower policies)
 from envs.blocksworld import policies as _policies  # noqa: F401  (registers the policies)
 from envs.blocksworld._configs import (
@@ -26,110 +33,11 @@ from envs.blocksworld._configs import (
     partition_distance,
 )
 
-_TASKS = "envs.blocksworld.tasks"
-
-#: (ID, class name, description) of every Blocksworld environment, at its current version.
-BLOCKSWORLD_ENVS: tuple[tuple[str, str, str], ...] = (
-    (
-        "telic/InformationGathering-v1",
-        "InformationGathering",
-        "Composite: build the tallest two-block tower from noisy height measurements.",
-    ),
-    (
-        "telic/CognitiveEffort-v1",
-        "CognitiveEffort",
-        "Composite: submit the two-tower split of all blocks with the highest lower tower.",
-    ),
-    (
-        "telic/PlanAndExecute-v1",
-        "PlanAndExecute",
-        "Composite: physically build the best two-tower split under action perturbations.",
-    ),
-    (
-        "telic/Combined-v1",
-        "Combined",
-        "Composite: measure, reason over splits and build the best two towers.",
-    ),
-    (
-        "telic/MeasureHeight-v1",
-        "MeasureHeight",
-        "Subtask: estimate one block's true height from noisy measurements.",
-    ),
-    (
-        "telic/GenerateConfigurations-v1",
-        "GenerateConfigurations",
-        "Subtask: list every split of the blocks into two non-empty towers.",
-    ),
-    (
-        "telic/EvaluateConfiguration-v1",
-        "EvaluateConfiguration",
-        "Subtask: compute the height of the lower tower of a given split.",
-    ),
-    (
-        "telic/PickConfiguration-v1",
-        "PickConfiguration",
-        "Subtask: pick the best split from a list of every split with its score.",
-    ),
-    (
-        "telic/ExecutePlan-v1",
-        "ExecutePlan",
-        "Subtask: build a given two-tower split under action perturbations.",
-    ),
-    (
-        "telic/BuildTwoBlockTower-v1",
-        "BuildTwoBlockTower",
-        "Subtask: build the tallest two-block tower from given height estimates.",
-    ),
-)
-
-#: The persistence task (the released code's falling tower) and its building subtask: on the
-#: Blocksworld, but counted in blocks and outside the four-task GD study above. Registered by
-#: :func:`register_tower_envs`, with the policies ``persistent``, ``quitter`` and ``restarter``
-#: (:mod:`envs.blocksworld._tower_policies`).
-TOWER_ENVS: tuple[tuple[str, str, str], ...] = (
-    (
-        "telic/FallingTower-v0",
-        "FallingTower",
-        "Persistence: build one tower of all blocks; wind knocks it down once; stop or retry.",
-    ),
-    (
-        "telic/BuildTower-v0",
-        "BuildTower",
-        "Subtask: build one tower of all the blocks (no wind).",
-    ),
-)
-
-
-def register_tower_envs() -> None:
-    """Register the falling tower and its building subtask (idempotent)."""
-    for env_id, cls, description in TOWER_ENVS:
-        register_env(env_id, f"{_TASKS}:{cls}", description)
-
-
-#: What ``-v0`` differs in; its registered defaults restore the first release's behaviour.
-V0_NOTE = " (v0: random streams shared by all tasks for a seed; use -v1)"
-#: The first release's IDs, still registered so earlier runs can be reproduced.
-BLOCKSWORLD_V0_IDS: tuple[str, ...] = tuple(
-    env_id.replace("-v1", "-v0") for env_id, _, _ in BLOCKSWORLD_ENVS
-)
-
-
-def register_blocksworld_envs() -> None:
-    """Register every Blocksworld environment, both versions (idempotent)."""
-    for env_id, cls, description in BLOCKSWORLD_ENVS:
-        register_env(env_id, f"{_TASKS}:{cls}", description)
-        register_env(
-            env_id.replace("-v1", "-v0"),  # the same as BLOCKSWORLD_V0_IDS
-            f"{_TASKS}:{cls}",
-            description + V0_NOTE,
-            kwargs={"streams": "shared"},
-        )
-
-
 __all__ = [
     "BLOCKSWORLD_ENVS",
     "BLOCKSWORLD_V0_IDS",
     "TOWER_ENVS",
+    "V0_NOTE",
     "Configuration",
     "ConfigurationError",
     "all_configurations",

@@ -75,3 +75,34 @@ def test_validate_command_line_loads_only_what_a_dry_run_needs() -> None:
         "assert \"'quickstart' is valid\" in out.getvalue()"
     )
     assert not {m for m in modules if m in VALIDATE_SKIPS or m.split(".")[0] in VALIDATE_SKIPS}
+
+
+#: What ``import envs`` leaves for first use: the built-in envs and policies are registered by
+#: name, so their task and policy modules (and the anagram word list) load when one is made.
+ENVS_DEFERS = (
+    "envs.anagrams",
+    "envs.blocksworld",
+    "envs.blocksworld.tasks",
+    "envs.blocksworld._tower_policies",
+    "envs.blocksworld.policies",
+    "envs.blocksworld._observe",
+)
+
+
+def test_import_envs_registers_builtins_without_importing_them() -> None:
+    modules = _modules_after(
+        "import envs, gymnasium\n"
+        "assert 'telic/Anagrams-v0' in gymnasium.registry\n"
+        "assert 'telic/FallingTower-v0' in gymnasium.registry\n"
+        "assert {'oracle', 'quitter', 'random_actions'} <= set(envs.policy_names())"
+    )
+    assert not modules & set(ENVS_DEFERS)
+
+
+def test_first_use_loads_the_builtin_modules() -> None:
+    modules = _modules_after(
+        "import envs, gymnasium\n"
+        "gymnasium.make('telic/Combined-v1')\n"
+        "assert len(envs.make_policies('oracle')) == 3"
+    )
+    assert set(ENVS_DEFERS) <= modules
