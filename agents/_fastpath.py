@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import inspect
 import json
+import operator
 import os
 import weakref
+from collections import OrderedDict
 from functools import cache
 from typing import Any
 
@@ -178,11 +180,45 @@ class SentMessages:
     after they are made, which the stored bytes rely on.
     """
 
+    #: How many conversations' joined messages are kept (the least recently extended go first).
+    JOINED = 512
+    #: How many messages back from the end a conversation's joined messages are looked for.
+    LOOK_BACK = 16
+
     def __init__(self) -> None:
         self._entries: dict[int, tuple[weakref.ref[Any], bytes]] = {}
+        self._joined: OrderedDict[int, tuple[tuple[Any, ...], bytes]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def joined(self, messages: list[Any]) -> tuple[int, bytes]:
+        """``(k, data)``: the first ``k`` of ``messages`` were the whole of an earlier request,
+        ``data`` their JSON joined by commas (``k`` is 0 when none was). The earlier list is
+        compared by identity, in one pass at C speed, so a conversation sent again with a few
+        messages added costs no per-message work for the messages already sent."""
+        joined = self._joined
+        for k in range(len(messages), max(0, len(messages) - self.LOOK_BACK), -1):
+            entry = joined.get(id(messages[k - 1]))
+            if (
+                entry is not None
+                and len(entry[0]) == k
+                and all(map(operator.is_, entry[0], messages))
+            ):
+                # the conversation moves on: only its longest request is kept
+                del joined[id(messages[k - 1])]
+                return k, entry[1]
+        return 0, b""
+
+    def remember(self, messages: list[Any], data: bytes) -> None:
+        """Keep ``data`` (``messages``' JSON joined by commas) for :meth:`joined`."""
+        if not messages:
+            return
+        key, joined = id(messages[-1]), self._joined
+        joined[key] = (tuple(messages), data)  # the tuple keeps the key's object alive
+        joined.move_to_end(key)
+        while len(joined) > self.JOINED:
+            joined.popitem(last=False)
 
     def get(self, message: Any) -> bytes | None:
         entry = self._entries.get(id(message))
@@ -215,11 +251,14 @@ def request_body(
 
     Only the messages not in ``sent`` are converted (by ``chat._get_request_payload`` itself,
     which converts each message on its own) and serialized; the others' stored bytes are
-    reused. Top-level keys keep the payload's order, and ``extra_body`` is merged into the body
-    as the SDK merges it.
+    reused, and when the messages extend an earlier request's, that request's joined bytes are
+    reused whole (:meth:`SentMessages.joined`). Top-level keys keep the payload's order, and
+    ``extra_body`` is merged into the body as the SDK merges it.
     """
-    stored = [sent.get(m) for m in messages]
-    new = [m for m, data in zip(messages, stored, strict=True) if data is None]
+    start, head = sent.joined(messages)
+    tail = messages[start:]
+    stored = [sent.get(m) for m in tail]
+    new = [m for m, data in zip(tail, stored, strict=True) if data is None]
     payload = chat._get_request_payload(new, stop=None, **kwargs)
     if "response_format" in payload or chat._use_responses_api(payload):
         return None
@@ -238,18 +277,22 @@ def request_body(
     try:
         fresh = iter([dumps(item) for item in converted])
         parts = []
-        for message, data in zip(messages, stored, strict=True):
+        if start:
+            parts.append(head)
+        for message, data in zip(tail, stored, strict=True):
             if data is None:
                 data = next(fresh)
                 sent.put(message, data)
             parts.append(data)
-        listed = b"[" + b",".join(parts) + b"]"
+        joined = b",".join(parts)
+        listed = b"[" + joined + b"]"
         fields = [
             dumps(key) + b":" + (listed if key == "messages" else dumps(value))
             for key, value in body.items()
         ]
     except (TypeError, ValueError):  # not JSON after all: create() decides what happens
         return None
+    sent.remember(messages, joined)
     return b"{" + b",".join(fields) + b"}", options
 
 

@@ -41,13 +41,13 @@ from agents._config import AgentConfig, Event
 from agents._errors import ProviderError
 from agents._messages import (
     MADE,
+    Conversation,
     MadeMessages,
     Reply,
     action_string,
     observation_messages,
     read_reply,
     select_context,
-    to_langchain,
 )
 from agents._model import Model, ModelReply, WallTimeExceeded
 from agents._pricing import cost_usd
@@ -79,6 +79,10 @@ class EpisodeContext:
     """``clock()`` when the episode started."""
     made: MadeMessages = dataclasses.field(default=MADE, repr=False, compare=False)
     """LangChain messages made so far, by transcript message (see ``to_langchain``)."""
+    conversation: Conversation = dataclasses.field(
+        default_factory=Conversation, repr=False, compare=False
+    )
+    """This episode's LangChain messages so far, extended at each step."""
 
 
 class EpisodeState(TypedDict, total=False):
@@ -213,14 +217,16 @@ def _prepare(
     if added:
         updates["transcript"] = added
         updates["native"] = [None] * len(added)
+    conversation = ctx.conversation
     entries = select_context(
         [*state.get("transcript", []), *added],
         [*state.get("native", []), *([None] * len(added))],
         ctx.prior,
         ctx.config.history_window,
+        conversation.prior_entries(ctx.prior),
     )
     tools = ctx.env.unwrapped.tool_schemas() if ctx.protocol == "tools" else None  # type: ignore[attr-defined]
-    return updates, to_langchain(entries, ctx.made), tools
+    return updates, conversation.langchain(entries, ctx.made), tools
 
 
 def _logged(event: Event, applied: bool, note: str | None = None) -> dict[str, Any]:

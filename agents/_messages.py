@@ -134,6 +134,7 @@ def select_context(
     native: Sequence[Any],
     prior: Sequence[Message],
     window: int | None,
+    prior_entries: Sequence[Entry] | None = None,
 ) -> list[Entry]:
     """The messages the model sees, as (message, native content) pairs.
 
@@ -141,6 +142,7 @@ def select_context(
     effect), then the prior transcript's non-system messages, then this episode's. With a
     ``window``, the prior messages are dropped and only the episode's first observation and its
     ``window`` most recent turns (a reply plus the observation(s) answering it) are kept.
+    ``prior_entries``: the prior's entries already made (:meth:`Conversation.prior_entries`).
     """
     system: Entry | None = None
     body: list[Entry] = []
@@ -151,7 +153,9 @@ def select_context(
             body.append((message, content))
     head: list[Entry] = [system] if system is not None else []
     if window is None:
-        return head + [(m, None) for m in prior if m.role != "system"] + body
+        if prior_entries is None:
+            prior_entries = [(m, None) for m in prior if m.role != "system"]
+        return [*head, *prior_entries, *body]
     first, rest = body[:1], body[1:]
     turns: list[list[Entry]] = []
     for entry in rest:
@@ -211,7 +215,15 @@ def to_langchain(entries: Sequence[Entry], made: MadeMessages | None = None) -> 
     native content.
     """
     out: list[BaseMessage] = []
-    pending: deque[str] = deque()
+    _extend_langchain(out, deque(), entries, made)
+    return out
+
+
+def _extend_langchain(
+    out: list[BaseMessage], pending: deque[str], entries: Sequence[Entry], made: MadeMessages | None
+) -> None:
+    """Append the LangChain messages of ``entries`` to ``out``; ``pending`` holds the tool-call
+    ids of the last assistant message not yet answered (updated in place)."""
     for message, content in entries:
         known = None if made is None or content is not None else made.get(message)
         if message.role == "system":
@@ -251,7 +263,41 @@ def to_langchain(entries: Sequence[Entry], made: MadeMessages | None = None) -> 
             out.append(ToolMessage(content=message.content, tool_call_id=call_id))
         if made is not None and known is not None and content is None:
             made.put(message, known)
-    return out
+
+
+class Conversation:
+    """One episode's LangChain messages, extended step by step.
+
+    An episode sends its conversation again at every step with a few messages added at the
+    end. :meth:`langchain` returns what :func:`to_langchain` returns for the entries, but when
+    the entries of the previous call lead the new ones (one list comparison at C speed, each
+    entry compared by identity first) it converts only the entries added since, so a step's
+    Python work does not grow with the conversation. The prior's entries are made once per
+    episode.
+    """
+
+    def __init__(self) -> None:
+        self._entries: list[Entry] = []
+        self._out: list[BaseMessage] = []
+        self._pending: deque[str] = deque()
+        self._prior: tuple[Sequence[Message], list[Entry]] | None = None
+
+    def prior_entries(self, prior: Sequence[Message]) -> list[Entry]:
+        """The entries of ``prior``'s non-system messages (made once per prior)."""
+        if self._prior is None or self._prior[0] is not prior:
+            self._prior = (prior, [(m, None) for m in prior if m.role != "system"])
+        return self._prior[1]
+
+    def langchain(
+        self, entries: Sequence[Entry], made: MadeMessages | None = None
+    ) -> list[BaseMessage]:
+        """:func:`to_langchain` of ``entries``, reusing the previous call's messages."""
+        done = len(self._entries)
+        if not (done and len(entries) >= done and self._entries == entries[:done]):
+            done, self._out, self._pending = 0, [], deque()
+        self._entries = list(entries)
+        _extend_langchain(self._out, self._pending, entries[done:], made)
+        return list(self._out)
 
 
 def observation_messages(

@@ -443,3 +443,18 @@ def test_the_direct_sender_is_used_only_for_requests_that_do_not_change() -> Non
     azure = openai.AsyncAzureOpenAI(api_key="k", api_version="2024-06-01",
                                     azure_endpoint="https://x.example", max_retries=0)  # fmt: skip
     assert not DirectSender.usable(azure)
+
+
+def test_sent_messages_reuse_an_earlier_request_only_when_it_leads() -> None:
+    from agents._fastpath import SentMessages
+
+    sent = SentMessages()
+    first = [HumanMessage("a"), HumanMessage("b")]
+    sent.remember(first, b"A,B")
+    extended = [*first, HumanMessage("c"), HumanMessage("d")]
+    assert sent.joined(extended) == (2, b"A,B")
+    assert sent.joined(extended) == (0, b"")  # taken by the conversation that moved on
+    sent.remember(first, b"A,B")
+    assert sent.joined([HumanMessage("a"), *first[1:], HumanMessage("c")]) == (0, b"")
+    assert sent.joined([first[1], HumanMessage("c")]) == (0, b"")  # not the whole earlier list
+    assert sent.joined(list(first)) == (2, b"A,B")  # the same list sent again

@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agents import make_model
-from agents._messages import Reply, action_string, read_reply, select_context, to_langchain
+from agents._messages import (
+    Conversation,
+    Reply,
+    action_string,
+    read_reply,
+    select_context,
+    to_langchain,
+)
 from agents._scripted import observations_of, policy_rng
 from envs import Message
 
@@ -45,6 +52,29 @@ def test_window_keeps_whole_recent_turns(n: int, window: int | None, tools: bool
             assert answer.tool_call_id == ai.tool_calls[0]["id"]
         else:
             assert isinstance(answer, HumanMessage)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 10), window=st.none() | st.integers(1, 3), tools=st.booleans())
+def test_conversation_extends_to_what_to_langchain_makes(
+    n: int, window: int | None, tools: bool
+) -> None:
+    """Step by step (each call's entries extend the last, or do not under a window or after a
+    new system message), the episode's conversation returns what ``to_langchain`` makes."""
+    transcript = _turns(n, tools)
+    prior = (Message(role="user", content="before"), Message(role="assistant", content="a"))
+    conversation = Conversation()
+    for end in range(2, len(transcript) + 1):
+        seen = transcript[:end]
+        if end == len(transcript) - 2:  # a set_prompt event: a new system message leads
+            seen = [*seen, Message(role="system", content="S2", step=end)]
+        entries = select_context(
+            seen, [None] * len(seen), prior, window, conversation.prior_entries(prior)
+        )
+        assert entries == select_context(seen, [None] * len(seen), prior, window)
+        made = conversation.langchain(entries)
+        assert made == to_langchain(entries)
+        assert [type(m) for m in made] == [type(m) for m in to_langchain(entries)]
 
 
 def test_latest_system_message_leads_and_prior_messages_follow_it() -> None:
