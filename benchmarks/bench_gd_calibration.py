@@ -59,15 +59,16 @@ STUDY = 2026
 RESULTS = Path(__file__).resolve().parent / "results" / "gd_calibration.json"
 
 
-def _batch(args: tuple[int, int, int]) -> dict[str, Any]:
-    """Replicates ``start .. stop - 1`` of one size: per (agent, task), GD and every bound."""
+def _batch(args: tuple[int, int, int, int]) -> dict[str, Any]:
+    """Replicates ``start .. stop - 1`` of one size (random streams from ``study``): per
+    (agent, task), GD and every bound."""
     from metrics._bootstrap import METHODS, batch_interval
     from metrics._calibration import block_cells, draw_blocks
 
-    size, start, stop = args
+    size, start, stop, study = args
     cpu0 = time.process_time()
     blocks = draw_blocks(
-        1_000_000 * size + start * size, size, stop - start, stream=(STUDY, size, start)
+        1_000_000 * size + start * size, size, stop - start, stream=(study, size, start)
     )
     per_cell: dict[tuple[str, str], list[Any]] = {}
     for offset, episodes in enumerate(blocks):
@@ -157,19 +158,25 @@ def _load() -> str:
 
 
 def run(
-    replicates: int, workers: int, max_wall: float | None = None, out: Path | None = None
+    replicates: int,
+    workers: int,
+    max_wall: float | None = None,
+    out: Path | None = None,
+    study_seed: int = STUDY,
 ) -> dict[str, Any]:
     """Run the study; returns the per-cell results (what the JSON file holds).
 
     Batches of replicates alternate between the sizes. With ``max_wall`` (seconds) no batch
     starts after that time, so a study on a busy machine ends with fewer replicates (the
-    results say how many). With ``out`` the results so far are written after every batch."""
+    results say how many). With ``out`` the results so far are written after every batch.
+    ``study_seed`` seeds every random stream of the replicates (another value gives an
+    independent replication of the study; the truths do not depend on it)."""
     from metrics._calibration import CALIBRATION_AGENTS
 
     load_before = _load()
     t0 = time.perf_counter()
     jobs = [
-        (size, start, min(replicates, start + BATCH))
+        (size, start, min(replicates, start + BATCH), study_seed)
         for start in range(0, replicates, BATCH)
         for size in SIZES
     ]
@@ -201,10 +208,10 @@ def run(
                         into.setdefault(name, []).extend(values)
             if out is not None:
                 partial = _results(
-                    merged, truths, done, replicates, workers, t0, cpu[0], load_before
+                    merged, truths, done, replicates, workers, t0, cpu[0], load_before, study_seed
                 )
                 out.write_text(json.dumps(partial, indent=1) + "\n")
-    return _results(merged, truths, done, replicates, workers, t0, cpu[0], load_before)
+    return _results(merged, truths, done, replicates, workers, t0, cpu[0], load_before, study_seed)
 
 
 def _results(
@@ -216,6 +223,7 @@ def _results(
     t0: float,
     worker_cpu: float,
     load_before: str,
+    study_seed: int = STUDY,
 ) -> dict[str, Any]:
     from metrics._bootstrap import DEFAULT_METHOD, METHODS
     from metrics._calibration import CALIBRATION_AGENTS, COMPOSITES
@@ -253,7 +261,7 @@ def _results(
             "target": TARGET,
             "default_method": DEFAULT_METHOD,
             "methods": list(METHODS),
-            "study_seed": STUDY,
+            "study_seed": study_seed,
         },
         "run": {
             "wall_s": elapsed,
@@ -391,6 +399,13 @@ def main(argv: list[str] | None = None) -> int:
         "--replicates", type=int, default=REPLICATES, help="seed blocks per cell and size"
     )
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument(
+        "--study-seed",
+        type=int,
+        default=STUDY,
+        help=f"seed of the replicates' random streams (default {STUDY}; another value "
+        "replicates the study independently)",
+    )
     parser.add_argument("--out", default=str(RESULTS), help="JSON file for the per-cell numbers")
     parser.add_argument(
         "--max-wall",
@@ -414,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        results = run(args.replicates, args.workers, args.max_wall, out)
+        results = run(args.replicates, args.workers, args.max_wall, out, args.study_seed)
         out.write_text(json.dumps(results, indent=1) + "\n")
     print(markdown(results))
     return 0

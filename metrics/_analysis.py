@@ -11,7 +11,7 @@ For each (model, variant, composite task, n_blocks) cell:
 3. Simulate the ceiling (``mc_iterations`` spread evenly over the completed episodes), compute
    the random baseline and the optimum on the same blocks, GD (capped as in the paper, and
    uncapped) and the intervals: the two-level bootstrap of :mod:`metrics._bootstrap` (default,
-   ``ci_low``/``ci_high``, an expanded percentile interval; its plain percentile interval as
+   ``ci_low``/``ci_high``, by default the kurtosis hybrid interval; its plain percentile one as
    ``percentile_ci_*``), the seed-paired one with capabilities fixed, the paper's unpaired
    one.
 4. GD is reported only when (a) at least one capability the ceiling uses beats chance

@@ -57,8 +57,9 @@ class GDRow:
     ci_low: float | None
     """Lower bound of the default interval of ``gd``: the two-level bootstrap, resampling
     (seed, n_blocks) clusters of composite and subtask episodes together (capability
-    uncertainty included; see ``ci_resamples``), turned into an expanded percentile interval
-    (``Analysis.settings["interval_method"]``; docs/goal_directedness.md)."""
+    uncertainty included; see ``ci_resamples``), turned into an interval by the construction
+    ``Analysis.settings["interval_method"]`` names (by default ``kurtosis_hybrid``;
+    docs/goal_directedness.md)."""
     ci_high: float | None
     """Upper bound (at most 1)."""
     percentile_ci_low: float | None

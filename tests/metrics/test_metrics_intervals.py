@@ -288,3 +288,63 @@ def test_the_interval_construction_is_chosen_by_name() -> None:
     assert rows["expanded_percentile"].ci_low < rows["percentile"].ci_low
     with pytest.raises(ValueError, match="unknown interval_method 'studentised'; choose from"):
         metrics.analyze(records, interval_method="studentised")
+
+
+def _kurtosis_reference(values: np.ndarray) -> float:
+    d = values - values.mean()
+    return values.size * float(np.sum(d**4)) / float(np.sum(d**2)) ** 2
+
+
+def test_kurtosis_df_is_n_minus_one_for_normal_values_and_shrinks_with_heavy_tails() -> None:
+    rng = np.random.default_rng(21)
+    strata = np.zeros(400, dtype=np.int64)
+    # normal values: kurtosis near 3, so about n - 1 degrees of freedom (clipped at n - 1)
+    normal = rng.normal(0.0, 1.0, 400)
+    assert bs.kurtosis_df(normal, strata, 400) >= 0.85 * 399
+    # a mostly-succeeding agent: 10% of clusters far below the rest (kurtosis ~ 11)
+    rare = np.where(rng.random(400) < 0.1, -5.0, 0.0) + rng.normal(0.0, 0.1, 400)
+    kurt = _kurtosis_reference(rare)
+    assert 7 < kurt < 16
+    assert bs.kurtosis_df(rare, strata, 400) == pytest.approx(2 * 399 / (kurt - 1), rel=1e-9)
+    # one extreme cluster among 40: the floor
+    spike = np.zeros(40)
+    spike[0] = 1.0
+    assert bs.kurtosis_df(spike, np.zeros(40, dtype=np.int64), 40) == bs.MIN_KURTOSIS_DF
+    # NaN values are left out; no spread at all, or too few values: n - H
+    with_nan = np.concatenate([rare, [np.nan, np.nan]])
+    assert bs.kurtosis_df(with_nan, np.zeros(402, dtype=np.int64), 400) == pytest.approx(
+        bs.kurtosis_df(rare, strata, 400)
+    )
+    assert bs.kurtosis_df(np.ones(40), np.zeros(40, dtype=np.int64), 40) == 39
+    assert bs.kurtosis_df(np.array([1.0]), np.zeros(1, dtype=np.int64), 40) == 39
+    # strata: deviations are taken from each stratum's own mean
+    two = np.concatenate([normal[:200], normal[200:] + 100.0])
+    split = np.repeat([0, 1], 200)
+    assert bs.kurtosis_df(two, split, 400, 2) >= 0.85 * 398
+
+
+def test_kurtosis_methods_widen_where_few_clusters_carry_the_variation() -> None:
+    rng = np.random.default_rng(22)
+    # a few failures among 40 clusters
+    x = np.where(rng.random(40) < 0.1, -3.0, 1.0) + rng.normal(0.0, 0.2, 40)
+    boot = np.array([x[rng.integers(0, 40, 40)].mean() for _ in range(4000)])
+    jack = np.array([np.delete(x, i).mean() for i in range(40)])
+    est = float(x.mean())
+    kw = {"jack": jack, "n_clusters": 40}
+    df = bs.kurtosis_df(jack, np.zeros(40, dtype=np.int64), 40)
+    assert df < 20  # the failures dominate the spread
+    z = bs.kurtosis_z(0.95, 40, 1, df)
+    assert z == pytest.approx(np.sqrt(40 / 39) * bs.t_quantile(0.975, df))
+    kp = bs.interval(boot, est, 0.95, "kurtosis_percentile", **kw)
+    assert kp == pytest.approx(tuple(np.quantile(boot, [N.cdf(-z), N.cdf(z)])), abs=1e-12)
+    ep = bs.interval(boot, est, 0.95, "expanded_percentile", **kw)
+    assert kp[0] < ep[0] and kp[1] > ep[1]
+    kb = bs.interval(boot, est, 0.95, "kurtosis_bca", **kw)
+    assert kb == pytest.approx(_reference_bca(boot, est, jack, z), abs=1e-9)
+    hybrid = bs.interval(boot, est, 0.95, "kurtosis_hybrid", **kw)
+    assert hybrid == (min(kp[0], kb[0]), max(kp[1], kb[1]))
+    assert bs.DEFAULT_METHOD == "kurtosis_hybrid"
+    # fewer degrees of freedom never narrow the interval; n - 1 gives the expanded quantile
+    zs = [bs.kurtosis_z(0.95, 40, 1, d) for d in (5.0, 10.0, 20.0, 39.0)]
+    assert zs == sorted(zs, reverse=True)
+    assert zs[-1] == pytest.approx(bs.expanded_z(0.95, 40))
