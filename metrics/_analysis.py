@@ -24,10 +24,12 @@ weighted by completed episodes, GD of the pooled means, intervals from bootstrap
 by n_blocks. Every random draw comes from a generator derived from ``seed`` and the cell's key,
 so a cell's numbers do not depend on which other cells are present.
 
-Records are consumed one at a time: subtask and other episodes are reduced to the numbers the
-tables need as they stream past; of a composite episode only what its GD row reads is kept (for
-the Blocksworld tasks: the true heights, seed, completion, return and stop reason; see
-``TaskGD.info_keys``), and each cell's episodes are rebuilt for its ceiling and then released.
+Records are consumed one at a time (:class:`metrics._intake.RecordIntake`; a record of the
+usual shape is read field by field, without an Episode): subtask and other episodes are reduced
+to the numbers the tables need as they stream past; of a composite episode only what its GD
+row reads is kept (for the Blocksworld tasks: the true heights, seed, completion, return and
+stop reason; see ``TaskGD.info_keys``), and each cell's episodes are rebuilt for its ceiling
+and then released.
 
 The bootstraps of many rows share their draws where that is exact for every row: the two-level
 bootstrap draws one count matrix per set of (seed, n_blocks) clusters of a model and variant
