@@ -66,7 +66,9 @@ def scripted_calls(
     observations (the reset observation, then one per step), per-episode seed and generator,
     and the same action text (the tag text, or the encoded tool call in the tools protocol).
     """
-    env = envs.make(env_id, **dict(env_kwargs))
+    # Gymnasium's passive checker off (unless asked for): it only warns, so the count does not
+    # depend on it, and ``telic validate`` has built and reset this env with it already
+    env = envs.make(env_id, **{"disable_env_checker": True, **env_kwargs})
     try:
         observation, info = env.reset(seed=seed)
         mixed = episode_seed_of(0, seed)
