@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 import envs
 from envs import Policy, PolicyAction, resolve_policy
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def episode_seed_of(seed: int, episode_seed: int | None) -> int:
@@ -23,12 +24,16 @@ def episode_seed_of(seed: int, episode_seed: int | None) -> int:
     env seed, so different episodes draw differently and the same pair always draws alike."""
     if episode_seed is None:
         return int(seed)
+    import numpy as np  # on first use: ``import agents`` does not load numpy
+
     state = np.random.SeedSequence([int(seed) % 2**63, int(episode_seed) % 2**63])
     return int(state.generate_state(1)[0])
 
 
 def policy_rng(seed: int, observations: Sequence[str]) -> np.random.Generator:
     """The generator a scripted policy gets for this conversation (stable across processes)."""
+    import numpy as np
+
     digest = hashlib.sha256("\x1e".join(observations).encode("utf-8")).digest()
     return np.random.default_rng([int(seed), len(observations), int.from_bytes(digest[:8], "big")])
 

@@ -46,6 +46,12 @@ def test_import_envs_defers_gymnasium_and_numpy(heavy: str) -> None:
     assert heavy in _loaded_after("from envs import Outcome")
 
 
+@pytest.mark.parametrize("heavy", ["gymnasium", "numpy"])
+def test_import_agents_defers_gymnasium_and_numpy(heavy: str) -> None:
+    assert heavy not in _loaded_after("import agents")
+    assert "numpy" in _loaded_after("import agents\nagents.RetryPolicy()")
+
+
 @pytest.mark.parametrize(
     "code",
     [
