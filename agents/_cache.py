@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -30,6 +29,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from agents._errors import CacheMissError
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from langchain_core.messages import AIMessage, BaseMessage
 
 CacheMode = Literal["off", "read_write", "replay"]
@@ -152,6 +153,8 @@ class LLMCache:
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         if mode != "off":
+            import sqlite3  # here: commands that never open a cache start without it
+
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(str(self.path), check_same_thread=False)
             with self._lock:

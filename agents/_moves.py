@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 import envs
 from envs import Policy, PolicyAction, resolve_policy
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def episode_seed_of(seed: int, episode_seed: int | None) -> int:
@@ -23,12 +24,16 @@ def episode_seed_of(seed: int, episode_seed: int | None) -> int:
     env seed, so different episodes draw differently and the same pair always draws alike."""
     if episode_seed is None:
         return int(seed)
+    import numpy as np  # on first use: ``import agents`` does not load numpy
+
     state = np.random.SeedSequence([int(seed) % 2**63, int(episode_seed) % 2**63])
     return int(state.generate_state(1)[0])
 
 
 def policy_rng(seed: int, observations: Sequence[str]) -> np.random.Generator:
     """The generator a scripted policy gets for this conversation (stable across processes)."""
+    import numpy as np
+
     digest = hashlib.sha256("\x1e".join(observations).encode("utf-8")).digest()
     return np.random.default_rng([int(seed), len(observations), int.from_bytes(digest[:8], "big")])
 
@@ -66,7 +71,9 @@ def scripted_calls(
     observations (the reset observation, then one per step), per-episode seed and generator,
     and the same action text (the tag text, or the encoded tool call in the tools protocol).
     """
-    env = envs.make(env_id, **dict(env_kwargs))
+    # Gymnasium's passive checker off (unless asked for): it only warns, so the count does not
+    # depend on it, and ``telic validate`` has built and reset this env with it already
+    env = envs.make(env_id, **{"disable_env_checker": True, **env_kwargs})
     try:
         observation, info = env.reset(seed=seed)
         mixed = episode_seed_of(0, seed)

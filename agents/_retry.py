@@ -18,13 +18,14 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from agents._errors import ProviderError
 from agents._limits import async_sleep
 from telic.errors import TelicError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 T = TypeVar("T")
 
@@ -174,6 +175,13 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _fresh_rng() -> np.random.Generator:
+    """An unseeded generator (numpy is imported when a policy is made, not with the module)."""
+    import numpy as np
+
+    return np.random.default_rng()
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How failed model calls are retried (see the module docstring)."""
@@ -190,7 +198,7 @@ class RetryPolicy:
     """Sleep used by asynchronous calls."""
     clock: Callable[[], float] = time.time
     """Unix-time clock, for ``Retry-After`` HTTP dates."""
-    rng: np.random.Generator = field(default_factory=np.random.default_rng)
+    rng: np.random.Generator = field(default_factory=_fresh_rng)
     """Randomness of the jitter."""
 
     def __post_init__(self) -> None:

@@ -1,7 +1,9 @@
 """telic's Gymnasium environments and the toolkit to write new ones.
 
 Importing ``envs`` registers every built-in environment under the ``telic/`` namespace, so
-``gymnasium.make("telic/Combined-v1")`` works. The toolkit (:class:`TextEnv`,
+``gymnasium.make("telic/Combined-v1")`` works. It does so without importing Gymnasium (or
+numpy): the IDs reach Gymnasium's registry when Gymnasium is first imported, and the names that
+need it (the text-env toolkit below) load on first use. The toolkit (:class:`TextEnv`,
 :class:`ActionSpec`, the two action protocols) is what the built-in Blocksworld tasks use and
 what a new environment builds on; see ``docs/adding_an_environment.md``.
 """
@@ -48,17 +50,6 @@ from envs._registry import (  # noqa: E402
     register_env,
     registered_envs,
 )
-from envs._text import (  # noqa: E402
-    BASE_INFO_KEYS,
-    PROTOCOLS,
-    SUMMARY_INFO_KEYS,
-    WIDE_CHARSET,
-    EpisodeOverError,
-    Outcome,
-    TextEnv,
-    text_space,
-    to_charset,
-)
 from envs._validate import check_int, require_int  # noqa: E402
 
 # By name only: the task and policy modules load the first time one is made.
@@ -66,11 +57,39 @@ register_builtins()
 
 if TYPE_CHECKING:
     from envs._record import SCHEMA_VERSION, ActionRecord, EpisodeRecord, Message, Usage
+    from envs._text import (
+        BASE_INFO_KEYS,
+        PROTOCOLS,
+        SUMMARY_INFO_KEYS,
+        WIDE_CHARSET,
+        EpisodeOverError,
+        Outcome,
+        TextEnv,
+        text_space,
+        to_charset,
+    )
 
-#: Names imported on first use: the record models need pydantic, which playing an env does not.
+#: Names imported on first use: the record models need pydantic, which playing an env does
+#: not, and the text-env base class needs Gymnasium (and numpy), which registering does not.
 _DEFERRED = {
-    name: "envs._record"
-    for name in ("SCHEMA_VERSION", "ActionRecord", "EpisodeRecord", "Message", "Usage")
+    **{
+        name: "envs._record"
+        for name in ("SCHEMA_VERSION", "ActionRecord", "EpisodeRecord", "Message", "Usage")
+    },
+    **{
+        name: "envs._text"
+        for name in (
+            "BASE_INFO_KEYS",
+            "PROTOCOLS",
+            "SUMMARY_INFO_KEYS",
+            "WIDE_CHARSET",
+            "EpisodeOverError",
+            "Outcome",
+            "TextEnv",
+            "text_space",
+            "to_charset",
+        )
+    },
 }
 # Renamed public names: the old name works until telic 0.3, with a DeprecationWarning.
 _moved = moved_names(__name__, {"EnvEntry": "envs:RegisteredEnv"}, stacklevel=3)

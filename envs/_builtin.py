@@ -1,9 +1,10 @@
 """The built-in environments and scripted policies, registered without importing them.
 
 ``import envs`` runs :func:`register_builtins`: every built-in ID goes to Gymnasium as a
-``module:Class`` string and every built-in policy as a ``module:factory`` string, so the task
-and policy modules (and the anagram word list) load the first time one of them is used. The
-tables are re-exported by :mod:`envs.blocksworld` and :mod:`envs.anagrams`.
+``module:Class`` string (when Gymnasium is loaded; see :mod:`envs._registry`) and every
+built-in policy as a ``module:factory`` string, so the task and policy modules (and the anagram
+word list) load the first time one of them is used. The tables are re-exported by
+:mod:`envs.blocksworld` and :mod:`envs.anagrams`.
 """
 
 from __future__ import annotations

@@ -17,12 +17,13 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from telic.errors import TelicError, UnknownNameError
 from telic.registry import Registry, load_object
+
+if TYPE_CHECKING:
+    import numpy as np
 
 POLICY_ENTRY_POINT_GROUP = "telic.policies"
 

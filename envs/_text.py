@@ -24,6 +24,7 @@ At the end of an episode (terminated or truncated) the summary keys are added:
 
 from __future__ import annotations
 
+import copy
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -67,15 +68,29 @@ SUMMARY_INFO_KEYS: tuple[str, ...] = ("completed", "return", "optimal_return", "
 
 
 def text_space(max_length: int = MAX_TEXT_LENGTH) -> spaces.Text:
-    """A ``Text`` space wide enough for natural language (see :data:`WIDE_CHARSET`)."""
-    return spaces.Text(max_length=max_length, min_length=0, charset=WIDE_CHARSET)
+    """A ``Text`` space wide enough for natural language (see :data:`WIDE_CHARSET`).
+
+    Each call returns a new space, equal to ``spaces.Text(max_length=max_length,
+    min_length=0, charset=WIDE_CHARSET)``: a shallow copy of one built once per length (building
+    the space indexes its 1,300 characters, which every env paid twice at construction). The
+    copies share only the character tables, which a ``Text`` space never changes; each seeds
+    its own random generator.
+    """
+    prototype = _TEXT_SPACES.get(max_length)
+    if prototype is None:
+        prototype = spaces.Text(max_length=max_length, min_length=0, charset=WIDE_CHARSET)
+        _TEXT_SPACES[max_length] = prototype
+    return copy.copy(prototype)
+
+
+_TEXT_SPACES: dict[int, spaces.Text] = {}
 
 
 def to_charset(text: str) -> str:
     """Replace characters outside :data:`WIDE_CHARSET` by ``?`` so an observation always lies
     in the observation space, whatever text (a model's, a user's) it echoes."""
     allowed = _ALLOWED
-    if all(ch in allowed for ch in text):
+    if allowed.issuperset(text):
         return text
     return "".join(ch if ch in allowed else "?" for ch in text)
 

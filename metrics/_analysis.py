@@ -24,10 +24,12 @@ weighted by completed episodes, GD of the pooled means, intervals from bootstrap
 by n_blocks. Every random draw comes from a generator derived from ``seed`` and the cell's key,
 so a cell's numbers do not depend on which other cells are present.
 
-Records are consumed one at a time: subtask and other episodes are reduced to the numbers the
-tables need as they stream past; of a composite episode only what its GD row reads is kept (for
-the Blocksworld tasks: the true heights, seed, completion, return and stop reason; see
-``TaskGD.info_keys``), and each cell's episodes are rebuilt for its ceiling and then released.
+Records are consumed one at a time (:class:`metrics._intake.RecordIntake`; a record of the
+usual shape is read field by field, without an Episode): subtask and other episodes are reduced
+to the numbers the tables need as they stream past; of a composite episode only what its GD
+row reads is kept (for the Blocksworld tasks: the true heights, seed, completion, return and
+stop reason; see ``TaskGD.info_keys``), and each cell's episodes are rebuilt for its ceiling
+and then released.
 
 The bootstraps of many rows share their draws where that is exact for every row: the two-level
 bootstrap draws one count matrix per set of (seed, n_blocks) clusters of a model and variant
@@ -67,7 +69,6 @@ from metrics._bootstrap import (
 )
 from metrics._capabilities import (
     MIN_CAPABILITY_SAMPLES,
-    CapabilityCollector,
     CapabilitySamples,
     CapabilityTable,
     ChanceTest,
@@ -81,16 +82,15 @@ from metrics._ceiling import (
     remember_heights,
 )
 from metrics._configs import ConfigurationError
+from metrics._intake import RecordIntake
 from metrics._records import (
     Episode,
     MissingTaskError,
     RecordError,
     episode_from_fields,
-    normalize_record,
 )
 from metrics._rows import Analysis, AnalysisMessage, CapabilityRow, GDRow
 from metrics._stats import gd_from_means, gd_interval, resampled_means
-from metrics._summaries import MeasurementAccumulator, UsageAccumulator
 from metrics._tasks import TaskGD, declared_tasks
 
 #: GD is undefined unless the lower bound of the two-level interval of ceiling - baseline
@@ -252,17 +252,29 @@ class _Composites:
         if self.info_keys is None:
             self.whole.append(ep)
             return
-        full = ep.info
+        self.add_fields(ep.seed, ep.completed, ep.return_, ep.stop_reason, ep.episode_id, ep.info)
+
+    def add_fields(
+        self,
+        seed: int,
+        completed: bool,
+        ret: float | None,
+        stop_reason: str,
+        episode_id: str,
+        full: Any,
+    ) -> None:
+        """:meth:`add` of an episode with these (normalised) fields and ``info`` (only when
+        ``info_keys`` is declared)."""
         blob: Any = None
         if not self._columnar(full):
-            info = {k: full[k] for k in self.info_keys if k in full}
+            info = {k: full[k] for k in self.info_keys or () if k in full}
             # marshal writes plain JSON-like values compactly; anything else is kept as it is
             blob = marshal.dumps(info) if _plain(info) else info
-        self.seeds.append(ep.seed)
-        self.completed.append(ep.completed)
-        self.returns.append(float("nan") if ep.return_ is None else ep.return_)
-        self.stop_reasons.append(sys.intern(ep.stop_reason))
-        self.ids.append(ep.episode_id)
+        self.seeds.append(seed)
+        self.completed.append(completed)
+        self.returns.append(float("nan") if ret is None else ret)
+        self.stop_reasons.append(sys.intern(stop_reason))
+        self.ids.append(episode_id)
         self.infos.append(blob)
 
     def _info_subsets(self) -> Iterator[Any]:
@@ -840,19 +852,22 @@ def _aggregate_row(
     return GDRow(**base)
 
 
-def _episodes(records: Iterable[Any], skipped: list[str]) -> Iterable[Episode]:
-    from metrics._records import RecordError as _RecordError
-
+def _take_in(records: Iterable[Any], tasks: dict[str, TaskGD], skipped: list[str]) -> RecordIntake:
+    """Every record given to the consumers of :class:`RecordIntake`; a record without a task
+    is noted in ``skipped`` and left out."""
     if isinstance(records, (str, bytes)) or hasattr(records, "keys"):
-        raise _RecordError(
+        raise RecordError(
             "records must be a list of episode records, got a single "
             f"{type(records).__name__}; wrap it in a list or read episodes.jsonl line by line"
         )
+    intake = RecordIntake(tasks, lambda decl: _Composites(decl.info_keys))
+    add = intake.add
     for i, r in enumerate(records):
         try:
-            yield normalize_record(r, i)
+            add(r, i)
         except MissingTaskError as exc:
             skipped.append(str(exc))
+    return intake
 
 
 def analyze(
@@ -945,22 +960,10 @@ def _analyze(
         ),
     }
     tasks = declared_tasks()
-    collector = CapabilityCollector()
-    usage = UsageAccumulator()
-    measurements = MeasurementAccumulator()
-    cells: dict[tuple[Any, ...], _Composites] = {}
-    add_capabilities, add_usage, add_measurements = collector.add, usage.add, measurements.add
-    for ep in _episodes(records, skipped):
-        add_capabilities(ep)
-        add_usage(ep)
-        add_measurements(ep)
-        decl = tasks.get(ep.task)
-        if decl is not None:
-            ckey = (ep.model, ep.variant, ep.task, ep.n_blocks)
-            store = cells.get(ckey)
-            if store is None:
-                store = cells[ckey] = _Composites(decl.info_keys)
-            store.add(ep)
+    intake = _take_in(records, tasks, skipped)
+    collector, usage, measurements = intake.collector, intake.usage, intake.measurements
+    cells: dict[tuple[Any, ...], _Composites] = intake.cells
+    del intake
     ctx = _Context(collector.table(), settings)
     for text in skipped:
         ctx.note("record_without_task", f"{text}; the record is left out of every table")

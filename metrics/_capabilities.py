@@ -163,6 +163,17 @@ BLOCKSWORLD_CAPABILITIES: tuple[Capability, ...] = (
 for _cap in BLOCKSWORLD_CAPABILITIES:
     register_capability(_cap)
 
+#: Scorers that read nothing of an episode but its ``info``: :func:`metrics.analyze` calls
+#: them with a stand-in holding only the record's ``info`` (no :class:`Episode` is built).
+INFO_ONLY_SCORERS: frozenset[Scorer] = frozenset(
+    {
+        score_height_error,
+        score_configurations_generated,
+        score_evaluation_error,
+        score_partition_distance,
+    }
+)
+
 
 # ---------------------------------------------------------------- the table
 Key = tuple[str, str, str, int | None]
@@ -384,17 +395,33 @@ class CapabilityCollector:
         if not ep.completed:
             self.incomplete[(ep.model, ep.variant, ep.task)].append(ep)
             return
-        chance = _num(ep.info.get("random_return"))
-        margin = (
-            float("nan") if chance is None or ep.return_ is None else float(ep.return_) - chance
-        )
-        n = ep.n_blocks
-        cluster = (int(ep.seed), -1 if n is None else int(n))
+        self.add_completed(caps, ep, ep.model, ep.variant, ep.n_blocks, ep.seed, ep.return_)
+
+    def capabilities_of(self, task: str) -> list[Capability]:
+        """The collected capabilities that ``task`` measures (empty for other tasks)."""
+        return self._by_task.get(task) or []
+
+    def add_completed(
+        self,
+        caps: list[Capability],
+        scored: Any,
+        model: str,
+        variant: str,
+        n: int | None,
+        seed: int,
+        ret: float | None,
+    ) -> None:
+        """Take the samples of one completed episode of a task measuring ``caps``; the
+        scorers are called with ``scored`` (the episode, or a stand-in with its ``info`` for
+        scorers in :data:`INFO_ONLY_SCORERS`)."""
+        chance = _num(scored.info.get("random_return"))
+        margin = float("nan") if chance is None or ret is None else float(ret) - chance
+        cluster = (int(seed), -1 if n is None else int(n))
         for cap in caps:
-            sample = cap.score(ep)
+            sample = cap.score(scored)
             if sample is None:
                 continue
-            key = (ep.model, ep.variant, cap.name, n if cap.per_n else None)
+            key = (model, variant, cap.name, n if cap.per_n else None)
             slot = self._slots.get(key)
             if slot is None:
                 width = None if isinstance(sample, _SCALARS) else len(sample)

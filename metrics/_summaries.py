@@ -10,6 +10,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -34,25 +35,33 @@ def score_return(ep: Episode) -> float | None:
 
 def score_regret(ep: Episode) -> float | None:
     """``info["regret"]`` of a completed episode (else optimal - return when both known)."""
-    if not ep.completed:
-        return None
-    regret = _num(ep.info.get("regret"))
+    return _regret(ep.info, ep.return_) if ep.completed else None
+
+
+def _regret(info: Mapping[str, Any], ret: float | None) -> float | None:
+    """:func:`score_regret` of a completed episode with this ``info`` and return."""
+    regret = _num(info.get("regret"))
     if regret is None:
-        opt = _num(ep.info.get("optimal_return"))
-        if opt is not None and ep.return_ is not None:
-            regret = opt - ep.return_
+        opt = _num(info.get("optimal_return"))
+        if opt is not None and ret is not None:
+            regret = opt - ret
     return regret
 
 
 def score_measurements_per_block(ep: Episode) -> float | None:
     """Measurements per block: of the target block (MeasureHeight), else mean over blocks."""
-    counts = ep.info.get("measurements")
+    return measurements_per_block(ep.task, ep.info)
+
+
+def measurements_per_block(task: str, info: Mapping[str, Any]) -> float | None:
+    """:func:`score_measurements_per_block` of an episode of ``task`` with this ``info``."""
+    counts = info.get("measurements")
     if type(counts) is not dict and not isinstance(counts, Mapping):
         return None
-    if ep.task == "measure_height":
-        target = ep.info.get("target_block")
+    if task == "measure_height":
+        target = info.get("target_block")
         return _num(counts.get(target, 0), 0.0) if isinstance(target, str) else None
-    blocks = ep.info.get("true_heights")
+    blocks = info.get("true_heights")
     is_map = type(blocks) is dict or isinstance(blocks, Mapping)
     names = list(blocks) if is_map and blocks else list(counts)
     if not names:
@@ -89,6 +98,39 @@ class _UsageSums:
     costs: list[float] = field(default_factory=list)
     wall: float = 0.0
 
+    def add(
+        self,
+        steps: int,
+        invalid: int,
+        tokens_in: int,
+        tokens_out: int,
+        tokens_total: int,
+        wall: float,
+        cost: float | None,
+        completed: bool,
+        ret: float | None,
+        info: Mapping[str, Any],
+    ) -> None:
+        """Count one episode with these (normalised) fields."""
+        self.episodes += 1
+        self.steps += steps
+        self.invalid += invalid
+        self.tokens_in += tokens_in
+        self.tokens_out += tokens_out
+        self.tokens_total += tokens_total
+        self.wall += wall
+        if cost is not None:
+            self.costs.append(cost)
+        if completed:  # (score_return and score_regret, inlined: called once a record)
+            self.completed += 1
+            if ret is not None:
+                self.returns.append(ret)
+            regret = info.get("regret")
+            if type(regret) is not float or regret - regret != 0.0:
+                regret = _regret(info, ret)
+            if regret is not None:
+                self.regrets.append(regret)
+
 
 class UsageAccumulator:
     """The usage rows built one episode at a time (streaming analyses keep only numbers)."""
@@ -98,29 +140,26 @@ class UsageAccumulator:
 
     def add(self, e: Episode) -> None:
         """Count one episode."""
-        key = (e.model, e.variant, e.task)
+        self.sums(e.model, e.variant, e.task).add(
+            e.steps,
+            e.invalid_actions,
+            e.input_tokens,
+            e.output_tokens,
+            e.total_tokens,
+            e.wall_time_s,
+            e.cost_usd,
+            e.completed,
+            e.return_,
+            e.info,
+        )
+
+    def sums(self, model: str, variant: str, task: str) -> _UsageSums:
+        """The sums of one (model, variant, task), created empty on first use."""
+        key = (model, variant, task)
         s = self._sums.get(key)
         if s is None:
             s = self._sums[key] = _UsageSums()
-        s.episodes += 1
-        s.steps += e.steps
-        s.invalid += e.invalid_actions
-        s.tokens_in += e.input_tokens
-        s.tokens_out += e.output_tokens
-        s.tokens_total += e.total_tokens
-        s.wall += e.wall_time_s
-        if e.cost_usd is not None:
-            s.costs.append(e.cost_usd)
-        if e.completed:  # (score_return and score_regret, inlined: called once a record)
-            s.completed += 1
-            ret = e.return_
-            if ret is not None:
-                s.returns.append(ret)
-            regret = e.info.get("regret")
-            if type(regret) is not float or regret - regret != 0.0:
-                regret = score_regret(e)
-            if regret is not None:
-                s.regrets.append(regret)
+        return s
 
     def rows(self) -> list[UsageRow]:
         """One :class:`UsageRow` per (model, variant, task), sorted."""
@@ -167,11 +206,23 @@ class MeasurementAccumulator:
 
     def add(self, e: Episode) -> None:
         """Take the episode's measurements per block, if it is a measuring task."""
-        if e.task not in MEASUREMENT_TASKS or not e.completed:
+        self.add_fields(e.model, e.variant, e.task, e.n_blocks, e.completed, e.info)
+
+    def add_fields(
+        self,
+        model: str,
+        variant: str,
+        task: str,
+        n_blocks: int | None,
+        completed: bool,
+        info: Mapping[str, Any],
+    ) -> None:
+        """:meth:`add` of an episode with these (normalised) fields."""
+        if task not in MEASUREMENT_TASKS or not completed:
             return
-        score = score_measurements_per_block(e)
+        score = measurements_per_block(task, info)
         if score is not None:
-            self.values[(e.model, e.variant, e.task)].append((e.n_blocks, score))
+            self.values[(model, variant, task)].append((n_blocks, score))
 
     def rows(
         self,

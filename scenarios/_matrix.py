@@ -16,7 +16,9 @@ import hashlib
 import inspect
 import itertools
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -120,6 +122,38 @@ def episode_id(fields: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(dict(fields)).encode()).hexdigest()[:ID_LENGTH]
 
 
+def _json_of(value: Any) -> str:
+    """:func:`~scenarios._schema.canonical_json` of ``value``, quicker for the commonest
+    scalars (the same text: JSON writes an int as its ``repr`` and a string through the ASCII
+    escaper)."""
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return encode_basestring_ascii(value)
+    if type(value) is int:
+        return repr(value)
+    return canonical_json(value)
+
+
+def _id_of_encoded(encoded: Mapping[str, str]) -> str:
+    """:func:`episode_id` of the mapping whose values ``encoded`` holds as canonical JSON: the
+    canonical JSON of a mapping is its sorted keys, each with its value's canonical JSON, so
+    the large values a whole cell shares are encoded once, not once per episode."""
+    text = ",".join([f"{_json_of(key)}:{encoded[key]}" for key in sorted(encoded)])
+    return hashlib.sha256(f"{{{text}}}".encode()).hexdigest()[:ID_LENGTH]
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One environment of a chain as every cell with the same block count and protocol plays
+    it: its keyword arguments and events, as data, as the spec takes them and encoded."""
+
+    entry: EnvEntry
+    kwargs: dict[str, Any]
+    events: list[EventEntry]
+    encoded: dict[str, str]
+
+
 def resolve_variants(
     scenario: Scenario, known: Mapping[str, str | None] | None = None
 ) -> list[tuple[str, str | None]]:
@@ -218,18 +252,32 @@ def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None =
     _check_size(scenario, tasks, variants, conditions)
     chains: list[Chain] = []
     seen: set[str] = set()
-    # what every cell repeats, computed once (the cells only read these)
-    models = [model.model_dump(mode="json") for model in scenario.models]
+    # what the cells repeat, validated and encoded once (the cells only read these)
+    models = []
+    for model in scenario.models:
+        data = model.model_dump(mode="json")
+        models.append((data, ModelEntry.model_validate(data), canonical_json(data)))
     budget = scenario.budget.model_dump(mode="json")
-    shapes = [
-        (seq_name, entries, list(itertools.product(_block_counts(counts, entries), protocols)))
-        for seq_name, entries, counts in tasks
-        for protocols in [_protocols(scenario, entries)]
-    ]
-    events: dict[str, list[dict[str, Any]]] = {}
-    for seed, model_data, shape, (variant, extra), condition in itertools.product(
+    budget_entry = BudgetSettings.model_validate(budget)
+    encoded_constants = {
+        "scenario": _json_of(scenario.name),
+        "personalization": _json_of(personalization),
+        "history_window": _json_of(scenario.history_window),
+        "budget": canonical_json(budget),
+    }
+    events_of: dict[str, tuple[list[EventEntry], str]] = {}
+    shapes = []
+    for seq_name, entries, counts in tasks:
+        pairs = itertools.product(_block_counts(counts, entries), _protocols(scenario, entries))
+        cells = [
+            (n_blocks, protocol, _tasks(scenario, entries, n_blocks, protocol, events_of))
+            for n_blocks, protocol in pairs
+        ]
+        shapes.append((seq_name, entries, cells))
+    for seed, model, shape, (variant, extra), condition in itertools.product(
         scenario.seed_list, models, shapes, variants, conditions
     ):
+        model_data, model_entry, model_json = model
         seq_name, entries, cells = shape
         cell = {
             "scenario": scenario.name,
@@ -242,8 +290,17 @@ def expand(scenario: Scenario, known_variants: Mapping[str, str | None] | None =
             "history_window": scenario.history_window,
             "budget": budget,
         }
-        for n_blocks, protocol in cells:
-            chain = _chain(scenario, cell, seq_name, entries, n_blocks, protocol, events)
+        encoded = {
+            **encoded_constants,
+            "model": model_json,
+            "seed": _json_of(seed),
+            "variant": _json_of(variant),
+            "extra_prompt": _json_of(extra),
+            "condition": _json_of(condition),
+        }
+        values = {**cell, "model": model_entry, "budget": budget_entry}
+        for n_blocks, protocol, played in cells:
+            chain = _chain(cell, encoded, values, seq_name, entries, n_blocks, protocol, played)
             for spec in chain.episodes:
                 if spec.episode_id in seen:
                     raise ScenarioError(
@@ -309,22 +366,16 @@ def _protocols(scenario: Scenario, entries: list[EnvEntry]) -> list[str | None]:
     return list(scenario.protocols) if wants else [None]
 
 
-def _chain(
+def _tasks(
     scenario: Scenario,
-    cell: dict[str, Any],
-    seq_name: str | None,
     entries: list[EnvEntry],
     n_blocks: int | None,
     protocol: str | None,
-    events_of: dict[str, list[dict[str, Any]]],
-) -> Chain:
-    group = None
-    if seq_name is not None:
-        group_fields = {**cell, "sequence": seq_name, "n_blocks": n_blocks, "protocol": protocol}
-        group_fields["tasks"] = [e.model_dump(mode="json") for e in entries]
-        group = f"{seq_name}-{episode_id(group_fields)[:10]}"
-    specs: list[EpisodeSpec] = []
-    previous: str | None = None
+    events_of: dict[str, tuple[list[EventEntry], str]],
+) -> list[_Task]:
+    """The environments of a chain with ``n_blocks`` and ``protocol`` filled in where the env
+    takes them and the scenario's events for each (``events_of`` remembers them by env ID)."""
+    tasks = []
     for position, entry in enumerate(entries):
         kwargs = dict(entry.kwargs)
         if n_blocks is not None and "n_blocks" not in kwargs and _accepts(entry.id, "n_blocks"):
@@ -334,23 +385,62 @@ def _chain(
         if position > 0:
             kwargs["continued"] = True
         if entry.id not in events_of:
-            events_of[entry.id] = [
+            events = [
                 e.model_dump(mode="json")
                 for e in scenario.events
                 if e.envs is None or entry.id in e.envs
             ]
-        events = events_of[entry.id]
-        fields = {
-            **cell,
-            "env_id": entry.id,
-            "env_kwargs": kwargs,
-            "events": events,
-            "group": group,
-            "sequence": seq_name,
-            "position": position,
-            "previous_id": previous,
+            events_of[entry.id] = (
+                [EventEntry.model_validate(e) for e in events],
+                canonical_json(events),
+            )
+        event_entries, events_json = events_of[entry.id]
+        encoded = {
+            "env_id": _json_of(entry.id),
+            "env_kwargs": canonical_json(kwargs),
+            "events": events_json,
+            "position": _json_of(position),
         }
-        spec = EpisodeSpec.model_validate({**fields, "episode_id": episode_id(fields)})
+        tasks.append(_Task(entry, kwargs, event_entries, encoded))
+    return tasks
+
+
+def _chain(
+    cell: dict[str, Any],
+    encoded: dict[str, str],
+    values: dict[str, Any],
+    seq_name: str | None,
+    entries: list[EnvEntry],
+    n_blocks: int | None,
+    protocol: str | None,
+    tasks: list[_Task],
+) -> Chain:
+    """The chain of one cell: ``cell`` is its fields as data (the sequence's group id hashes
+    them), ``encoded`` as canonical JSON (the episode ids hash them) and ``values`` as
+    :class:`EpisodeSpec` takes them."""
+    group = None
+    if seq_name is not None:
+        group_fields = {**cell, "sequence": seq_name, "n_blocks": n_blocks, "protocol": protocol}
+        group_fields["tasks"] = [e.model_dump(mode="json") for e in entries]
+        group = f"{seq_name}-{episode_id(group_fields)[:10]}"
+    shared = {**encoded, "group": _json_of(group), "sequence": _json_of(seq_name)}
+    specs: list[EpisodeSpec] = []
+    previous: str | None = None
+    for position, task in enumerate(tasks):
+        spec_id = _id_of_encoded({**shared, **task.encoded, "previous_id": _json_of(previous)})
+        spec = EpisodeSpec.model_validate(
+            {
+                **values,
+                "env_id": task.entry.id,
+                "env_kwargs": task.kwargs,
+                "events": task.events,
+                "group": group,
+                "sequence": seq_name,
+                "position": position,
+                "previous_id": previous,
+                "episode_id": spec_id,
+            }
+        )
         specs.append(spec)
         previous = spec.episode_id
     return Chain(episodes=tuple(specs))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import multiprocessing as mp
 import os
 import queue
@@ -34,7 +35,7 @@ from typing import Any
 
 from envs import EpisodeRecord, Message
 from scenarios._matrix import EpisodeSpec
-from scenarios._runner import START_GROUP
+from scenarios._runner import RUN_GC_THRESHOLDS, START_GROUP
 from scenarios._schema import Cache, Concurrency, ModelEntry
 
 #: Seconds a worker gets to exit after being asked to, before it is terminated.
@@ -186,6 +187,11 @@ async def _serve(
             task.add_done_callback(tasks.discard)
 
     loop.add_reader(conn.fileno(), readable)
+    # As the runner does for its run (scenarios._runner.collector_for_run): what the worker
+    # has loaded and built stays out of every collection, and the young generation is
+    # collected less often. The process exits when the run ends.
+    gc.freeze()
+    gc.set_threshold(*RUN_GC_THRESHOLDS)
     outbox.put(("ready",))
     await stopped.wait()
     for task in list(tasks):

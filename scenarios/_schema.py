@@ -381,4 +381,9 @@ def _no_duplicates(what: str, items: list[Any]) -> None:
 
 def canonical_json(data: Any) -> str:
     """JSON with sorted keys and no whitespace: the form every hash in telic is taken over."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return _CANONICAL.encode(data)
+
+
+#: ``json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)``, with the
+#: encoder built once (``json.dumps`` builds one per call when given options).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True)

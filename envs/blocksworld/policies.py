@@ -23,7 +23,7 @@ import numpy as np
 from envs._policy import PolicyAction, register_policy
 from envs.blocksworld import _render as R
 from envs.blocksworld._configs import Configuration, all_configurations, configuration_score
-from envs.blocksworld._observe import EpisodeView, parse_episode
+from envs.blocksworld._observe import EpisodeView, episode_start, parse_episode
 from envs.blocksworld._strategies import (
     Move,
     PolicyCapability,
@@ -85,8 +85,9 @@ class BlocksworldPolicy:
         self.seed = seed
 
     def handles(self, observations: Sequence[str]) -> bool:
-        """Whether the conversation contains a Blocksworld task."""
-        return parse_episode(observations) is not None
+        """Whether the conversation contains a Blocksworld task (what makes
+        :func:`parse_episode` return a view, found without parsing the whole episode)."""
+        return episode_start(observations) is not None
 
     def act(self, observations: Sequence[str], rng: np.random.Generator) -> PolicyAction:
         """The next move for the latest Blocksworld task in ``observations``."""

@@ -134,3 +134,45 @@ def test_personalization_conditions_multiply_the_matrix() -> None:
         "conditions": ["none", "placebo"],
         "users": "synthetic",
     }
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {
+            "models": [
+                {"spec": "scripted:oracle", "options": {"seed": 3, "temperature": 0.25}},
+                {"spec": "scripted:random", "label": "zufällig ✓"},
+            ],
+            "protocols": ["tags", "tools"],
+            "variants": {"neutral": None, "eigene": "Sei gründlich — bitte."},
+            "history_window": 4,
+        },
+        {
+            "envs": [{"id": "telic/MeasureHeight-v1", "kwargs": {"noise": 0.1}}],
+            "sequences": [
+                {
+                    "name": "steps",
+                    "tasks": ["telic/MeasureHeight-v1", "telic/GenerateConfigurations-v1"],
+                    "n_blocks": [3, 4],
+                }
+            ],
+            "events": [
+                {"at_step": 1, "kind": "user_message", "text": "schnell"},
+                {"at_step": 2, "kind": "perturb", "envs": ["telic/MeasureHeight-v1"]},
+            ],
+        },
+        {"personalization": {"conditions": ["none", "placebo"], "users": "synthetic"}},
+    ],
+    ids=["plain", "options-unicode-protocols", "sequences-events", "personalization"],
+)
+def test_each_id_is_the_hash_of_the_episodes_own_fields(changes: dict[str, object]) -> None:
+    """The ids are computed from pieces encoded once per cell; they must be exactly the hash
+    of the canonical JSON of everything else the spec holds."""
+    from scenarios._matrix import episode_id
+
+    plan = plan_of(**changes)
+    assert plan.episodes
+    for spec in plan.episodes:
+        assert spec.episode_id == episode_id(spec.model_dump(mode="json", exclude={"episode_id"}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from conftest import FakeExecutor, scenario_data
 
 from scenarios import OutputFolderError, expand, read_episodes, read_manifest, run_plan
 from scenarios._load import scenario_from_dict
+from scenarios._runner import RUN_GC_THRESHOLDS
 
 
 def plan_of(**changes: object):
@@ -147,3 +149,47 @@ def test_progress_bar_reports_episodes_errors_and_tokens(
     assert "episodes" in err and "6/6" in err and "errors 2" in err and "ETA" in err
     run_plan(plan_of(), tmp_path / "quiet", FakeExecutor(), progress=None)
     assert capsys.readouterr().err == ""  # not a terminal: no bar
+
+
+class _CollectorSpy(FakeExecutor):
+    """Notes the garbage collector's settings while episodes play."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.seen: list[tuple[tuple[int, ...], int]] = []
+
+    async def play(self, spec, prior):  # type: ignore[no-untyped-def]
+        self.seen.append((gc.get_threshold(), gc.get_freeze_count()))
+        return await super().play(spec, prior)
+
+
+def test_the_collector_is_tuned_during_the_run_and_restored_after(tmp_path: Path) -> None:
+    before = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    spy = _CollectorSpy()
+    stats = run_plan(plan_of(), tmp_path / "a", spy, progress=False)
+    assert stats.status == "completed"
+    # while episodes played: what was alive before the run was frozen, young collections rarer
+    assert {threshold for threshold, _ in spy.seen} == {RUN_GC_THRESHOLDS}
+    assert all(frozen > 1000 for _, frozen in spy.seen)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    # an interrupted run restores it too
+    stopped = run_plan(
+        plan_of(), tmp_path / "b", _CollectorSpy(), progress=False,
+        stop_when=lambda _record, _stats: "enough",
+    )  # fmt: skip
+    assert stopped.status == "stopped"
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_objects_frozen_by_the_caller_are_left_as_they_are(tmp_path: Path) -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        spy = _CollectorSpy()
+        run_plan(plan_of(), tmp_path, spy, progress=False)
+        assert {threshold for threshold, _ in spy.seen} == {gc.get_threshold()}
+        # still frozen (the count only drops by frozen objects that were freed)
+        assert frozen // 2 < gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()

@@ -102,3 +102,30 @@ def test_typical_calls_equal_the_calls_a_scripted_oracle_run_makes(tmp_path: Pat
     records = [json.loads(line) for line in lines]
     assert len(records) == 3 and all(r["completed"] for r in records)
     assert predicted.typical_calls == sum(r["usage"]["calls"] for r in records) > 3
+
+
+def test_quick_validate_pauses_the_collector_and_restores_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gc
+
+    import scenarios._commands as commands
+
+    seen: list[bool] = []
+    real = commands.validate_command
+
+    def spy(path: str) -> int:
+        seen.append(gc.isenabled())
+        return real(path)
+
+    monkeypatch.setattr(commands, "validate_command", spy)
+    assert gc.isenabled()
+    assert quick_command(["validate", "quickstart"]) == 0
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        assert quick_command(["validate", "quickstart"]) == 0
+        assert not gc.isenabled()  # a caller's own setting is left as it was
+    finally:
+        gc.enable()
+    capsys.readouterr()

@@ -38,6 +38,64 @@ def test_import_envs_defers_pydantic_until_a_record_is_used() -> None:
     assert "pydantic" in _loaded_after("from envs import Message")
 
 
+@pytest.mark.parametrize("heavy", ["gymnasium", "numpy"])
+def test_import_envs_defers_gymnasium_and_numpy(heavy: str) -> None:
+    assert heavy not in _loaded_after("import envs")
+    assert heavy not in _loaded_after("import envs\nenvs.policy_names(), envs.ActionSpec")
+    assert heavy in _loaded_after("import envs\nenvs.TextEnv")
+    assert heavy in _loaded_after("from envs import Outcome")
+
+
+@pytest.mark.parametrize("heavy", ["gymnasium", "numpy"])
+def test_import_agents_defers_gymnasium_and_numpy(heavy: str) -> None:
+    assert heavy not in _loaded_after("import agents")
+    assert "numpy" in _loaded_after("import agents\nagents.RetryPolicy()")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import envs\nimport gymnasium",
+        "import gymnasium\nimport envs",
+        "import envs\nimport gymnasium.envs.registration\nimport gymnasium",
+        "import envs\nfrom gymnasium import spaces\nimport gymnasium",
+        "import envs\nimport importlib.util\nimportlib.util.find_spec('gymnasium')\n"
+        "import gymnasium",
+    ],
+    ids=["envs-first", "gymnasium-first", "registry-first", "spaces-first", "spec-looked-up"],
+)
+def test_telic_ids_reach_gymnasium_in_any_import_order(code: str) -> None:
+    probe = (
+        f"{code}\n"
+        "from envs._builtin import BLOCKSWORLD_ENVS, TOWER_ENVS\n"
+        "builtin = {row[0] for row in BLOCKSWORLD_ENVS + TOWER_ENVS} | {'telic/Anagrams-v0'}\n"
+        "missing = builtin - set(gymnasium.registry)\n"
+        "assert not missing, missing\n"
+        "env = gymnasium.make('telic/Combined-v1')\n"
+        "assert env.reset(seed=0)[0].startswith('TASK:')\n"
+        "missing = {e.id for e in envs.registered_envs()} - set(gymnasium.registry)\n"
+        "assert not missing, missing"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_an_env_registered_after_gymnasium_is_loaded_goes_straight_to_it() -> None:
+    probe = (
+        "import envs, gymnasium\n"
+        "envs.register_env('late/Probe-v0', 'envs.blocksworld.tasks:Combined', 'a probe')\n"
+        "assert 'late/Probe-v0' in gymnasium.registry\n"
+        "envs.register_env('late/Probe-v1', 'envs.blocksworld.tasks:Combined', 'a probe')\n"
+        "assert gymnasium.make('late/Probe-v1').reset(seed=1)[0].startswith('TASK:')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_validate_loads_no_langchain_for_scripted_models() -> None:
     loaded = _loaded_after(
         "from scenarios._commands import validate_command\n"
