@@ -362,9 +362,9 @@ def main(large_seeds: int = LARGE_SEEDS) -> None:
     print("|---|---:|---:|---:|")
     print(
         f"| `metrics.analyze`, whole grid (default intervals: two-level, `{DEFAULT_METHOD}`) | "
-        f"{t_analyze:.2f} s | with the plain percentile two-level interval (previous "
-        f"default): {t_analyze_percentile:.2f} s | {t_analyze / t_analyze_percentile:.2f}x "
-        "the time |"
+        f"{t_analyze:.2f} s | with the plain percentile two-level interval (the "
+        f"default of earlier releases): {t_analyze_percentile:.2f} s | "
+        f"{t_analyze / t_analyze_percentile:.2f}x the time |"
     )
     print(
         f"| Monte Carlo ceiling, {len(cells)} cells | {t_mc_fast:.2f} s | "

@@ -476,13 +476,24 @@ STARTUP_COMMANDS = {
 }
 
 
+def _startup_env() -> dict[str, str]:
+    """The children's environment with Python's bytecode cache on, as a user's shell has it
+    (``make`` turns writing it off for its own commands, which would make every start compile
+    telic's sources again)."""
+    env = _env()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def _timed(args: list[str]) -> tuple[float, float]:
     """Wall-clock and CPU (user + system) seconds of ``python <args>`` in a fresh process."""
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run([sys.executable, *args], cwd=ROOT, env=_env(), capture_output=True, check=True)
+    subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=_startup_env(), capture_output=True, check=True
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -491,16 +502,18 @@ def _timed(args: list[str]) -> tuple[float, float]:
 
 def run_startup(rounds: int) -> None:
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in STARTUP_COMMANDS}
-    for args in STARTUP_COMMANDS.values():  # warm the file cache
+    for args in STARTUP_COMMANDS.values():  # warm the file cache and write the bytecode cache
         _timed(args)
     for _ in range(rounds):
         for name, args in STARTUP_COMMANDS.items():
             samples[name].append(_timed(args))
     print("### Start-up\n")
     print(
-        f"Fresh processes, medians of {rounds} alternated rounds; CPU = user + system of the "
-        "process. The baseline is the interpreter's own start in the same run; on a busy "
-        "machine wall clock waits for a core, so CPU is the steadier column.\n"
+        f"Fresh processes, medians of {rounds} alternated rounds after one warm-up run of "
+        "each (which also writes Python's bytecode cache, on as in a user's shell); CPU = "
+        "user + system of the process. The baseline is the interpreter's own start in the "
+        "same run; on a busy machine wall clock waits for a core, so CPU is the steadier "
+        "column.\n"
     )
     print("| command | wall (s) | CPU (s) | wall - baseline (s) | CPU / baseline CPU |")
     print("|---|---:|---:|---:|---:|")
