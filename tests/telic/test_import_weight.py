@@ -27,6 +27,14 @@ def _loaded_after(code: str) -> set[str]:
     return {name.split(".")[0] for name in _modules_after(code)}
 
 
+def _passes_in_a_fresh_interpreter(probe: str) -> None:
+    """Run ``probe`` in a new Python process (the import state must be fresh); it must exit 0."""
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.mark.parametrize("heavy", HEAVY)
 def test_import_envs_loads_no_agent_stack(heavy: str) -> None:
     assert heavy not in _loaded_after("import envs")
@@ -76,10 +84,7 @@ def test_telic_ids_reach_gymnasium_in_any_import_order(code: str) -> None:
         "missing = {e.id for e in envs.registered_envs()} - set(gymnasium.registry)\n"
         "assert not missing, missing"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
+    _passes_in_a_fresh_interpreter(probe)
 
 
 def test_an_env_registered_after_gymnasium_is_loaded_goes_straight_to_it() -> None:
@@ -90,10 +95,7 @@ def test_an_env_registered_after_gymnasium_is_loaded_goes_straight_to_it() -> No
         "envs.register_env('late/Probe-v1', 'envs.blocksworld.tasks:Combined', 'a probe')\n"
         "assert gymnasium.make('late/Probe-v1').reset(seed=1)[0].startswith('TASK:')"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
+    _passes_in_a_fresh_interpreter(probe)
 
 
 def test_validate_loads_no_langchain_for_scripted_models() -> None:
