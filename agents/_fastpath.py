@@ -29,10 +29,11 @@ import inspect
 import json
 import operator
 import os
-import weakref
 from collections import OrderedDict
 from functools import cache
 from typing import Any
+
+from agents._identity import IdentityCache
 
 #: Keyword arguments of ``create()`` that are request options, not body fields.
 _OPTION_KEYS = ("extra_headers", "extra_query", "extra_body", "timeout")
@@ -138,28 +139,24 @@ class FastCompletions:
         if split is None:
             return self._resource.create(**kwargs)
         body, option_args = split
-        if self._security:
-            option_args["security"] = {"bearer_auth": True}
-        return self._resource._post(
-            "/chat/completions",
-            body=body,
-            options=self._make_options(**option_args),
-            cast_to=self._cast_to,
-            stream=False,
-        )
+        return self._post(option_args, body=body)
 
     def post_json(self, content: bytes, **option_args: Any) -> Any:
         """Post a request body already serialized as the SDK serializes it (see
         :func:`request_body`), with ``create()``'s request options; returns what ``create()``
         returns."""
+        return self._post(option_args, content=content)
+
+    def _post(self, option_args: dict[str, Any], **payload: Any) -> Any:
+        """The SDK's own post of ``payload`` (``body=`` or ``content=``) with the options."""
         if self._security:
             option_args["security"] = {"bearer_auth": True}
         return self._resource._post(
             "/chat/completions",
-            content=content,
             options=self._make_options(**option_args),
             cast_to=self._cast_to,
             stream=False,
+            **payload,
         )
 
 
@@ -186,7 +183,7 @@ class SentMessages:
     LOOK_BACK = 16
 
     def __init__(self) -> None:
-        self._entries: dict[int, tuple[weakref.ref[Any], bytes]] = {}
+        self._entries: IdentityCache[bytes] = IdentityCache()
         self._joined: OrderedDict[int, tuple[tuple[Any, ...], bytes]] = OrderedDict()
 
     def __len__(self) -> int:
@@ -221,23 +218,12 @@ class SentMessages:
             joined.popitem(last=False)
 
     def get(self, message: Any) -> bytes | None:
-        entry = self._entries.get(id(message))
-        if entry is None or entry[0]() is not message:
-            return None
-        return entry[1]
+        """The JSON stored for ``message`` itself, or None."""
+        return self._entries.get(message)
 
     def put(self, message: Any, data: bytes) -> None:
-        key, entries = id(message), self._entries
-
-        def drop(ref: weakref.ref[Any]) -> None:
-            current = entries.get(key)
-            if current is not None and current[0] is ref:
-                entries.pop(key, None)
-
-        try:
-            entries[key] = (weakref.ref(message, drop), data)
-        except TypeError:  # an object without weak references is not stored
-            return
+        """Store ``message``'s JSON (kept while the message lives)."""
+        self._entries.put(message, data)
 
 
 def request_body(

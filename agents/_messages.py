@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import json
-import weakref
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from agents._identity import IdentityCache
 from envs import Message, encode_tool_call
 
 
@@ -167,7 +167,7 @@ def select_context(
     return head + first + kept
 
 
-class MadeMessages:
+class MadeMessages(IdentityCache[BaseMessage]):
     """LangChain messages made for transcript messages, by transcript message object.
 
     A transcript message is immutable (``envs.Message`` is frozen) and the LangChain message
@@ -177,28 +177,6 @@ class MadeMessages:
     (``agents._fastpath.SentMessages``). An entry lives as long as its transcript message (a
     weak reference drops it).
     """
-
-    def __init__(self) -> None:
-        self._entries: dict[int, tuple[weakref.ref[Message], BaseMessage]] = {}
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, message: Message) -> BaseMessage | None:
-        entry = self._entries.get(id(message))
-        if entry is None or entry[0]() is not message:
-            return None
-        return entry[1]
-
-    def put(self, message: Message, made: BaseMessage) -> None:
-        key, entries = id(message), self._entries
-
-        def drop(ref: weakref.ref[Message]) -> None:
-            current = entries.get(key)
-            if current is not None and current[0] is ref:
-                entries.pop(key, None)
-
-        entries[key] = (weakref.ref(message, drop), made)
 
 
 #: The process's :class:`MadeMessages` (every episode's context uses it).
