@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import operator
 import os
 from collections import OrderedDict
@@ -293,23 +294,85 @@ _PER_CALL_HOOKS = (
 )
 
 
+class _Template:
+    """One set of request options, built once: the URL, headers and extensions of the SDK's
+    request, and (when :class:`~agents._http1.Http1Pool` covers it) the origin, timeouts and
+    head bytes of the request as sent on the wire."""
+
+    __slots__ = ("extensions", "head", "headers", "origin", "pool", "timeouts", "url")
+
+    def __init__(self, url: Any, headers: Any, extensions: dict[str, Any]) -> None:
+        self.url, self.headers, self.extensions = url, headers, extensions
+        self.pool: Any = None
+        self.origin: tuple[str, str, int] = ("", "", 0)
+        self.timeouts: dict[str, Any] = {}
+        self.head = b""
+
+    def request(self, content: bytes) -> Any:
+        """The HTTP library's request object for ``content`` (the one the SDK would send)."""
+        http = _http_module()
+        return http.Request("POST", self.url, headers=self.headers, content=content,
+                            extensions=dict(self.extensions))  # fmt: skip
+
+
+def _raw_route(http_client: Any, template: _Template) -> None:
+    """Give ``template`` telic's HTTP/1.1 pool when sending through it is what the HTTP
+    client would do: the client is :func:`async_http_client`'s (no HTTP/2), the URL is a plain
+    ``http``/``https`` one reached without a proxy, and the client has no auth or event hooks.
+    (Cookies are checked per call: a client holding any goes through the HTTP library.)"""
+    from agents._http1 import Http1Pool
+
+    url = template.url
+    transport = getattr(http_client, "_transport", None)
+    pool = getattr(transport, "raw", None)
+    if not isinstance(pool, Http1Pool) or url.scheme not in ("http", "https"):
+        return
+    hooks = getattr(http_client, "_event_hooks", None)
+    if not isinstance(hooks, dict) or any(hooks.values()):
+        return
+    if getattr(http_client, "_auth", None) is not None:
+        return
+    if http_client._transport_for_url(url) is not transport:  # a proxy or a mounted transport
+        return
+    if "transfer-encoding" in template.headers:
+        return
+    timeouts = template.extensions.get("timeout")
+    if not isinstance(timeouts, dict):
+        return
+    port = url.port or (443 if url.scheme == "https" else 80)
+    lines = [b"POST " + url.raw_path + b" HTTP/1.1\r\n"]
+    lines += [name + b": " + value + b"\r\n" for name, value in template.headers.raw]
+    template.pool = pool
+    template.origin = (url.scheme, url.raw_host.decode("ascii"), port)
+    template.timeouts = dict(timeouts)
+    template.head = b"".join(lines)
+
+
 class DirectSender:
-    """Posts a ready chat-completions body with the SDK client's own HTTP client, URL and
-    headers, without the SDK's per-request machinery.
+    """Posts a ready chat-completions body with the SDK client's own URL and headers, without
+    the SDK's per-request machinery.
 
     The SDK's ``request()`` builds each request from its options (headers merged and
     validated, URL parsed and joined, options copied twice) before sending it. For a client
     whose requests do not change from call to call (a plain ``AsyncOpenAI`` with a fixed API
     key: no token provider, provider runtime, custom auth or idempotency key, retries off) the
     sender builds that request once per set of request options, with the SDK's own
-    ``_build_request``, and then sends copies carrying each call's body. Errors are the SDK's:
-    a timeout raises ``APITimeoutError``, a failed connection ``APIConnectionError``, and a
-    non-2xx answer the status error the SDK makes from it.
+    ``_build_request``, and then sends it with each call's body.
+
+    With telic's own HTTP client (:func:`async_http_client`) the bytes go out through its
+    HTTP/1.1 pool (:mod:`agents._http1`): the request's head as the HTTP library would write
+    it (the same request line and headers, in the same order, then ``Content-Length``), and
+    the answer read without the library's response objects unless they are needed (an error
+    status, a body that is not plain JSON, cookies, a redirect, which then take the library's
+    own path). Other HTTP clients get the request through their ``send``.
+
+    Errors are the SDK's: a timeout raises ``APITimeoutError``, a failed or lost connection
+    ``APIConnectionError``, and a non-2xx answer the status error the SDK makes from it.
     """
 
     def __init__(self, client: Any) -> None:
         self._client = client
-        self._templates: dict[str, tuple[Any, Any, dict[str, Any]]] = {}
+        self._templates: dict[str, _Template] = {}
 
     @staticmethod
     def usable(client: Any) -> bool:
@@ -326,9 +389,12 @@ class DirectSender:
             return False
         return bool(is_httpx2_async_client(getattr(client, "_client", None)))
 
-    async def _template(
-        self, option_args: dict[str, Any], make_options: Any
-    ) -> tuple[Any, Any, dict[str, Any]]:
+    def ready(self) -> bool:
+        """Whether the next request can go out from a template: not once the HTTP client holds
+        cookies (the SDK's request adds them per request; those calls take its path)."""
+        return not len(self._client._client.cookies.jar)
+
+    async def _template(self, option_args: dict[str, Any], make_options: Any) -> _Template:
         key = repr(sorted(option_args.items()))
         template = self._templates.get(key)
         if template is None:
@@ -345,20 +411,58 @@ class DirectSender:
             await client._prepare_request(request)
             headers = request.headers.copy()
             headers.pop("content-length", None)
-            template = (request.url, headers, dict(request.extensions))
+            template = _Template(request.url, headers, dict(request.extensions))
+            _raw_route(client._client, template)
             self._templates[key] = template
         return template
 
-    async def post(self, content: bytes, option_args: dict[str, Any], make_options: Any) -> Any:
-        """The HTTP response (body read) to ``content`` posted with ``create()``'s request
-        options, or the SDK's error."""
+    async def post(
+        self, content: bytes, option_args: dict[str, Any], make_options: Any
+    ) -> tuple[dict[str, Any] | None, Any]:
+        """``(data, None)`` for a 2xx answer whose body is a plain JSON object, else ``(None,
+        response)`` with the HTTP library's response (body read) to ``content`` posted with
+        ``create()``'s request options; raises the SDK's error."""
+        import openai
+
+        template = await self._template(option_args, make_options)
+        http_client = self._client._client
+        if template.pool is None:
+            return None, await self._send(template.request(content))
+        from agents._http1 import RawResponse, TimedOut
+
+        data = b"%sContent-Length: %d\r\n\r\n%s" % (template.head, len(content), content)
+        try:
+            answer: RawResponse = await template.pool.send(template.origin, data,
+                                                           template.timeouts)  # fmt: skip
+        except TimedOut as err:
+            raise openai.APITimeoutError(request=template.request(content)) from err
+        except Exception as err:  # ConnectFailed, ProtocolFailed: as a failed request
+            raise openai.APIConnectionError(request=template.request(content)) from err
+        if _HTTP_LOG.isEnabledFor(logging.INFO):
+            _HTTP_LOG.info('HTTP Request: POST %s "HTTP/1.1 %d"', template.url, answer.status)
+        if 200 <= answer.status < 300:
+            data_object = _plain_json(answer)
+            if data_object is not None:
+                return data_object, None
+        request = template.request(content)
+        http = _http_module()
+        response = http.Response(answer.status, headers=answer.headers, content=answer.body,
+                                 request=request)  # fmt: skip
+        if answer.header(b"set-cookie") is not None:
+            http_client.cookies.extract_cookies(response)
+        if response.has_redirect_location and http_client.follow_redirects:
+            # followed as the HTTP library follows it (the SDK's client follows redirects)
+            redirect = http_client._build_redirect_request(request, response)
+            return None, await self._send(redirect)
+        if not 200 <= response.status_code < 300:
+            raise self._client._make_status_error_from_response(response) from None
+        return None, response
+
+    async def _send(self, request: Any) -> Any:
+        """``request`` through the HTTP library's client, errors turned into the SDK's."""
         import openai
         from openai._httpx2 import request_exceptions, timeout_exceptions
 
-        url, headers, extensions = await self._template(option_args, make_options)
-        http = _http_module()
-        request = http.Request("POST", url, headers=headers, content=content,
-                               extensions=dict(extensions))  # fmt: skip
         try:
             response = await self._client._client.send(request, stream=False)
         except timeout_exceptions() as err:
@@ -370,6 +474,33 @@ class DirectSender:
         if not 200 <= response.status_code < 300:
             raise self._client._make_status_error_from_response(response) from None
         return response
+
+
+#: The HTTP library's logger (it logs each request at INFO; the raw path does the same).
+_HTTP_LOG = logging.getLogger("httpx2")
+
+
+def _plain_json(answer: Any) -> dict[str, Any] | None:
+    """The JSON object of an answer that needs no decoding (no content coding, no cookies, a
+    JSON content type), or None."""
+    content_type = encoding = cookie = None
+    for name, value in answer.headers:
+        key = name.lower()
+        if key == b"content-type":
+            content_type = value
+        elif key == b"content-encoding":
+            encoding = value
+        elif key == b"set-cookie":
+            cookie = value
+    if cookie is not None or content_type is None or b"json" not in content_type:
+        return None
+    if encoding is not None and encoding.strip().lower() not in (b"", b"identity"):
+        return None
+    try:
+        data = json.loads(answer.body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 @cache
@@ -437,13 +568,14 @@ async def ainvoke_direct(chat: Any, messages: list[Any], kwargs: dict[str, Any])
     request = request_body(chat, messages, kwargs, completions.sent)
     sender = completions.sender
     try:
-        if request is not None and sender is not None:
+        if request is not None and sender is not None and sender.ready():
             options = {**request[1]}
             options["extra_headers"] = {**(options.get("extra_headers") or {}), **_RAW_HEADER}
             if completions._security:
                 options["security"] = {"bearer_auth": True}
-            response = await sender.post(request[0], options, completions._make_options)
-            data = _json_object(response)
+            data, response = await sender.post(request[0], options, completions._make_options)
+            if data is None:
+                data = _json_object(response)
             if data is not None:
                 return chat._create_chat_result(data).generations[0].message
             raw = _legacy_response(completions, response)
@@ -556,7 +688,16 @@ def _sharded_client_class() -> Any:
                     verify=context, http1=http1, http2=http2, limits=limits
                 )
 
-            return transport_class(shard)
+            raw = None
+            if http1 and not http2:
+                from agents._http1 import Http1Pool
+
+                raw = Http1Pool(
+                    context,
+                    max_connections=getattr(limits, "max_connections", None),
+                    keepalive_expiry=getattr(limits, "keepalive_expiry", 5.0),
+                )
+            return transport_class(shard, raw=raw)
 
     release = type("Release", (_Release, http.AsyncByteStream), {})
     transport_class = type(
@@ -597,8 +738,12 @@ class ShardedTransport:
     #: The body-stream wrapper (a subclass of the HTTP library's ``AsyncByteStream``).
     release: Any = _Release
 
-    def __init__(self, make_shard: Any, *, size: int | None = None, max_shards: int = 64) -> None:
+    def __init__(
+        self, make_shard: Any, *, size: int | None = None, max_shards: int = 64, raw: Any = None
+    ) -> None:
         self._make_shard = make_shard
+        #: telic's HTTP/1.1 pool for the fast path's posts (``agents._http1``), or None.
+        self.raw = raw
         self._size = size or SHARD_CONNECTIONS
         self._max_shards = max_shards
         self._shards: list[Any] = []
@@ -630,6 +775,8 @@ class ShardedTransport:
         return response
 
     async def aclose(self) -> None:
+        if self.raw is not None:
+            self.raw.close()
         shards, self._shards, self._open = self._shards, [], []
         for shard in shards:
             await shard.aclose()

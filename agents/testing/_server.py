@@ -141,7 +141,8 @@ class FakeProviderServer:
         policy: Scripted policy of the default responder.
         seed: Seed of the default responder.
         latency_s: Fixed delay added to every call (for benchmarks).
-        keep_bodies: Keep every request body in :attr:`bodies`.
+        keep_bodies: Keep every request body in :attr:`bodies` (and its headers in
+            :attr:`headers`).
     """
 
     def __init__(
@@ -162,6 +163,9 @@ class FakeProviderServer:
         """Requests received (faulty ones included)."""
         self.bodies: list[dict[str, Any]] = []
         """Request bodies received, in order (when ``keep_bodies``)."""
+        self.headers: list[list[tuple[str, str]]] = []
+        """Request headers received (name and value pairs as sent, in order), one list per
+        request, in order (when ``keep_bodies``)."""
         self.faults_served: list[str] = []
         """Kinds of the faults served so far."""
         self.errors: list[str] = []
@@ -239,12 +243,15 @@ class FakeProviderServer:
         with self._lock:
             return len(self._faults)
 
-    def _next(self, body: dict[str, Any]) -> tuple[int, Fault | None]:
+    def _next(
+        self, body: dict[str, Any], headers: list[tuple[str, str]] | None = None
+    ) -> tuple[int, Fault | None]:
         with self._lock:
             index = self.requests
             self.requests += 1
             if self.keep_bodies:
                 self.bodies.append(body)
+                self.headers.append(list(headers or []))
             fault = self._faults.popleft() if self._faults else None
             if fault is not None:
                 self.faults_served.append(fault.kind)
@@ -256,9 +263,9 @@ class FakeProviderServer:
         return status, headers, data, delay
 
     def _answer(
-        self, api: str, body: dict[str, Any]
+        self, api: str, body: dict[str, Any], sent_headers: list[tuple[str, str]] | None = None
     ) -> tuple[int, dict[str, str], bytes, float, Fault | None]:
-        index, fault = self._next(body)
+        index, fault = self._next(body, sent_headers)
         delay = self.latency_s
         if fault is not None and fault.kind in ("rate_limit", "overloaded", "server_error"):
             status = {"rate_limit": 429, "overloaded": 503, "server_error": 500}[fault.kind]
@@ -345,7 +352,8 @@ class _Handler(BaseHTTPRequestHandler):
             except json.JSONDecodeError:
                 self._send(400, {}, json.dumps(error_body(api, 400, "bad JSON")).encode())
                 return
-            status, headers, data, delay, fault = self.fake._answer(api, body)
+            sent = list(self.headers.items())
+            status, headers, data, delay, fault = self.fake._answer(api, body, sent)
             if delay > 0:
                 time.sleep(delay)
             if fault is not None and fault.kind in ("drip", "disconnect"):
