@@ -186,6 +186,7 @@ class SentMessages:
     def __init__(self) -> None:
         self._entries: IdentityCache[bytes] = IdentityCache()
         self._joined: OrderedDict[int, tuple[tuple[Any, ...], bytes]] = OrderedDict()
+        self._frame: tuple[list[tuple[str, Any, Any]], Any] | None = None
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -217,6 +218,35 @@ class SentMessages:
         joined.move_to_end(key)
         while len(joined) > self.JOINED:
             joined.popitem(last=False)
+
+    def frame(self, payload: dict[str, Any]) -> Any:
+        """The frame kept by :meth:`keep_frame` for a payload with the same fields (the same
+        keys in the same order, each value the same object, containers still equal to what
+        they were), or None. Only the messages may differ."""
+        kept = self._frame
+        if kept is None or len(kept[0]) != len(payload):
+            return None
+        for (key, value, copy), (now_key, now_value) in zip(kept[0], payload.items()):
+            if key != now_key:
+                return None
+            if key == "messages":
+                continue
+            if value is not now_value or (copy is not None and copy != now_value):
+                return None
+        return kept[1]
+
+    def keep_frame(self, payload: dict[str, Any], frame: Any) -> None:
+        """Keep ``frame`` (see :func:`_frame`) for later payloads with these fields."""
+        import copy
+
+        fields = [
+            (key, value, copy.deepcopy(value) if isinstance(value, (dict, list)) else None)
+            for key, value in payload.items()
+        ]
+        for index, (key, _value, _copy) in enumerate(fields):
+            if key == "messages":
+                fields[index] = (key, None, None)
+        self._frame = (fields, frame)
 
     def get(self, message: Any) -> bytes | None:
         """The JSON stored for ``message`` itself, or None."""
@@ -252,15 +282,14 @@ def request_body(
     converted = payload.get("messages")
     if not isinstance(converted, list) or len(converted) != len(new):
         return None
-    split = split_request(payload)
-    if split is None:
-        return None
-    body, options = split
-    extra = options.pop("extra_body", None)
-    if extra is not None:
-        if not isinstance(extra, dict) or "messages" in extra or not _plain(extra):
+    frame = sent.frame(payload)
+    if frame is None:
+        frame = _frame(payload)
+        if frame is None:
             return None
-        body.update(extra)
+        sent.keep_frame(payload, frame)
+    elif not _plain(converted):
+        return None
     try:
         fresh = iter([dumps(item) for item in converted])
         parts = []
@@ -272,15 +301,36 @@ def request_body(
                 sent.put(message, data)
             parts.append(data)
         joined = b",".join(parts)
-        listed = b"[" + joined + b"]"
-        fields = [
-            dumps(key) + b":" + (listed if key == "messages" else dumps(value))
-            for key, value in body.items()
-        ]
     except (TypeError, ValueError):  # not JSON after all: create() decides what happens
         return None
     sent.remember(messages, joined)
-    return b"{" + b",".join(fields) + b"}", options
+    before, after, options = frame
+    return before + joined + after, dict(options)
+
+
+def _frame(payload: dict[str, Any]) -> tuple[bytes, bytes, dict[str, Any]] | None:
+    """The body's bytes before and after the messages' JSON (``{..."messages":[`` and
+    ``]...}``, top-level keys in the payload's order, ``extra_body`` merged into the body as
+    the SDK merges it) and the request-option arguments; None when the request must go through
+    ``create()``."""
+    split = split_request(payload)
+    if split is None:
+        return None
+    body, options = split
+    extra = options.pop("extra_body", None)
+    if extra is not None:
+        if not isinstance(extra, dict) or "messages" in extra or not _plain(extra):
+            return None
+        body.update(extra)
+    try:
+        fields = [
+            dumps(key) + b":" + (b"\0" if key == "messages" else dumps(value))
+            for key, value in body.items()
+        ]
+    except (TypeError, ValueError):
+        return None
+    before, _, after = (b"{" + b",".join(fields) + b"}").partition(b'"messages":\0')
+    return before + b'"messages":[', b"]" + after, options
 
 
 #: Client attributes that change a request per call (token providers, provider runtimes,

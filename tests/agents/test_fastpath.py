@@ -458,3 +458,47 @@ def test_sent_messages_reuse_an_earlier_request_only_when_it_leads() -> None:
     assert sent.joined([HumanMessage("a"), *first[1:], HumanMessage("c")]) == (0, b"")
     assert sent.joined([first[1], HumanMessage("c")]) == (0, b"")  # not the whole earlier list
     assert sent.joined(list(first)) == (2, b"A,B")  # the same list sent again
+
+
+@pytest.mark.parametrize("tools", [False, True], ids=["tags", "tools"])
+def test_the_body_frame_is_reused_until_a_field_changes(
+    tools: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The body's fields around the messages are serialized once per set of fields: later
+    calls with the same fields reuse them, and a changed field (a new temperature, a tool
+    schema edited in place) is serialized again and sent."""
+    import agents._fastpath as fastpath
+
+    framed: list[int] = []
+    original = fastpath._frame
+
+    def counting(payload: dict[str, Any]) -> Any:
+        framed.append(1)
+        return original(payload)
+
+    monkeypatch.setattr(fastpath, "_frame", counting)
+    capture = _Capture()
+    model = _model(capture, monkeypatch, True, temperature=0.5)
+    tool = json.loads(json.dumps(_TOOL))
+    messages = _history(0, tools=tools)
+
+    async def calls(n: int) -> None:
+        for turn in range(n):
+            await model.acall(list(messages), tools=[tool] if tools else None)
+            _grow(messages, turn, tools)
+
+    asyncio.run(calls(3))
+    assert len(framed) == 1
+    model.chat.temperature = 0.9
+    asyncio.run(calls(1))
+    assert len(framed) == 2
+    assert json.loads(capture.requests[-1].content)["temperature"] == 0.9
+    if tools:
+        bound = model._runnable([tool]).kwargs["tools"]
+        bound[0]["function"]["description"] = "Edited in place."
+        asyncio.run(calls(1))
+        assert len(framed) == 3
+        sent = json.loads(capture.requests[-1].content)["tools"][0]["function"]["description"]
+        assert sent == "Edited in place."
+    bodies = [json.loads(r.content) for r in capture.requests]
+    assert [len(b["messages"]) for b in bodies] == [2 + 2 * i for i in range(len(bodies))]
