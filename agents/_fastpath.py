@@ -226,7 +226,7 @@ class SentMessages:
         kept = self._frame
         if kept is None or len(kept[0]) != len(payload):
             return None
-        for (key, value, copy), (now_key, now_value) in zip(kept[0], payload.items()):
+        for (key, value, copy), (now_key, now_value) in zip(kept[0], payload.items(), strict=True):
             if key != now_key:
                 return None
             if key == "messages":
