@@ -16,6 +16,7 @@ import asyncio
 import gzip
 import json
 import socket
+import ssl
 import threading
 from typing import Any
 
@@ -165,20 +166,27 @@ class _Scripted:
     Keeps each request's head and the number of connections accepted.
     """
 
-    def __init__(self, answers: list[tuple[list[str], bytes, bool]]) -> None:
+    def __init__(
+        self, answers: list[tuple[list[str], bytes, bool]], tls: ssl.SSLContext | None = None
+    ) -> None:
         self.answers = list(answers)
         self.heads: list[str] = []
         self.connections = 0
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(16)
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        port = self._sock.getsockname()[1]
+        if tls is not None:
+            self._sock = tls.wrap_socket(self._sock, server_side=True)
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
         while True:
             try:
                 conn, _ = self._sock.accept()
+            except ssl.SSLError:  # a client that refused the certificate
+                continue
             except OSError:
                 return
             self.connections += 1
@@ -359,3 +367,87 @@ def test_the_pool_waits_for_a_free_connection_and_times_out() -> None:
     finally:
         server.close()
         silent.close()
+
+
+def _self_signed(tmp_path: Any) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    import datetime
+
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "telic test")])
+    now = datetime.datetime.now(datetime.UTC)
+    import ipaddress
+
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+def test_https_is_verified_as_the_http_library_verifies_it(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over TLS: a client trusting the server's certificate gets the answer through the fast
+    path's connections; the default client (the system's CAs) refuses the self-signed one with
+    the error the SDK raises."""
+    import openai
+
+    from agents._fastpath import _sharded_client_class
+
+    cert, key = _self_signed(tmp_path)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    server = _Scripted([_json_answer(), _json_answer()], tls=server_context)
+    url = f"{server.url}/v1"
+    trusting = ssl.create_default_context(cafile=cert)
+    caught = []
+    try:
+        client = _sharded_client_class()(verify=trusting)
+        model = _model(url, monkeypatch, fast=True, timeout=5, http_async_client=client)
+        reply = asyncio.run(ainvoke_direct(model.chat, [HumanMessage("hi")], {}))
+        assert reply.content == "scripted «é»"
+        assert _transport(model)._shards == []  # through the fast path's own connections
+        for fast in (True, False):
+            model = _model(url, monkeypatch, fast=fast, timeout=5)
+            call = (
+                ainvoke_direct(model.chat, [HumanMessage("hi")], {})
+                if fast
+                else model.chat.ainvoke([HumanMessage("hi")])
+            )
+            with pytest.raises(openai.APIConnectionError) as raised:
+                asyncio.run(call)
+            caught.append(raised.value)
+    finally:
+        server.close()
+    assert type(caught[0]) is type(caught[1]) and str(caught[0]) == str(caught[1])
+    causes, error = [], caught[0]
+    while error is not None:
+        causes.append(repr(error))
+        error = error.__cause__
+    assert any("CERTIFICATE_VERIFY_FAILED" in cause for cause in causes), causes
