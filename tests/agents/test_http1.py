@@ -451,3 +451,24 @@ def test_https_is_verified_as_the_http_library_verifies_it(
         causes.append(repr(error))
         error = error.__cause__
     assert any("CERTIFICATE_VERIFY_FAILED" in cause for cause in causes), causes
+
+
+def test_a_proxy_from_the_environment_takes_the_libraries_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a proxy set in the environment the call goes to the proxy, as the SDK's would (here
+    a closed port: the call fails to connect, where a direct one would have been answered)."""
+    import openai
+
+    with FakeProviderServer(responder=lambda r: FakeReply(text="ok")) as server:
+        monkeypatch.setenv("HTTP_PROXY", _closed_port_url().removesuffix("/v1"))
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        model = _model(server.openai_base_url, monkeypatch, fast=True, timeout=5)
+        with pytest.raises(openai.APIConnectionError):
+            asyncio.run(ainvoke_direct(model.chat, [HumanMessage("hi")], {}))
+        assert server.requests == 0
+        monkeypatch.delenv("HTTP_PROXY")
+        direct = _model(server.openai_base_url, monkeypatch, fast=True, timeout=5)
+        reply = asyncio.run(ainvoke_direct(direct.chat, [HumanMessage("hi")], {}))
+        assert reply.content == "ok" and server.requests == 1
