@@ -255,6 +255,10 @@ class ProcessExecutor:
                 message = worker.conn.recv()
                 worker.ready = message[0] == "ready"
 
+    def worker_pids(self) -> list[int]:
+        """Process ids of the workers (scenarios._saturation reads their CPU time)."""
+        return [w.process.pid for w in self._pool if w.process.pid is not None]
+
     def _attach(self) -> None:
         loop = asyncio.get_running_loop()
         if self._loop is loop:
