@@ -7,14 +7,11 @@ call latency. Ask for more and the extra episodes wait for the CPU, not for the 
 run is no faster than with fewer.
 
 :class:`CpuWatch` measures this while a run plays instead of guessing it beforehand. Every
-``window_s`` seconds it reads how busy the processes that play the episodes were:
-
-* in a single-process run, the event loop: the share of the time it did not spend waiting in
-  its selector for a reply (:class:`LoopIdle`). A loop that never waits has more ready work
-  than it can do, whether its own CPU or a machine shared with other jobs is what it lacks;
-* with ``--workers``, each worker process: its CPU time over wall time (``/proc/<pid>/stat``,
-  Linux), which reads low on a machine shared with other jobs (a worker waiting for a core
-  uses none), so there the warning errs towards silence.
+``window_s`` seconds it reads how busy the event loops that play the episodes were: the
+share of the time each did not spend waiting in its selector for a reply (:class:`LoopIdle`),
+in this process or, with ``--workers``, in each worker (which reports it with every record). A
+loop that never waits has more ready work than it can do, whether its own CPU or a machine
+shared with other jobs is what it lacks.
 
 When they were busy at least :data:`BUSY_FRACTION` of the window on average while the
 concurrency limit was nearly full, it says so once, with what to do. It warns and changes
@@ -165,33 +162,12 @@ class _TimedSelector:
         return getattr(self._inner, name)
 
 
-def process_cpu(pids: Callable[[], list[int]]) -> CpuReader:
-    """A reader of the CPU seconds (user + system) of the processes ``pids()`` names, from
-    ``/proc``; it gives None where ``/proc`` is missing or a process has exited."""
-    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-    def read() -> list[float] | None:
-        out = []
-        for pid in pids():
-            try:
-                with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-                    # the command name (field 2) may hold spaces; the fields after it do not
-                    fields = fh.read().rsplit(")", 1)[1].split()
-            except (OSError, IndexError, ValueError):
-                return None
-            out.append((int(fields[11]) + int(fields[12])) / ticks)
-        return out or None
-
-    return read
-
-
 def reader_for(executor: Any, idle: LoopIdle | None = None) -> CpuReader:
-    """The reader for an executor: its worker processes' CPU when it names them
-    (``worker_pids``), else the event loop's busy time (``idle``, installed), else the loop
-    thread's CPU."""
-    pids = getattr(executor, "worker_pids", None)
-    if callable(pids):
-        return process_cpu(pids)
+    """The reader for an executor: its worker processes' busy time when it reports it
+    (``worker_busy``), else the event loop's (``idle``, installed), else the loop thread's CPU."""
+    workers = getattr(executor, "worker_busy", None)
+    if callable(workers):
+        return workers  # type: ignore[no-any-return]
     if idle is not None and idle.busy_seconds() is not None:
         return idle.busy_seconds
     return loop_thread_cpu

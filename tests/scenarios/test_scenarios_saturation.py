@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,7 +15,7 @@ import scenarios._saturation as saturation
 from agents._providers import uses_network
 from agents.testing import FakeProviderServer
 from scenarios import run_scenario
-from scenarios._saturation import CpuWatch, Reading, busy_shares, process_cpu, saturation_note
+from scenarios._saturation import CpuWatch, LoopIdle, Reading, busy_shares, saturation_note
 from scenarios.cli import run_cli
 
 
@@ -80,17 +78,25 @@ def test_the_watch_keeps_quiet_without_readings() -> None:
     assert notes == [] and watch.note is None
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (Linux)")
-def test_process_cpu_reads_the_cpu_time_of_a_process() -> None:
-    read = process_cpu(lambda: [os.getpid()])
-    first = read()
-    assert first is not None and len(first) == 1
-    spent = time.process_time()
-    while time.process_time() - spent < 0.2:
-        pass
-    second = read()
-    assert second is not None and second[0] - first[0] >= 0.1
-    assert process_cpu(lambda: [2**22 + 12345])() is None  # no such process
+def test_loop_idle_counts_waiting_apart_from_work() -> None:
+    async def sleep_then_spin() -> tuple[list[float] | None, list[float] | None, object]:
+        loop = asyncio.get_running_loop()
+        own = loop._selector  # type: ignore[attr-defined]
+        idle = LoopIdle(loop)
+        assert idle.busy_seconds() is None and idle.install()
+        await asyncio.sleep(0.3)  # waiting in the selector
+        slept = idle.busy_seconds()
+        started = time.perf_counter()
+        while time.perf_counter() - started < 0.3:  # work without yielding
+            pass
+        spun = idle.busy_seconds()
+        idle.remove()
+        return slept, spun, loop._selector is own  # type: ignore[attr-defined]
+
+    slept, spun, restored = asyncio.run(sleep_then_spin())
+    assert slept is not None and spun is not None and restored
+    assert slept[0] < 0.15  # of 0.3 s asleep, almost all counted as waiting
+    assert spun[0] - slept[0] >= 0.29  # the spin never waited
 
 
 def test_network_providers_are_told_apart() -> None:
@@ -130,6 +136,20 @@ def test_a_run_prints_the_note_once_and_keeps_it_in_its_stats(
                         "--no-progress"]) == 0  # fmt: skip
     err = capsys.readouterr().err
     assert err.count("warning: telic's event loop was busy") == 1
+
+
+def test_a_run_with_workers_reads_the_workers_loops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _always_saturated(monkeypatch)
+    with FakeProviderServer(latency_s=0.02) as server:
+        model = {"spec": "openai-compatible:fake", "options": {"base_url": server.openai_base_url}}
+        scenario = _scenario(tmp_path, [model])
+        out = tmp_path / "out"
+        assert run_cli(["run", str(scenario), "--out", str(out), "--no-report",
+                        "--no-progress", "--workers", "2"]) == 0  # fmt: skip
+    err = capsys.readouterr().err
+    assert err.count("warning: telic's 2 worker processes were (on average) busy") == 1
 
 
 def test_scripted_only_runs_are_not_watched(
