@@ -379,7 +379,8 @@ class Http1Pool:
                 lambda: _Connection(loop), host, port, ssl=context,
                 server_hostname=host if context is not None else None,
             )  # fmt: skip
-            _transport, connection = await asyncio.wait_for(connect, timeouts.get("connect"))
+            async with asyncio.timeout(timeouts.get("connect")):
+                _transport, connection = await connect
         except TimeoutError:
             self._dropped()
             raise TimedOut("connect timed out") from None
@@ -398,7 +399,8 @@ class Http1Pool:
         slot: asyncio.Future[None] = loop.create_future()
         self._waiting.append(slot)
         try:
-            await asyncio.wait_for(slot, timeout)
+            async with asyncio.timeout(timeout):
+                await slot
         except TimeoutError:
             raise TimedOut("pool timed out (all connections busy)") from None
         finally:

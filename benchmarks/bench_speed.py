@@ -355,16 +355,13 @@ def cores_worker(base_url: str, episodes: int, workers: int) -> dict[str, Any]:
     pids = [w.process.pid for w in getattr(executor, "_pool", [])]
     with tempfile.TemporaryDirectory() as out:
         check_folder_splits(prepared.plan, Path(out))  # as `telic run` does before the run
-        cpu_before = _cpu_seconds(pids)
+        before = _cpu_seconds(pids)
         clock_start = time.time()
         started = time.perf_counter()
-        # the workers exit when the run ends: read their CPU as each record arrives
-        stats = run_plan(
-            prepared.plan, out, executor, progress=False, on_record=lambda _r: _cpu_seconds(pids)
-        )
+        stats = run_plan(prepared.plan, out, executor, progress=False)
         makespan = time.perf_counter() - started
         clock_end = time.time()
-        cpu_s = _cpu_seconds(pids, exited=True) - cpu_before
+        cpu_s = _cpu_seconds(pids, joined=True) - before
         calls = sum(
             json.loads(line)["usage"]["calls"]
             for line in (Path(out) / "episodes.jsonl").read_text().splitlines()
@@ -382,28 +379,27 @@ def cores_worker(base_url: str, episodes: int, workers: int) -> dict[str, Any]:
     }
 
 
-_WORKER_CPU: dict[int, float] = {}
-
-
-def _cpu_seconds(pids: list[int], *, exited: bool = False) -> float:
+def _cpu_seconds(pids: list[int], *, joined: bool = False) -> float:
     """CPU seconds (user + system) of this process and the worker processes ``pids``.
 
-    Workers are read from ``/proc`` while they run (so their start-up, before the clock starts,
-    can be subtracted); once they have exited (``exited``), their last reading stands in.
+    While the workers run (before the clock starts) they are read from ``/proc``, so that their
+    start-up can be subtracted; once ``run_plan`` has returned, it has joined them, and their
+    whole CPU is in this process's children's usage (``joined``). Nothing is read while the
+    run goes, so the measurement adds no work to it.
     """
     import resource
 
     own = resource.getrusage(resource.RUSAGE_SELF)
     total = own.ru_utime + own.ru_stime
+    if joined:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return total + children.ru_utime + children.ru_stime
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total += children.ru_utime + children.ru_stime
     tick = os.sysconf("SC_CLK_TCK")
     for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            _WORKER_CPU[pid] = (int(fields[11]) + int(fields[12])) / tick
-        except (OSError, IndexError, ValueError):
-            if not exited:
-                _WORKER_CPU.setdefault(pid, 0.0)
-        total += _WORKER_CPU.get(pid, 0.0)
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
     return total
 
 
