@@ -488,16 +488,19 @@ class DirectSender:
             raise openai.APITimeoutError(request=template.request(content)) from err
         except Exception as err:  # ConnectFailed, ProtocolFailed: as a failed request
             raise openai.APIConnectionError(request=template.request(content)) from err
-        if _HTTP_LOG.isEnabledFor(logging.INFO):
-            _HTTP_LOG.info('HTTP Request: POST %s "HTTP/1.1 %d"', template.url, answer.status)
+        version = answer.version.decode("ascii", "replace")
+        if _HTTP_LOG.isEnabledFor(logging.INFO):  # as the HTTP library logs each request
+            _HTTP_LOG.info('HTTP Request: %s %s "%s %d %s"', "POST", template.url, version,
+                           answer.status, answer.reason.decode("ascii", "replace"))  # fmt: skip
         if 200 <= answer.status < 300:
             data_object = _plain_json(answer)
             if data_object is not None:
                 return data_object, None
         request = template.request(content)
         http = _http_module()
+        extensions = {"http_version": answer.version, "reason_phrase": answer.reason}
         response = http.Response(answer.status, headers=answer.headers, content=answer.body,
-                                 request=request)  # fmt: skip
+                                 request=request, extensions=extensions)  # fmt: skip
         if answer.header(b"set-cookie") is not None:
             http_client.cookies.extract_cookies(response)
         if response.has_redirect_location and http_client.follow_redirects:

@@ -42,14 +42,24 @@ class ProtocolFailed(Exception):
 
 class RawResponse:
     """A complete answer: ``status``, ``headers`` (raw name/value pairs, names as sent),
-    ``body`` (as received, content coding not undone)."""
+    ``body`` (as received, content coding not undone), and the status line's ``version`` and
+    ``reason``."""
 
-    __slots__ = ("body", "headers", "status")
+    __slots__ = ("body", "headers", "reason", "status", "version")
 
-    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    def __init__(
+        self,
+        status: int,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        version: bytes = b"HTTP/1.1",
+        reason: bytes = b"",
+    ) -> None:
         self.status = status
         self.headers = headers
         self.body = body
+        self.version = version
+        self.reason = reason
 
     def header(self, name: bytes) -> bytes | None:
         """The last value of header ``name`` (lower case), or None."""
@@ -77,6 +87,7 @@ class _Connection(asyncio.Protocol):
         self._read_timeout: float | None = None
         self._last_data = 0.0
         self._head: tuple[int, list[tuple[bytes, bytes]], int, bool] | None = None
+        self._status_line: tuple[bytes, bytes] = (b"HTTP/1.1", b"")
         self.keep_alive = True
 
     # -- asyncio.Protocol
@@ -199,7 +210,7 @@ class _Connection(asyncio.Protocol):
             body = bytes(buffer)
         else:
             return None
-        return RawResponse(status, headers, body)
+        return RawResponse(status, headers, body, *self._status_line)
 
     def _read_head(self, head: bytes) -> tuple[int, list[tuple[bytes, bytes]], int, bool] | None:
         lines = head.split(b"\r\n")
@@ -207,6 +218,7 @@ class _Connection(asyncio.Protocol):
         if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
             raise ProtocolFailed(f"not an HTTP/1.x status line: {lines[0][:80]!r}")
         status = int(parts[1])
+        self._status_line = (parts[0], parts[2] if len(parts) > 2 else b"")
         if 100 <= status < 200:
             if status == 101:
                 raise ProtocolFailed("the server switched protocols")

@@ -66,13 +66,16 @@ def _conversation(tools: bool) -> list[Any]:
 
 @pytest.mark.parametrize("tools", [False, True], ids=["tags", "tools"])
 def test_headers_and_body_on_the_wire_equal_create(
-    tools: bool, monkeypatch: pytest.MonkeyPatch
+    tools: bool, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     options = {"api_key": "sk-wire-key", "default_headers": {"X-Team": "telic", "X-Run": "7"},
                "temperature": 0.2, "timeout": 30}  # fmt: skip
     replies = []
+    caplog.set_level("INFO", logger="httpx2")
+    logged: list[list[str]] = []
     with FakeProviderServer(responder=lambda r: FakeReply(text="ok")) as server:
         for fast in (True, False):
+            caplog.clear()
             model = _model(server.openai_base_url, monkeypatch, fast=fast, **options)
 
             async def two_calls(model: Any = model) -> list[Any]:
@@ -82,6 +85,7 @@ def test_headers_and_body_on_the_wire_equal_create(
                         for _ in range(2)]  # fmt: skip
 
             replies += asyncio.run(two_calls())
+            logged.append([r.getMessage() for r in caplog.records if r.name == "httpx2"])
             if fast:  # the calls did not go through the HTTP library's pools
                 assert _transport(model)._shards == []
                 assert _transport(model).raw is not None
@@ -95,6 +99,7 @@ def test_headers_and_body_on_the_wire_equal_create(
         assert names["x-team"] == "telic" and names["x-run"] == "7"
         assert server.bodies[0] == server.bodies[2]
     assert all(reply.content == "ok" for reply in replies)
+    assert logged[0] == logged[1] and len(logged[0]) == 2  # the HTTP library's request lines
 
 
 def _closed_port_url() -> str:
