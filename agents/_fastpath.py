@@ -17,6 +17,14 @@ to what ``create()`` sends (the same keys and values, the key order aside);
 ``tests/agents/test_fastpath.py`` checks it on the wire for both action protocols, tool calls
 and reasoning options.
 
+The async path goes further for a plain ``AsyncOpenAI`` client (:class:`DirectSender`): the
+request is built once per set of request options by the SDK and then sent with each call's
+body; with telic's own HTTP client (:func:`async_http_client`) it goes out on telic's
+kept-alive HTTP/1.1 connections (``agents._http1``) rather than through the HTTP library's
+client, with the request line and headers the library writes (``tests/agents/test_http1.py``
+compares the headers and bodies a server receives, and the errors raised, with the SDK's own
+path).
+
 Set ``TELIC_OPENAI_FAST_PATH=0`` to send every request through ``create()``.
 
 The Anthropic SDK (2.x) posts its ``messages.create`` body without a conversion step (per call
