@@ -431,6 +431,7 @@ class DirectSender:
     def __init__(self, client: Any) -> None:
         self._client = client
         self._templates: dict[str, _Template] = {}
+        self._building: dict[str, tuple[Any, Any]] = {}
 
     @staticmethod
     def usable(client: Any) -> bool:
@@ -453,25 +454,45 @@ class DirectSender:
         return not len(self._client._client.cookies.jar)
 
     async def _template(self, option_args: dict[str, Any], make_options: Any) -> _Template:
+        """The template of these request options, built once: the calls that start together
+        (a run's first wave) wait for the one build rather than each making its own."""
         key = repr(sorted(option_args.items()))
         template = self._templates.get(key)
-        if template is None:
-            from openai._base_client import FinalRequestOptions, asyncify, get_platform
+        if template is not None:
+            return template
+        import asyncio
 
-            client = self._client
-            if client._platform is None:  # as the SDK's request() does before its first call
-                client._platform = await asyncify(get_platform)()
-            options = FinalRequestOptions.construct(
-                method="post", url="/chat/completions", content=b"", **make_options(**option_args)
-            )
-            options = await client._prepare_options(options)
-            request = client._build_request(options, retries_taken=0)
-            await client._prepare_request(request)
-            headers = request.headers.copy()
-            headers.pop("content-length", None)
-            template = _Template(request.url, headers, dict(request.extensions))
-            _raw_route(client._client, template)
-            self._templates[key] = template
+        loop = asyncio.get_running_loop()
+        building = self._building.get(key)
+        if building is None or building[0] is not loop:
+            task = loop.create_task(self._build(option_args, make_options))
+            building = self._building[key] = (loop, task)
+
+            def built(done: asyncio.Task[_Template], key: str = key) -> None:
+                if self._building.get(key, (None, None))[1] is done:
+                    del self._building[key]
+                if not done.cancelled() and done.exception() is None:
+                    self._templates[key] = done.result()
+
+            task.add_done_callback(built)
+        return await asyncio.shield(building[1])
+
+    async def _build(self, option_args: dict[str, Any], make_options: Any) -> _Template:
+        from openai._base_client import FinalRequestOptions, asyncify, get_platform
+
+        client = self._client
+        if client._platform is None:  # as the SDK's request() does before its first call
+            client._platform = await asyncify(get_platform)()
+        options = FinalRequestOptions.construct(
+            method="post", url="/chat/completions", content=b"", **make_options(**option_args)
+        )
+        options = await client._prepare_options(options)
+        request = client._build_request(options, retries_taken=0)
+        await client._prepare_request(request)
+        headers = request.headers.copy()
+        headers.pop("content-length", None)
+        template = _Template(request.url, headers, dict(request.extensions))
+        _raw_route(client._client, template)
         return template
 
     async def post(

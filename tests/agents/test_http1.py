@@ -477,3 +477,30 @@ def test_a_proxy_from_the_environment_takes_the_libraries_path(
         direct = _model(server.openai_base_url, monkeypatch, fast=True, timeout=5)
         reply = asyncio.run(ainvoke_direct(direct.chat, [HumanMessage("hi")], {}))
         assert reply.content == "ok" and server.requests == 1
+
+
+def test_calls_that_start_together_share_one_template_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agents._fastpath import DirectSender
+
+    builds: list[int] = []
+    original = DirectSender._build
+
+    async def counting(self: Any, *args: Any) -> Any:
+        builds.append(1)
+        return await original(self, *args)
+
+    monkeypatch.setattr(DirectSender, "_build", counting)
+    with FakeProviderServer(responder=lambda r: FakeReply(text="ok"), keep_bodies=False) as server:
+        model = _model(server.openai_base_url, monkeypatch, fast=True)
+
+        async def wave() -> list[Any]:
+            calls = [ainvoke_direct(model.chat, [HumanMessage("hi")], {}) for _ in range(20)]
+            return await asyncio.gather(*calls)
+
+        replies = asyncio.run(wave())
+        assert [r.content for r in replies] == ["ok"] * 20
+        assert len(builds) == 1 and server.requests == 20
+        asyncio.run(wave())  # a later loop: the template is kept
+        assert len(builds) == 1
