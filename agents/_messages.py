@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 import json
-from collections import deque
+import operator
+from collections import OrderedDict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -204,6 +205,7 @@ def _extend_langchain(
     ids of the last assistant message not yet answered (updated in place)."""
     for message, content in entries:
         known = None if made is None or content is not None else made.get(message)
+        reused = known is not None
         if message.role == "system":
             known = known or SystemMessage(content=message.content)
             out.append(known)
@@ -239,8 +241,16 @@ def _extend_langchain(
             known = None
             call_id = pending.popleft() if pending else f"call_{message.step}_orphan"
             out.append(ToolMessage(content=message.content, tool_call_id=call_id))
-        if made is not None and known is not None and content is None:
+        if made is not None and known is not None and content is None and not reused:
             made.put(message, known)
+
+
+#: LangChain messages of recent priors (see :meth:`Conversation.langchain`), by the identity
+#: of the prior's last message: (the prior's messages, their LangChain messages, the tool-call
+#: ids left unanswered at its end).
+_PRIOR_VIEWS: OrderedDict[int, tuple[tuple[Message, ...], list[BaseMessage], tuple[str, ...]]]
+_PRIOR_VIEWS = OrderedDict()
+PRIOR_VIEWS_KEPT = 16
 
 
 class Conversation:
@@ -250,20 +260,23 @@ class Conversation:
     end. :meth:`langchain` returns what :func:`to_langchain` returns for the entries, but when
     the entries of the previous call lead the new ones (one list comparison at C speed, each
     entry compared by identity first) it converts only the entries added since, so a step's
-    Python work does not grow with the conversation. The prior's entries are made once per
-    episode.
+    Python work does not grow with the conversation. The prior's LangChain messages are made
+    once and shared by the episodes that carry the same prior (the same message objects, as
+    a stepped-context sequence or a benchmark passes them), so an episode's first step does
+    not walk the prior either.
     """
 
     def __init__(self) -> None:
         self._entries: list[Entry] = []
         self._out: list[BaseMessage] = []
         self._pending: deque[str] = deque()
-        self._prior: tuple[Sequence[Message], list[Entry]] | None = None
+        self._prior: tuple[Sequence[Message], list[Entry], tuple[Message, ...]] | None = None
 
     def prior_entries(self, prior: Sequence[Message]) -> list[Entry]:
         """The entries of ``prior``'s non-system messages (made once per prior)."""
         if self._prior is None or self._prior[0] is not prior:
-            self._prior = (prior, [(m, None) for m in prior if m.role != "system"])
+            entries = [(m, None) for m in prior if m.role != "system"]
+            self._prior = (prior, entries, tuple(m for m, _ in entries))
         return self._prior[1]
 
     def langchain(
@@ -273,9 +286,42 @@ class Conversation:
         done = len(self._entries)
         if not (done and len(entries) >= done and self._entries == entries[:done]):
             done, self._out, self._pending = 0, [], deque()
+            if made is not None:
+                done = self._start_with_prior(entries, made)
         self._entries = list(entries)
         _extend_langchain(self._out, self._pending, entries[done:], made)
         return list(self._out)
+
+    def _start_with_prior(self, entries: Sequence[Entry], made: MadeMessages) -> int:
+        """Put the LangChain messages of the head (a system message) and of the prior's entries
+        in ``_out`` when ``entries`` begin with them, from :data:`_PRIOR_VIEWS` if the same
+        prior was made before; returns how many entries that covers (0: none)."""
+        if self._prior is None or not self._prior[1]:
+            return 0
+        _, block, messages = self._prior
+        size = len(block)
+        for start in (1, 0):  # after a system message, or first
+            if len(entries) >= start + size and entries[start : start + size] == block:
+                break
+        else:
+            return 0
+        _extend_langchain(self._out, self._pending, entries[:start], made)
+        if self._pending:
+            return start
+        key = id(messages[-1])
+        view = _PRIOR_VIEWS.get(key)
+        if view is None or len(view[0]) != size or not all(map(operator.is_, view[0], messages)):
+            out: list[BaseMessage] = []
+            pending: deque[str] = deque()
+            _extend_langchain(out, pending, block, made)
+            view = (messages, out, tuple(pending))
+            _PRIOR_VIEWS[key] = view
+            while len(_PRIOR_VIEWS) > PRIOR_VIEWS_KEPT:
+                _PRIOR_VIEWS.popitem(last=False)
+        _PRIOR_VIEWS.move_to_end(key)
+        self._out.extend(view[1])
+        self._pending.extend(view[2])
+        return start + size
 
 
 def observation_messages(

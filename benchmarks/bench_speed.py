@@ -551,7 +551,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", default=["steps", "cores", "startup"])
     parser.add_argument("--episodes", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--latency-ms", type=float, nargs="+", default=[1000.0, 200.0])
     parser.add_argument("--core-episodes", type=int, default=512)
     parser.add_argument("--workers", type=int, default=0, help="worker processes (0: cores)")

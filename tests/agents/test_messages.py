@@ -151,3 +151,39 @@ def test_made_messages_are_reused_across_calls_and_dropped_with_their_message() 
     del transcript, entries, first, again, one, two, message
     gc.collect()
     assert len(made) == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 8), steps=st.integers(1, 4), tools=st.booleans())
+def test_episodes_with_the_same_prior_share_its_langchain_messages(
+    n: int, steps: int, tools: bool
+) -> None:
+    """Episodes that carry the same prior (the same message objects) get the same LangChain
+    objects for it from their first step, and every step still equals what ``to_langchain``
+    makes (tool-call ids answered across the prior's end included)."""
+    from agents._messages import MadeMessages
+
+    made = MadeMessages()
+    prior = tuple(_turns(n, tools)[1:])  # the prior's non-system messages
+    if tools:  # the prior ends with a call its own messages do not answer
+        call = {"id": "open", "name": "inc", "arguments": {}}
+        prior = (*prior, Message(role="assistant", content="", step=99, tool_calls=[call]))
+    firsts = []
+    for episode in range(3):
+        conversation = Conversation()
+        transcript = [Message(role="system", content=f"S{episode}")]
+        transcript.append(Message(role="tool" if tools else "user", content=f"e{episode}"))
+        for step in range(steps):
+            entries = select_context(transcript, [None] * len(transcript), prior, None,
+                                     conversation.prior_entries(prior))  # fmt: skip
+            messages = conversation.langchain(entries, made)
+            assert messages == to_langchain(entries)
+            if step == 0:
+                firsts.append(messages)
+            transcript.append(Message(role="assistant", content=f"a{step}", step=step + 1))
+            transcript.append(Message(role="user", content=f"o{step}", step=step + 1))
+    for first in firsts[1:]:
+        shared = zip(first[1 : 1 + len(prior)], firsts[0][1 : 1 + len(prior)], strict=True)
+        assert all(ours is theirs for ours, theirs in shared)
+    if tools:
+        assert firsts[0][1 + len(prior)].tool_call_id == "open"
