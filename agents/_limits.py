@@ -88,6 +88,9 @@ class ProviderLimiter:
         self._thread_sem = threading.BoundedSemaphore(concurrency)
         self._loop_sems: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
         self._loop_sems = weakref.WeakKeyDictionary()
+        self._last_loop_sem: (
+            tuple[weakref.ref[asyncio.AbstractEventLoop], asyncio.Semaphore] | None
+        ) = None
         self._guard = threading.Lock()
         self.active = 0
         """Calls in flight right now (for tests and diagnostics)."""
@@ -107,11 +110,15 @@ class ProviderLimiter:
         import asyncio
 
         loop = asyncio.get_running_loop()
+        last = self._last_loop_sem
+        if last is not None and last[0]() is loop:  # the usual case: the same loop as before
+            return last[1]
         with self._guard:
             sem = self._loop_sems.get(loop)
             if sem is None:
                 sem = asyncio.Semaphore(self.max_concurrency)
                 self._loop_sems[loop] = sem
+            self._last_loop_sem = (weakref.ref(loop), sem)
             return sem
 
     @contextlib.contextmanager
