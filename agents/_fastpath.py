@@ -505,7 +505,7 @@ class DirectSender:
 
         template = await self._template(option_args, make_options)
         http_client = self._client._client
-        if template.pool is None:
+        if template.pool is None or http_client.is_closed:  # (a closed client raises its error)
             return None, await self._send(template.request(content))
         from agents._http1 import RawResponse, TimedOut
 

@@ -504,3 +504,24 @@ def test_calls_that_start_together_share_one_template_build(
         assert len(builds) == 1 and server.requests == 20
         asyncio.run(wave())  # a later loop: the template is kept
         assert len(builds) == 1
+
+
+def test_a_closed_client_fails_as_the_sdks_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    caught: list[BaseException] = []
+    with FakeProviderServer(responder=lambda r: FakeReply(text="ok")) as server:
+        for fast in (True, False):
+            model = _model(server.openai_base_url, monkeypatch, fast=fast)
+
+            async def closed_then_call(model: Any = model, fast: bool = fast) -> Any:
+                if fast:  # the template exists before the client closes
+                    await ainvoke_direct(model.chat, [HumanMessage("hi")], {})
+                resource = getattr(model.chat.async_client, "_resource", None)
+                await (resource or model.chat.async_client)._client.close()
+                if fast:
+                    return await ainvoke_direct(model.chat, [HumanMessage("hi")], {})
+                return await model.chat.ainvoke([HumanMessage("hi")])
+
+            with pytest.raises(Exception) as raised:
+                asyncio.run(closed_then_call())
+            caught.append(raised.value)
+    assert type(caught[0]) is type(caught[1]) and str(caught[0]) == str(caught[1])
