@@ -33,11 +33,13 @@ The Anthropic SDK (2.x) posts its ``messages.create`` body without a conversion 
 
 from __future__ import annotations
 
+import datetime
 import inspect
 import json
 import logging
 import operator
 import os
+import time
 from collections import OrderedDict
 from functools import cache
 from typing import Any
@@ -510,6 +512,7 @@ class DirectSender:
         from agents._http1 import RawResponse, TimedOut
 
         data = b"%sContent-Length: %d\r\n\r\n%s" % (template.head, len(content), content)
+        started = time.perf_counter()
         try:
             answer: RawResponse = await template.pool.send(template.origin, data,
                                                            template.timeouts)  # fmt: skip
@@ -530,6 +533,7 @@ class DirectSender:
         extensions = {"http_version": answer.version, "reason_phrase": answer.reason}
         response = http.Response(answer.status, headers=answer.headers, content=answer.body,
                                  request=request, extensions=extensions)  # fmt: skip
+        response.elapsed = datetime.timedelta(seconds=time.perf_counter() - started)
         if answer.header(b"set-cookie") is not None:
             http_client.cookies.extract_cookies(response)
         if response.has_redirect_location and http_client.follow_redirects:

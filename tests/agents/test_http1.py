@@ -316,6 +316,8 @@ def test_an_error_status_keeps_the_body_and_headers(monkeypatch: pytest.MonkeyPa
         server.close()
     assert raised.value.status_code == 400
     assert raised.value.request_id == "req_42"
+    assert raised.value.response.reason_phrase == "Bad Request"
+    assert raised.value.response.elapsed.total_seconds() >= 0
     assert raised.value.body == {"message": "nope", "type": "invalid_request_error"}
 
 
