@@ -527,3 +527,23 @@ def test_a_closed_client_fails_as_the_sdks_does(monkeypatch: pytest.MonkeyPatch)
                 asyncio.run(closed_then_call())
             caught.append(raised.value)
     assert type(caught[0]) is type(caught[1]) and str(caught[0]) == str(caught[1])
+
+
+@pytest.mark.parametrize("kind", ["drip", "huge", "empty", "bad_tool_args"])
+def test_odd_answers_read_as_the_sdk_reads_them(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A body dripped byte by byte (each byte within the read timeout), a megabyte-long one,
+    an empty answer and broken tool arguments: the same message either way."""
+    replies: list[Any] = []
+    for fast in (True, False):  # a server each: its ids count its own requests
+        with FakeProviderServer(responder=lambda r: FakeReply(text="ok «é»")) as server:
+            model = _model(server.openai_base_url, monkeypatch, fast=fast, timeout=2)
+            server.inject(Fault(kind, delay_s=0.3, size=1_000_000))
+            messages = [HumanMessage("hi")]
+            call = (
+                ainvoke_direct(model.chat, messages, {}) if fast else model.chat.ainvoke(messages)
+            )
+            replies.append(asyncio.run(call))
+    ours, theirs = replies
+    assert ours.content == theirs.content and ours.tool_calls == theirs.tool_calls
+    assert ours.invalid_tool_calls == theirs.invalid_tool_calls
+    assert ours.usage_metadata == theirs.usage_metadata
