@@ -283,9 +283,8 @@ def _child(path: Path, mode: str, pythonpath: str | None = None) -> dict[str, An
         peak, processes = 0.0, 1
         while proc.poll() is None:
             tree = _tree(proc.pid)
-            total = sum(_pss_mb(p) for p in tree)
-            if total > peak:
-                peak, processes = total, len(tree)
+            peak = max(peak, sum(_pss_mb(p) for p in tree))
+            processes = max(processes, len(tree))
             time.sleep(0.02)
         if proc.returncode:
             raise subprocess.CalledProcessError(proc.returncode, proc.args)
@@ -464,7 +463,8 @@ def main(large_seeds: int = LARGE_SEEDS) -> None:
             print(f"| {n} | {label} | not measured (no git history) | | |")
             continue
         if mode == "stream":
-            label += f" ({r['processes']} processes)"
+            n_proc = r["processes"]
+            label += f" ({n_proc} process{'es' if n_proc != 1 else ''})"
         memory = r["pss_mb"] or r["rss_mb"]
         print(f"| {n} | {label} | {r['cpu']:.1f} s | {r['wall']:.1f} s | {memory:.0f} MB |")
     new_small, new_large = large[f"stream_{small}"], large[f"stream_{large_seeds}"]

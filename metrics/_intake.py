@@ -259,14 +259,15 @@ class RecordIntake:
 
 
 # ---------------------------------------------------------------- one file, in parts
-def line_bounds(path: Path, parts: int) -> list[int]:
-    """Byte offsets that cut ``path`` into up to ``parts`` pieces of about equal size at line
-    starts: ``[0, ..., size]``."""
+def line_bounds(path: Path, parts: int, first: float = 1.0) -> list[int]:
+    """Byte offsets that cut ``path`` into up to ``parts`` pieces at line starts, ``[0, ...,
+    size]``: the first piece ``first`` times the size of each other (about)."""
     size = path.stat().st_size
     bounds = [0]
+    whole = first + parts - 1
     with path.open("rb") as fh:
         for k in range(1, parts):
-            fh.seek(max(0, size * k // parts - 1))
+            fh.seek(max(0, int(size * (first + k - 1) / whole) - 1))
             fh.readline()  # to the start of the next line
             at = fh.tell()
             if bounds[-1] < at < size:
@@ -348,7 +349,8 @@ def take_in_file(
     Raises:
         AnalysisWorkerError: a worker died before sending its part.
     """
-    bounds = line_bounds(path, processes)
+    # (this process's part is a little smaller: it also loads and merges the others)
+    bounds = line_bounds(path, processes, first=0.9)
     ranges = list(pairwise(bounds))
     intake = RecordIntake(tasks, new_store)
     with forked() as workers:
