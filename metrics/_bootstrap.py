@@ -309,7 +309,7 @@ class SharedClusterDraws:
         for stratum in np.unique(strata):
             members = np.flatnonzero(strata == stratum)
             key, counts = self._stratum_counts(int(stratum), keys[members, 0])
-            totals += counts @ table[members]
+            totals += counts.astype(float) @ table[members]  # (the same floats as ever)
             used.add(key)
         self._rows[id(data)] = (data, frozenset(used), totals)
         return _resampled(data, totals)
