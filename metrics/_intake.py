@@ -360,7 +360,7 @@ def take_in_file(
         ]
         count = _take_range(intake, path, *ranges[0], 0, skipped)
         for (start, stop), number in zip(ranges[1:], numbers, strict=True):
-            got = workers.result(number)
+            got = Failed("not started") if number is None else workers.result(number)
             if isinstance(got, Failed):
                 count += _take_range(intake, path, start, stop, count, skipped)
                 continue

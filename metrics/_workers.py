@@ -83,16 +83,22 @@ class Workers:
     def __init__(self) -> None:
         self._children: list[_Child] = []
 
-    def start(self, job: Callable[[], Any]) -> int:
-        """Fork a worker that runs ``job``; its number (for :meth:`result`)."""
+    def start(self, job: Callable[[], Any]) -> int | None:
+        """Fork a worker that runs ``job``; its number (for :meth:`result`), or None when the
+        system refuses another process (the caller then runs ``job`` itself)."""
         read, write = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
-        with warnings.catch_warnings():
-            # (Python 3.12 warns of fork in a process with threads: the worker runs only the
-            # analysis, whose code takes no lock another thread may hold, and then exits)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
+        try:
+            with warnings.catch_warnings():
+                # (Python 3.12 warns of fork in a process with threads: the worker runs only
+                # the analysis, whose code takes no lock another thread may hold, then exits)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return None
         if pid == 0:  # pragma: no cover - the child's coverage is not collected
             os.close(read)
             for child in self._children:
@@ -191,7 +197,10 @@ def run_tasks(
     order = list(range(count))
     if costs is not None:
         order.sort(key=lambda i: -costs[i])
-    counter = TaskCounter()
+    try:
+        counter = TaskCounter()
+    except OSError:  # no shared memory for the counter (a locked-down container)
+        return [run(i) for i in range(count)]
 
     def share(done: dict[int, Any]) -> dict[int, Any]:
         while (taken := counter.take()) < count:
@@ -206,6 +215,8 @@ def run_tasks(
         with suppress(Exception):
             share(results)
         for number in numbers:
+            if number is None:
+                continue
             got = workers.result(number)
             if not isinstance(got, Failed):
                 results.update(got)

@@ -232,3 +232,34 @@ def test_small_inputs_stay_in_one_process(
 
     monkeypatch.setattr(_workers.Workers, "start", no_fork)
     assert _text(metrics.analyze(metrics.read_records(grid_file), **FAST)) == sequential
+
+
+def test_an_error_in_a_workers_rows_is_the_single_process_error(
+    grid_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from metrics import _analysis
+
+    block_rows = _analysis._block_rows
+
+    def failing(ctx: Any, tasks: Any, cells: Any, keys: list[Any]) -> Any:
+        if keys[0][0] == "synthetic:b":
+            raise RuntimeError(f"block {keys[0][:2]} failed")
+        return block_rows(ctx, tasks, cells, keys)
+
+    monkeypatch.setattr(_analysis, "_block_rows", failing)
+    errors = []
+    for workers in (1, 2, 3):
+        with pytest.raises(RuntimeError, match="failed") as caught:
+            metrics.analyze(metrics.read_records(grid_file), workers=workers, **FAST)
+        errors.append(str(caught.value))
+    assert errors == ["block ('synthetic:b', 'motivating') failed"] * 3
+
+
+def test_a_refused_fork_leaves_the_work_to_this_process(
+    grid_file: Path, sequential: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    assert _text(metrics.analyze(metrics.read_records(grid_file), workers=2, **FAST)) == sequential
