@@ -293,7 +293,7 @@ def _take_range(
     intake: RecordIntake,
     path: Path,
     start: int,
-    stop: int,
+    stop: int | None,
     first_index: int,
     skipped: list[str],
 ) -> int:
@@ -311,7 +311,11 @@ def _take_range(
 
 
 def _take_part(
-    tasks: dict[str, TaskGD], new_store: Callable[[TaskGD], Any], path: Path, start: int, stop: int
+    tasks: dict[str, TaskGD],
+    new_store: Callable[[TaskGD], Any],
+    path: Path,
+    start: int,
+    stop: int | None,
 ) -> tuple[tuple[Any, ...], list[tuple[int, Any]], int]:
     """In a worker: the :meth:`RecordIntake.parts` of the records in bytes ``[start, stop)``,
     the records without a task (with their index in the part: the parent words their
@@ -351,7 +355,8 @@ def take_in_file(
     """
     # (this process's part is a little smaller: it also loads and merges the others)
     bounds = line_bounds(path, processes, first=0.9)
-    ranges = list(pairwise(bounds))
+    # (the last part reads on to the end, as one pass would, should the file have grown)
+    ranges: list[tuple[int, int | None]] = [*pairwise(bounds[:-1]), (bounds[-2], None)]
     intake = RecordIntake(tasks, new_store)
     with forked() as workers:
         numbers = [
