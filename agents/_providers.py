@@ -310,6 +310,16 @@ register_provider("scripted", _scripted, network=False, doc="a registered script
 _SHARED_CACHES: dict[tuple[str, str], LLMCache] = {}
 
 
+def uses_network(spec: str) -> bool:
+    """Whether calls of ``spec``'s provider go over the network (registered ``network``).
+
+    Raises:
+        ModelSpecError: for a malformed spec or an unknown provider.
+    """
+    provider, _ = parse_spec(spec)
+    return bool(_PROVIDERS.get(provider).network)
+
+
 def _cache_option(value: Any) -> LLMCache | None:
     """An LLMCache from the ``cache`` option: an LLMCache, ``{"mode", "path"}`` or a path.
 

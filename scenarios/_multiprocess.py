@@ -36,6 +36,7 @@ from typing import Any
 from envs import EpisodeRecord, Message
 from scenarios._matrix import EpisodeSpec
 from scenarios._runner import RUN_GC_THRESHOLDS, START_GROUP
+from scenarios._saturation import LoopIdle
 from scenarios._schema import Cache, Concurrency, ModelEntry
 
 #: Seconds a worker gets to exit after being asked to, before it is terminated.
@@ -134,6 +135,13 @@ async def _serve(
     from scenarios._schema import ModelEntry
 
     loop = asyncio.get_running_loop()
+    idle = LoopIdle(loop)
+    idle.install()
+
+    def busy() -> float | None:
+        seconds = idle.busy_seconds()
+        return seconds[0] if seconds else None
+
     models: dict[str, Any] = {}
     for data in entries or ():  # built before "ready", while the parent prepares the run
         entry = ModelEntry.model_validate(data)
@@ -166,7 +174,8 @@ async def _serve(
             reply: tuple[Any, ...] = (job, "ok", record.to_json_dict())
         except Exception as exc:  # the parent records it as the runner would
             reply = (job, "error", type(exc).__name__, str(exc))
-        outbox.put(reply)
+        # how long this worker's loop has been busy so far (the parent's CPU watch)
+        outbox.put((*reply, busy()))
 
     def readable() -> None:
         # At most START_GROUP episodes per turn of the loop (the runner's reason): the
@@ -212,6 +221,8 @@ class _Worker:
         child.close()
         self.ready = False
         self.pending: dict[int, asyncio.Future[Any]] = {}
+        self.busy: float | None = None
+        """Seconds the worker's event loop has been busy (not waiting), as of its last reply."""
 
 
 class ProcessExecutor:
@@ -255,6 +266,14 @@ class ProcessExecutor:
                 message = worker.conn.recv()
                 worker.ready = message[0] == "ready"
 
+    def worker_busy(self) -> list[float] | None:
+        """Seconds each worker's event loop has been busy, as of its last reply (what
+        scenarios._saturation reads); None until every worker has replied once."""
+        values = [w.busy for w in self._pool]
+        if not values or any(v is None for v in values):
+            return None
+        return [float(v) for v in values if v is not None]
+
     def _attach(self) -> None:
         loop = asyncio.get_running_loop()
         if self._loop is loop:
@@ -278,6 +297,7 @@ class ProcessExecutor:
             future = worker.pending.pop(message[0], None)
             if future is None or future.done():
                 continue
+            worker.busy = message[-1]
             if message[1] == "ok":
                 future.set_result(message[2])
             else:

@@ -6,6 +6,7 @@ forced on or off.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -70,6 +71,13 @@ class RunProgress:
             tokens=f"{stats.input_tokens + stats.output_tokens:,}",
             cost=f"{stats.cost_usd:.2f}",
         )
+
+    def note(self, text: str) -> None:
+        """Print ``text`` on stderr (above the bar while it is shown)."""
+        if self._progress is not None:
+            self._progress.console.print(text, markup=False, highlight=False)
+        else:
+            print(text, file=sys.stderr, flush=True)
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:

@@ -63,6 +63,9 @@ def _play_remote(
 class RayExecutor:
     """Plays episodes as Ray tasks; ``address`` None starts a local Ray instance."""
 
+    plays_remotely = True
+    """Its episodes use Ray's CPUs, not this process's (no CPU watch: scenarios._saturation)."""
+
     def __init__(
         self,
         *,

@@ -34,6 +34,7 @@ from scenarios._execute import Executor, error_record, finish_record
 from scenarios._lock import RESERVE_BYTES, FolderLock
 from scenarios._matrix import Chain, EpisodeSpec, Plan
 from scenarios._progress import RunProgress
+from scenarios._saturation import CpuWatch, LoopIdle, reader_for
 from scenarios._sink import RecordSink
 from scenarios._store import (
     MANIFEST_VERSION,
@@ -46,6 +47,7 @@ from scenarios._store import (
     read_manifest,
     write_manifest,
 )
+from telic import TelicError
 
 
 @dataclass
@@ -74,6 +76,9 @@ class RunStats:
     """Why ``stop_when`` stopped the run (``None`` when it did not)."""
     error_records: list[EpisodeRecord] = field(default_factory=list)
     """The records of this invocation that ended in an error."""
+    warnings: list[str] = field(default_factory=list)
+    """What the run noticed while it played (e.g. that its own CPU set the pace), each also
+    printed on stderr when it was noticed."""
 
     def add(self, record: EpisodeRecord) -> None:
         """Count one recorded episode."""
@@ -385,6 +390,7 @@ async def _run(
                 prior = _conversation(chain.episodes[:start], recorded)
             todo.append((chain, start, prior))
     semaphore = asyncio.Semaphore(limit)
+    in_flight = 0
     with RunProgress(stats, enabled=progress) as bar:
 
         def written(rec: EpisodeRecord) -> None:
@@ -406,16 +412,32 @@ async def _run(
         sink = RecordSink(writer, written, stop_now)
 
         async def run_chain(chain: Chain, start: int, prior: list[Message] | None) -> None:
+            nonlocal in_flight
             async with semaphore:
-                for spec in chain.episodes[start:]:
-                    rec = await _play(executor, spec, prior)
-                    sink.put(rec)
-                    if rec.stop_reason == "error" and spec is not chain.episodes[-1]:
-                        _abort_rest(chain, spec, sink.put)
-                        return
-                    prior = [*(prior or []), *rec.transcript]
+                in_flight += 1
+                try:
+                    for spec in chain.episodes[start:]:
+                        rec = await _play(executor, spec, prior)
+                        sink.put(rec)
+                        if rec.stop_reason == "error" and spec is not chain.episodes[-1]:
+                            _abort_rest(chain, spec, sink.put)
+                            return
+                        prior = [*(prior or []), *rec.transcript]
+                finally:
+                    in_flight -= 1
+
+        def noticed(text: str) -> None:
+            stats.warnings.append(text)
+            bar.note(f"warning: {text}")
 
         sink_task = asyncio.create_task(sink.run())
+        idle = LoopIdle(loop)
+        watch = _cpu_watch(executor, plan, idle)
+        watch_task = None
+        if watch is not None:
+            watch_task = asyncio.create_task(
+                watch.watch(lambda: in_flight, lambda: stats.finished, limit, noticed)
+            )
 
         def stop_on_write_failure(task: asyncio.Task[None]) -> None:
             # A write that failed ends the run now: cancelling the main task cancels every
@@ -434,6 +456,9 @@ async def _run(
             await sink_task
         finally:
             sink_task.cancel()
+            if watch_task is not None:
+                watch_task.cancel()
+            idle.remove()
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGTERM)
             failed = sink.failed
@@ -442,6 +467,25 @@ async def _run(
             if failed is not None:
                 raise failed  # replaces the cancellation it caused
             sink.flush()  # finished episodes are kept whatever ended the run
+
+
+def _cpu_watch(executor: Executor, plan: Plan, idle: LoopIdle | None = None) -> CpuWatch | None:
+    """The watch of whether the runner's CPU sets the run's pace (scenarios._saturation), or
+    None for an executor whose episodes play elsewhere (Ray) and for a plan whose models all
+    run in this process (scripted, embedded): their calls wait for the CPU by nature, and no
+    concurrency setting changes that."""
+    from agents._providers import uses_network
+
+    if getattr(executor, "plays_remotely", False):
+        return None
+    try:
+        if not any(uses_network(m.spec) for m in plan.scenario.models):
+            return None
+    except TelicError:  # a spec only a plugin (not imported here) knows: watch anyway
+        pass
+    if idle is not None and not callable(getattr(executor, "worker_busy", None)):
+        idle.install()
+    return CpuWatch(reader_for(executor, idle), workers=int(getattr(executor, "workers", 1) or 1))
 
 
 async def _play(
