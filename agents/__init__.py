@@ -43,6 +43,7 @@ from agents._providers import (  # noqa: E402
     make_model,
     parse_spec,
     register_provider,
+    uses_network,
 )
 from agents._retry import RetryPolicy  # noqa: E402
 
@@ -102,4 +103,5 @@ __all__ = [
     "set_price",
     "set_prices",
     "system_prompt",
+    "uses_network",
 ]

@@ -65,6 +65,7 @@ from metrics._records import (  # noqa: E402
     Episode,
     MissingTaskError,
     RecordError,
+    RecordFile,
     UnknownTaskError,
     normalize_record,
     normalize_records,
@@ -107,6 +108,7 @@ from metrics._tasks import (  # noqa: E402
     register_task_gd,
     simulate_ceiling,
 )
+from metrics._workers import AnalysisWorkerError  # noqa: E402
 
 # Renamed public names: the old name works until telic 0.3, with a DeprecationWarning.
 __getattr__ = moved_names(__name__, {"Message": "metrics:AnalysisMessage"})
@@ -120,6 +122,7 @@ __all__ = [
     "MIN_CAPABILITY_SAMPLES",
     "Analysis",
     "AnalysisMessage",
+    "AnalysisWorkerError",
     "Capability",
     "CapabilityRow",
     "CapabilitySamples",
@@ -135,6 +138,7 @@ __all__ = [
     "MeasurementRow",
     "MissingTaskError",
     "RecordError",
+    "RecordFile",
     "Simulation",
     "SyntheticAgent",
     "TaskGD",

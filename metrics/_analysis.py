@@ -82,16 +82,18 @@ from metrics._ceiling import (
     remember_heights,
 )
 from metrics._configs import ConfigurationError
-from metrics._intake import RecordIntake
+from metrics._intake import RecordIntake, take_in_file
 from metrics._records import (
     Episode,
     MissingTaskError,
     RecordError,
+    RecordFile,
     episode_from_fields,
 )
-from metrics._rows import Analysis, AnalysisMessage, CapabilityRow, GDRow
+from metrics._rows import Analysis, AnalysisMessage, CapabilityRow, GDRow, MeasurementRow
 from metrics._stats import gd_from_means, gd_interval, resampled_means
 from metrics._tasks import TaskGD, declared_tasks
+from metrics._workers import can_fork, cores, run_tasks
 
 #: GD is undefined unless the lower bound of the two-level interval of ceiling - baseline
 #: exceeds this fraction of optimal - baseline (rule (b)): below it the capabilities hardly
@@ -276,6 +278,35 @@ class _Composites:
         self.stop_reasons.append(sys.intern(stop_reason))
         self.ids.append(episode_id)
         self.infos.append(blob)
+
+    def merge(self, other: _Composites) -> None:
+        """Take the episodes ``other`` took, after this one's, as :meth:`add_fields` would
+        have taken them here."""
+        self.whole.extend(other.whole)
+        if other.shape is not None and self.shape is not None and other.shape != self.shape:
+            # the other part fixed its columns on a different shape: each episode again
+            for seed, done, ret, stop, ident, info in zip(
+                other.seeds,
+                other.completed,
+                other.returns,
+                other.stop_reasons,
+                other.ids,
+                other._info_subsets(),
+                strict=True,
+            ):
+                self.add_fields(seed, bool(done), None if ret != ret else ret, stop, ident, info)
+            return
+        # Same shape, or one part without columns: an episode of either part that does not
+        # fit the first shape has no columnar shape at all, so it is stored as it would be.
+        if self.shape is None:
+            self.shape, self.width = other.shape, other.width
+        self.seeds.extend(other.seeds)
+        self.completed.extend(other.completed)
+        self.returns.extend(other.returns)
+        self.stop_reasons.extend(map(sys.intern, other.stop_reasons))
+        self.ids.extend(other.ids)
+        self.infos.extend(other.infos)
+        self.numbers.extend(other.numbers)
 
     def _info_subsets(self) -> Iterator[Any]:
         """Each episode's info subset, rebuilt."""
@@ -852,15 +883,30 @@ def _aggregate_row(
     return GDRow(**base)
 
 
-def _take_in(records: Iterable[Any], tasks: dict[str, TaskGD], skipped: list[str]) -> RecordIntake:
+def _new_store(decl: TaskGD) -> _Composites:
+    return _Composites(decl.info_keys)
+
+
+def _take_in(
+    records: Iterable[Any], tasks: dict[str, TaskGD], skipped: list[str], workers: int | None
+) -> RecordIntake:
     """Every record given to the consumers of :class:`RecordIntake`; a record without a task
-    is noted in ``skipped`` and left out."""
+    is noted in ``skipped`` and left out. A file from :func:`metrics.read_records` not yet
+    started is read by up to ``workers`` processes (None: one per core when the file is
+    large)."""
     if isinstance(records, (str, bytes)) or hasattr(records, "keys"):
         raise RecordError(
             "records must be a list of episode records, got a single "
             f"{type(records).__name__}; wrap it in a list or read episodes.jsonl line by line"
         )
-    intake = RecordIntake(tasks, lambda decl: _Composites(decl.info_keys))
+    if isinstance(records, RecordFile) and not records.started and can_fork():
+        processes = workers
+        if processes is None:
+            size = records.path.stat().st_size if records.path.is_file() else 0
+            processes = cores() if size >= PARALLEL_FILE_BYTES else 1
+        if processes > 1 and records.path.is_file():
+            return take_in_file(records.path, tasks, _new_store, processes, skipped)
+    intake = RecordIntake(tasks, _new_store)
     add = intake.add
     for i, r in enumerate(records):
         try:
@@ -868,6 +914,13 @@ def _take_in(records: Iterable[Any], tasks: dict[str, TaskGD], skipped: list[str
         except MissingTaskError as exc:
             skipped.append(str(exc))
     return intake
+
+
+#: Below this size, ``workers=None`` reads an ``episodes.jsonl`` in this process (forking
+#: and merging cost more than the parts save).
+PARALLEL_FILE_BYTES = 16 << 20
+#: Below this many composite episodes, ``workers=None`` computes the rows in this process.
+PARALLEL_EPISODES = 20_000
 
 
 def analyze(
@@ -878,6 +931,7 @@ def analyze(
     seed: int = 0,
     confidence: float = 0.95,
     interval_method: str = DEFAULT_METHOD,
+    workers: int | None = None,
 ) -> Analysis:
     """Goal-directedness, capabilities, measurements and usage from episode records.
 
@@ -895,9 +949,19 @@ def analyze(
             ``gd_uncapped_ci``, ``gd_incomplete_at_baseline_ci``): a name in
             :data:`metrics._bootstrap.METHODS`; the default is the one the calibration study
             chose (docs/goal_directedness.md). Recorded in ``settings["interval_method"]``.
+        workers: processes that share the work (Linux; elsewhere always 1): the records of a
+            :func:`metrics.read_records` file are read in as many parts of the file, and the
+            rows of the (model, variant) blocks, the capability and the measurement rows are
+            spread over them. ``None`` (default): one per core the process may use, for a
+            file of at least 16 MB or at least 20,000 composite episodes, else 1. The result is
+            the same for every value, bit for bit.
 
     Returns:
         An :class:`Analysis`; edge cases give ``None`` values and entries in ``messages``.
+
+    Raises:
+        AnalysisWorkerError: a worker process died (killed, out of memory) before sending its
+            share.
     """
     if mc_iterations < 1:
         raise ValueError(f"mc_iterations must be at least 1, got {mc_iterations}")
@@ -909,8 +973,17 @@ def analyze(
         raise ValueError(
             f"unknown interval_method {interval_method!r}; choose from {', '.join(METHODS)}"
         )
+    if workers is not None and (type(workers) is not int or workers < 1):
+        raise ValueError(
+            f"workers must be a whole number of processes of at least 1, or None for one per "
+            f"core on large inputs, got {workers!r}"
+        )
+    if _interval_log is not None or not can_fork():
+        workers = 1  # (the calibration study's log is kept in this process)
     with _gc_paused(), threadpool_limits(limits=1, user_api="blas"):
-        return _analyze(records, mc_iterations, n_resamples, seed, confidence, interval_method)
+        return _analyze(
+            records, mc_iterations, n_resamples, seed, confidence, interval_method, workers
+        )
 
 
 # The analysis runs its matrix products on one BLAS thread: they are thin (resamples x
@@ -939,6 +1012,7 @@ def _analyze(
     seed: int,
     confidence: float,
     interval_method: str = DEFAULT_METHOD,
+    workers: int | None = 1,
 ) -> Analysis:
     skipped: list[str] = []
     settings = {
@@ -960,7 +1034,7 @@ def _analyze(
         ),
     }
     tasks = declared_tasks()
-    intake = _take_in(records, tasks, skipped)
+    intake = _take_in(records, tasks, skipped, workers)
     collector, usage, measurements = intake.collector, intake.usage, intake.measurements
     cells: dict[tuple[Any, ...], _Composites] = intake.cells
     del intake
@@ -986,53 +1060,120 @@ def _analyze(
             "no episode of a composite task with a goal-directedness declaration "
             f"({', '.join(sorted(tasks))}); the GD table is empty",
         )
-    gd_rows: list[GDRow] = []
     # One (model, variant) at a time: its cells, then its aggregates over n_blocks, which
     # share the cells' draws; then those draws are released. Aggregate messages still come
     # after every cell's, as they always have.
-    later: list[AnalysisMessage] = []
     order = sorted(cells, key=lambda k: (k[0], k[1], k[2], k[3] is None, k[3] or 0))
-    for start in range(len(order)):
-        key = order[start]
-        if start and order[start - 1][:2] == key[:2]:
-            continue
-        ctx.start_block(key[0], key[1])
-        groups: dict[tuple[Any, ...], tuple[list[GDRow], list[_Cell]]] = defaultdict(
-            lambda: ([], [])
+    blocks: list[list[tuple[Any, ...]]] = []
+    for key in order:
+        if blocks and blocks[-1][0][:2] == key[:2]:
+            blocks[-1].append(key)
+        else:
+            blocks.append([key])
+    cap_keys = ctx.table.row_keys()
+    measure_keys = sorted(measurements.values)
+
+    def rng_for(label: str) -> np.random.Generator:
+        return _rng(seed, label)
+
+    # The work as tasks whose results do not depend on each other (every draw comes from a
+    # generator of the row's own key): the blocks, then the capability and measurement rows
+    # in chunks; run here or spread over worker processes, then put together in this order.
+    tasks_: list[tuple[str, Any]] = [("block", b) for b in blocks]
+    tasks_ += [("capabilities", c) for c in _chunks(cap_keys, _CHUNK)]
+    tasks_ += [("measurements", c) for c in _chunks(measure_keys, _CHUNK)]
+
+    def run(number: int) -> Any:
+        kind, what = tasks_[number]
+        if kind == "block":
+            return _block_rows(ctx, tasks, cells, what)
+        if kind == "capabilities":
+            return [
+                CapabilityRow(**r)
+                for r in ctx.table.rows(
+                    n_resamples=n_resamples, confidence=confidence, seed=seed, keys=what
+                )
+            ]
+        return measurements.rows(
+            n_resamples=n_resamples, confidence=confidence, rng_for=rng_for, keys=what
         )
-        for ckey in order[start:]:
-            if ckey[:2] != key[:2]:
-                break
+
+    processes = workers
+    if processes is None:
+        size = sum(len(store.seeds) + len(store.whole) for store in cells.values())
+        processes = cores() if size >= PARALLEL_EPISODES else 1
+    # (largest first: a block of many episodes costs more than a chunk of rows)
+    costs = [_cost(kind, what, cells) for kind, what in tasks_]
+    results = run_tasks(run, len(tasks_), processes, costs)
+    gd_rows: list[GDRow] = []
+    later: list[AnalysisMessage] = []
+    cap_rows: list[CapabilityRow] = []
+    measure_rows: list[MeasurementRow] = []
+    for (kind, _), got in zip(tasks_, results, strict=True):
+        if kind == "block":
+            rows, noted, noted_later = got
+            gd_rows.extend(rows)
+            ctx.messages.extend(noted)
+            later.extend(noted_later)
+        elif kind == "capabilities":
+            cap_rows.extend(got)
+        else:
+            measure_rows.extend(got)
+    ctx.messages.extend(later)
+    gd_rows.sort(key=lambda r: (r.model, r.variant, r.task, isinstance(r.n_blocks, str)))
+
+    return Analysis(
+        gd=tuple(gd_rows),
+        capabilities=tuple(cap_rows),
+        measurements=tuple(measure_rows),
+        usage=tuple(usage.rows()),
+        messages=tuple(ctx.messages),
+        settings=settings,
+    )
+
+
+#: Capability or measurement rows per task of :func:`_analyze`.
+_CHUNK = 16
+
+
+def _chunks(keys: list[Any], size: int) -> list[list[Any]]:
+    return [keys[i : i + size] for i in range(0, len(keys), size)]
+
+
+def _cost(kind: str, what: Any, cells: dict[tuple[Any, ...], _Composites]) -> float:
+    """A rough relative cost of a task of :func:`_analyze` (to start the largest first)."""
+    if kind == "block":
+        return float(sum(len(cells[k].seeds) + len(cells[k].whole) + 100 for k in what))
+    return 50.0 * len(what)
+
+
+def _block_rows(
+    ctx: _Context,
+    tasks: dict[str, TaskGD],
+    cells: dict[tuple[Any, ...], _Composites],
+    keys: list[tuple[Any, ...]],
+) -> tuple[list[GDRow], list[AnalysisMessage], list[AnalysisMessage]]:
+    """The GD rows of one (model, variant) (its cells, in ``keys`` order, then its
+    aggregates over n_blocks), the messages of its cells and those of its aggregates."""
+    ctx.start_block(keys[0][0], keys[0][1])
+    out: list[GDRow] = []
+    noted: list[AnalysisMessage] = []
+    later: list[AnalysisMessage] = []
+    groups: dict[tuple[Any, ...], tuple[list[GDRow], list[_Cell]]] = defaultdict(lambda: ([], []))
+    with ctx.messages_to(noted):
+        for ckey in keys:
             store = cells.pop(ckey)
             row, cell = _cell_row(
                 ctx, tasks[ckey[2]], ckey, store.episodes(ckey), store.columns("true_heights")
             )
             del store
-            gd_rows.append(row)
+            out.append(row)
             rows, kept = groups[ckey[:3]]
             rows.append(row)
             if cell is not None:
                 kept.append(cell)
-        with ctx.messages_to(later):
-            for gkey, (rows, kept) in groups.items():
-                gd_rows.append(_aggregate_row(ctx, (*gkey, "all"), rows, kept))
-    ctx.messages.extend(later)
+    with ctx.messages_to(later):
+        for gkey, (rows, kept) in groups.items():
+            out.append(_aggregate_row(ctx, (*gkey, "all"), rows, kept))
     ctx.start_block("", "")
-    gd_rows.sort(key=lambda r: (r.model, r.variant, r.task, isinstance(r.n_blocks, str)))
-
-    def rng_for(label: str) -> np.random.Generator:
-        return _rng(seed, label)
-
-    return Analysis(
-        gd=tuple(gd_rows),
-        capabilities=tuple(
-            CapabilityRow(**r)
-            for r in ctx.table.rows(n_resamples=n_resamples, confidence=confidence, seed=seed)
-        ),
-        measurements=tuple(
-            measurements.rows(n_resamples=n_resamples, confidence=confidence, rng_for=rng_for)
-        ),
-        usage=tuple(usage.rows()),
-        messages=tuple(ctx.messages),
-        settings=settings,
-    )
+    return out, noted, later

@@ -45,6 +45,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 
@@ -223,9 +224,12 @@ def _count_chunks(
         yield start, stop, counts
 
 
-def cluster_counts(m: int, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """(n_resamples, m) float counts of ``m`` clusters drawn with replacement (m per resample)."""
-    out = np.empty((n_resamples, m))
+def cluster_counts(
+    m: int, n_resamples: int, rng: np.random.Generator, dtype: Any = float
+) -> np.ndarray:
+    """(n_resamples, m) counts of ``m`` clusters drawn with replacement (m per resample), as
+    floats or as ``dtype`` (an integer type that holds ``m``)."""
+    out = np.empty((n_resamples, m), dtype=dtype)
     step = max(1, _CHUNK // m)
     for start in range(0, n_resamples, step):
         stop = min(n_resamples, start + step)
@@ -287,7 +291,12 @@ class SharedClusterDraws:
         key = (stratum, seeds.size, digest)
         counts = self._counts.get(key)
         if counts is None:
-            counts = cluster_counts(seeds.size, self.n_resamples, self._rng_for(stratum, digest))
+            # kept as small integers (a count is at most m): a quarter of the memory of
+            # floats; the products below convert them to the same floats
+            small = np.uint16 if seeds.size < 1 << 16 else float
+            counts = cluster_counts(
+                seeds.size, self.n_resamples, self._rng_for(stratum, digest), small
+            )
             self._counts[key] = counts
         return key, counts
 
@@ -300,7 +309,7 @@ class SharedClusterDraws:
         for stratum in np.unique(strata):
             members = np.flatnonzero(strata == stratum)
             key, counts = self._stratum_counts(int(stratum), keys[members, 0])
-            totals += counts @ table[members]
+            totals += counts.astype(float) @ table[members]  # (the same floats as ever)
             used.add(key)
         self._rows[id(data)] = (data, frozenset(used), totals)
         return _resampled(data, totals)

@@ -324,15 +324,24 @@ class CapabilityTable:
         """Whether (model, variant) has samples of any capability."""
         return any(k[0] == model and k[1] == variant for k in self.samples)
 
+    def row_keys(self) -> list[Key]:
+        """The keys of :meth:`rows`, in their order."""
+        return sorted(self.samples, key=lambda k: (k[0], k[1], k[2], k[3] or 0))
+
     def rows(
-        self, n_resamples: int = 1000, confidence: float = 0.95, seed: int = 0
+        self,
+        n_resamples: int = 1000,
+        confidence: float = 0.95,
+        seed: int = 0,
+        keys: Iterable[Key] | None = None,
     ) -> list[dict[str, Any]]:
         """JSON-ready summary rows: counts, mean with its bootstrap interval (resampling the
-        subtask episodes), sd, mean absolute value, the chance test, histogram."""
+        subtask episodes), sd, mean absolute value, the chance test, histogram. ``keys``:
+        the rows of these keys only, in this order (a row does not depend on the others)."""
         from metrics._stats import mean_ci
 
         out = []
-        for key in sorted(self.samples, key=lambda k: (k[0], k[1], k[2], k[3] or 0)):
+        for key in self.row_keys() if keys is None else keys:
             model, variant, name, n = key
             arr = self.samples[key]
             cap = _CAPABILITIES.find(name)
@@ -446,6 +455,62 @@ class CapabilityCollector:
         if width is None:
             return list(values)
         return [tuple(values[i : i + width]) for i in range(0, len(values), width)]
+
+    def _append(self, key: Key, sample: Sample) -> None:
+        """Add one more sample of ``key`` (already seen) as :meth:`add_completed` does."""
+        values, width, _, _ = self._slots[key]
+        if (ragged := self._ragged.get(key)) is not None:
+            ragged.append(sample)
+        elif width is None and isinstance(sample, _SCALARS):
+            values.append(sample)
+        elif width is not None and not isinstance(sample, _SCALARS) and len(sample) == width:
+            values.extend(sample)
+        else:
+            self._ragged[key] = [*self._samples(key), sample]
+
+    def parts(self) -> tuple[Any, ...]:
+        """What was collected, as plain data for :meth:`merge` (no capability declarations,
+        which may hold functions that do not pickle)."""
+        return (
+            self._values,
+            self._width,
+            self._ragged,
+            self._clusters,
+            self._margins,
+            dict(self.incomplete),
+        )
+
+    def merge(self, parts: tuple[Any, ...]) -> None:
+        """Take what another collector took (its :meth:`parts`) after what this one took: the
+        samples end as if this collector had been given the other's episodes next."""
+        values, widths, ragged, clusters, margins, incomplete = parts
+        for key, theirs in values.items():
+            slot = self._slots.get(key)
+            if slot is None:  # a key first seen there: taken as it is, in its order
+                slot = (theirs, widths[key], clusters[key], margins[key])
+                self._slots[key] = slot
+                self._values[key], self._width[key], self._clusters[key], self._margins[key] = slot
+                if key in ragged:
+                    self._ragged[key] = ragged[key]
+                continue
+            mine, width, my_clusters, my_margins = slot
+            my_clusters.extend(clusters[key])
+            my_margins.extend(margins[key])
+            if key not in self._ragged and key not in ragged and widths[key] == width:
+                mine.extend(theirs)
+                continue
+            # shapes that differ: each sample again, through the same checks
+            if key in ragged:
+                samples = ragged[key]
+            elif widths[key] is None:
+                samples = list(theirs)
+            else:
+                w = widths[key]
+                samples = [tuple(theirs[i : i + w]) for i in range(0, len(theirs), w)]
+            for sample in samples:
+                self._append(key, sample)
+        for group, eps in incomplete.items():
+            self.incomplete[group].extend(eps)
 
     def table(self) -> CapabilityTable:
         """The :class:`CapabilityTable` of everything added."""

@@ -22,12 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 from metrics._capabilities import INFO_ONLY_SCORERS, Capability, CapabilityCollector
-from metrics._records import Episode, normalize_record
+from metrics._records import Episode, MissingTaskError, normalize_record, read_range
 from metrics._summaries import MeasurementAccumulator, UsageAccumulator, _UsageSums
 from metrics._tasks import TaskGD
+from metrics._workers import Failed, forked
 
 
 class _InfoOnly:
@@ -140,11 +144,13 @@ class RecordIntake:
             episode_id, info)``, the latter used only when the task declares ``info_keys``.
     """
 
-    def __init__(self, tasks: dict[str, TaskGD], new_store: Callable[[TaskGD], Any]) -> None:
+    def __init__(
+        self, tasks: dict[str, TaskGD], new_store: Callable[[TaskGD], Any], *, part: bool = False
+    ) -> None:
         self.tasks = tasks
         self.new_store = new_store
         self.collector = CapabilityCollector()
-        self.usage = UsageAccumulator()
+        self.usage = UsageAccumulator(keep_walls=part)
         self.measurements = MeasurementAccumulator()
         self.cells: dict[tuple[Any, ...], Any] = {}
         """The composite cells' stores by (model, variant, task, n_blocks), in order of
@@ -163,6 +169,25 @@ class RecordIntake:
         fields = _fields(record)
         if fields is None or not self._add_fields(record, fields):
             self.add_episode(normalize_record(record, index))
+
+    def parts(self) -> tuple[Any, ...]:
+        """What was taken, as plain data (no declarations) for :meth:`merge`."""
+        return self.collector.parts(), self.usage, self.measurements, self.cells
+
+    def merge(self, parts: tuple[Any, ...]) -> None:
+        """Take what another intake (made with ``part=True``) took, given as its
+        :meth:`parts`, after what this one took: every consumer ends as if this intake had
+        been given the other's records next."""
+        collected, usage, measurements, cells = parts
+        self.collector.merge(collected)
+        self.usage.merge(usage)
+        self.measurements.merge(measurements)
+        for key, theirs in cells.items():
+            mine = self.cells.get(key)
+            if mine is None:
+                self.cells[key] = theirs
+            else:
+                mine.merge(theirs)
 
     def add_episode(self, ep: Episode) -> None:
         """Take one episode, the plain way."""
@@ -231,3 +256,125 @@ class RecordIntake:
             capabilities=self.collector.capabilities_of(task),
             store=None if decl is None else self._store(key, decl),
         )
+
+
+# ---------------------------------------------------------------- one file, in parts
+def line_bounds(path: Path, parts: int, first: float = 1.0) -> list[int]:
+    """Byte offsets that cut ``path`` into up to ``parts`` pieces at line starts, ``[0, ...,
+    size]``: the first piece ``first`` times the size of each other (about)."""
+    size = path.stat().st_size
+    bounds = [0]
+    whole = first + parts - 1
+    with path.open("rb") as fh:
+        for k in range(1, parts):
+            fh.seek(max(0, int(size * (first + k - 1) / whole) - 1))
+            fh.readline()  # to the start of the next line
+            at = fh.tell()
+            if bounds[-1] < at < size:
+                bounds.append(at)
+    bounds.append(size)
+    return bounds
+
+
+def _lines_before(path: Path, offset: int) -> int:
+    """The number of line ends in the first ``offset`` bytes of ``path``."""
+    count = 0
+    with path.open("rb") as fh:
+        while offset > 0:
+            chunk = fh.read(min(offset, 1 << 24))
+            if not chunk:
+                break
+            count += chunk.count(b"\n")
+            offset -= len(chunk)
+    return count
+
+
+def _take_range(
+    intake: RecordIntake,
+    path: Path,
+    start: int,
+    stop: int | None,
+    first_index: int,
+    skipped: list[str],
+) -> int:
+    """Give ``intake`` the records of the lines in bytes ``[start, stop)`` (the first one
+    numbered ``first_index``; records without a task noted in ``skipped``); their count."""
+    add = intake.add
+    count = 0
+    first_line = 1 + _lines_before(path, start) if start else 1
+    for count, record in enumerate(read_range(path, start, stop, first_line), 1):
+        try:
+            add(record, first_index + count - 1)
+        except MissingTaskError as exc:
+            skipped.append(str(exc))
+    return count
+
+
+def _take_part(
+    tasks: dict[str, TaskGD],
+    new_store: Callable[[TaskGD], Any],
+    path: Path,
+    start: int,
+    stop: int | None,
+) -> tuple[tuple[Any, ...], list[tuple[int, Any]], int]:
+    """In a worker: the :meth:`RecordIntake.parts` of the records in bytes ``[start, stop)``,
+    the records without a task (with their index in the part: the parent words their
+    messages) and the number of records."""
+    intake = RecordIntake(tasks, new_store, part=True)
+    add = intake.add
+    missing = []
+    count = 0
+    # (line numbers only matter for a line that is not JSON: the parent then reads this part
+    # again itself, numbering its lines)
+    for count, record in enumerate(read_range(path, start, stop), 1):
+        try:
+            add(record, count - 1)
+        except MissingTaskError:
+            missing.append((count - 1, record))
+    return intake.parts(), missing, count
+
+
+def take_in_file(
+    path: Path,
+    tasks: dict[str, TaskGD],
+    new_store: Callable[[TaskGD], Any],
+    processes: int,
+    skipped: list[str],
+) -> RecordIntake:
+    """The intake of the records of ``path`` read by ``processes`` processes: the file is cut
+    at line starts into as many parts; this process takes the first part while forked workers
+    take the others, then merges theirs in file order (:meth:`RecordIntake.merge`), so every
+    consumer ends as a single :meth:`RecordIntake.add` pass over the file leaves it, and
+    ``skipped`` gets the same notes (records without a task) in the same order.
+
+    A part whose worker raised is read again here, so the error raised is the one the
+    single-process intake raises (the same record or line named).
+
+    Raises:
+        AnalysisWorkerError: a worker died before sending its part.
+    """
+    # (this process's part is a little smaller: it also loads and merges the others)
+    bounds = line_bounds(path, processes, first=0.9)
+    # (the last part reads on to the end, as one pass would, should the file have grown)
+    ranges: list[tuple[int, int | None]] = [*pairwise(bounds[:-1]), (bounds[-2], None)]
+    intake = RecordIntake(tasks, new_store)
+    with forked() as workers:
+        numbers = [
+            workers.start(partial(_take_part, tasks, new_store, path, start, stop))
+            for start, stop in ranges[1:]
+        ]
+        count = _take_range(intake, path, *ranges[0], 0, skipped)
+        for (start, stop), number in zip(ranges[1:], numbers, strict=True):
+            got = Failed("not started") if number is None else workers.result(number)
+            if isinstance(got, Failed):
+                count += _take_range(intake, path, start, stop, count, skipped)
+                continue
+            parts, missing, n = got
+            intake.merge(parts)
+            for index, record in missing:
+                try:
+                    normalize_record(record, count + index)
+                except MissingTaskError as exc:
+                    skipped.append(str(exc))
+            count += n
+    return intake

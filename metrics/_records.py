@@ -228,7 +228,7 @@ def normalize_records(records: Iterable[Any], *, skipped: list[str] | None = Non
     return out
 
 
-def read_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
+def read_records(path: str | os.PathLike[str]) -> RecordFile:
     """Stream the records of an ``episodes.jsonl`` file (or a run folder holding one), one
     dict per line, without holding the file in memory; blank lines are skipped.
 
@@ -236,14 +236,64 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     an integer beyond 64 bits is parsed again with Python's json, so the records are those
     ``json.loads`` gives, except that an integer beyond 64 bits in another field is a float.
 
+    The result is an iterator over the records that also names its file
+    (:class:`RecordFile`): :func:`metrics.analyze` given one it has not started reads parts
+    of the file in parallel worker processes.
+
     Raises:
         RecordError: a line that is not a JSON object (the message names the line).
     """
-    p = Path(path)
-    if p.is_dir():
-        p = p / "episodes.jsonl"
-    with p.open("rb") as fh:
-        for number, line in enumerate(fh, 1):
+    return RecordFile(path)
+
+
+class RecordFile(Iterator[dict[str, Any]]):
+    """The records of one ``episodes.jsonl``, read line by line as they are asked for (see
+    :func:`read_records`); the file is opened at the first record."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        p = Path(path)
+        self.path = p / "episodes.jsonl" if p.is_dir() else p
+        """The file read."""
+        self._lines: Iterator[dict[str, Any]] | None = None
+
+    @property
+    def started(self) -> bool:
+        """Whether a record has been asked for (a started file is read on, not split)."""
+        return self._lines is not None
+
+    def __iter__(self) -> RecordFile:
+        return self
+
+    def __next__(self) -> dict[str, Any]:
+        if self._lines is None:
+            self._lines = read_range(self.path)
+        return next(self._lines)
+
+    def close(self) -> None:
+        """Close the file (as a generator's ``close``); no record follows."""
+        if self._lines is None:
+            self._lines = iter(())
+        close = getattr(self._lines, "close", None)
+        if close is not None:
+            close()
+
+
+def read_range(
+    path: Path, start: int = 0, stop: int | None = None, first_line: int = 1
+) -> Iterator[dict[str, Any]]:
+    """The records of the lines of ``path`` from byte ``start`` (the start of a line) up to
+    byte ``stop`` (the end of a line, or None: the end of the file), as
+    :func:`read_records` reads them; ``first_line`` is the number (from 1) of the line at
+    ``start``, for messages."""
+    with path.open("rb") as fh:
+        if start:
+            fh.seek(start)
+        left = -1 if stop is None else stop - start
+        for number, line in enumerate(fh, first_line):
+            if left >= 0:
+                if left == 0:
+                    break
+                left -= len(line)
             if line.isspace() or not line:  # (isspace stops at the first other byte)
                 continue
             try:
@@ -257,9 +307,9 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
                     record = json.loads(line)
                 except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                     why = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
-                    raise RecordError(f"{p}:{number} is not valid JSON ({why})") from None
+                    raise RecordError(f"{path}:{number} is not valid JSON ({why})") from None
             if not isinstance(record, dict):
-                raise RecordError(f"{p}:{number} is not a JSON object")
+                raise RecordError(f"{path}:{number} is not a JSON object")
             yield record
 
 

@@ -7,6 +7,7 @@ the summaries aggregate scorer outputs with the pure metrics of :mod:`metrics._s
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -97,6 +98,10 @@ class _UsageSums:
     tokens_total: int = 0
     costs: list[float] = field(default_factory=list)
     wall: float = 0.0
+    walls: array[float] | None = None
+    """When kept (a part of a parallel intake): each wall time, in order, instead of their
+    running sum in ``wall`` (so that the sums of parts add up to the sequential sum, bit for
+    bit: see :meth:`UsageAccumulator.merge`)."""
 
     def add(
         self,
@@ -118,7 +123,11 @@ class _UsageSums:
         self.tokens_in += tokens_in
         self.tokens_out += tokens_out
         self.tokens_total += tokens_total
-        self.wall += wall
+        walls = self.walls
+        if walls is None:
+            self.wall += wall
+        else:
+            walls.append(wall)
         if cost is not None:
             self.costs.append(cost)
         if completed:  # (score_return and score_regret, inlined: called once a record)
@@ -135,8 +144,9 @@ class _UsageSums:
 class UsageAccumulator:
     """The usage rows built one episode at a time (streaming analyses keep only numbers)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_walls: bool = False) -> None:
         self._sums: dict[GroupKey, _UsageSums] = {}
+        self._keep_walls = keep_walls
 
     def add(self, e: Episode) -> None:
         """Count one episode."""
@@ -158,8 +168,34 @@ class UsageAccumulator:
         key = (model, variant, task)
         s = self._sums.get(key)
         if s is None:
-            s = self._sums[key] = _UsageSums()
+            s = self._sums[key] = _UsageSums(walls=array("d") if self._keep_walls else None)
         return s
+
+    def merge(self, other: UsageAccumulator) -> None:
+        """Count the episodes ``other`` counted (made with ``keep_walls``) after this one's,
+        with the sums sequential counting gives (integers add exactly; the wall times are
+        added one by one, in order)."""
+        for key, theirs in other._sums.items():
+            if theirs.walls is None:
+                raise ValueError("UsageAccumulator.merge takes one made with keep_walls=True")
+            mine = self.sums(*key)
+            mine.episodes += theirs.episodes
+            mine.completed += theirs.completed
+            mine.returns.extend(theirs.returns)
+            mine.regrets.extend(theirs.regrets)
+            mine.steps += theirs.steps
+            mine.invalid += theirs.invalid
+            mine.tokens_in += theirs.tokens_in
+            mine.tokens_out += theirs.tokens_out
+            mine.tokens_total += theirs.tokens_total
+            mine.costs.extend(theirs.costs)
+            if mine.walls is not None:
+                mine.walls.extend(theirs.walls)
+            else:
+                wall = mine.wall
+                for value in theirs.walls:
+                    wall += value
+                mine.wall = wall
 
     def rows(self) -> list[UsageRow]:
         """One :class:`UsageRow` per (model, variant, task), sorted."""
@@ -204,6 +240,11 @@ class MeasurementAccumulator:
     def __init__(self) -> None:
         self.values: dict[GroupKey, list[tuple[int | None, float]]] = defaultdict(list)
 
+    def merge(self, other: MeasurementAccumulator) -> None:
+        """Take what ``other`` took, after this one's."""
+        for key, pairs in other.values.items():
+            self.values[key].extend(pairs)
+
     def add(self, e: Episode) -> None:
         """Take the episode's measurements per block, if it is a measuring task."""
         self.add_fields(e.model, e.variant, e.task, e.n_blocks, e.completed, e.info)
@@ -230,10 +271,13 @@ class MeasurementAccumulator:
         n_resamples: int,
         confidence: float,
         rng_for: Callable[[str], np.random.Generator],
+        keys: Iterable[GroupKey] | None = None,
     ) -> list[MeasurementRow]:
-        """The rows (see :func:`measurement_rows`)."""
+        """The rows (see :func:`measurement_rows`); ``keys``: those of these (model, variant,
+        task) only, in this order (the rows of a key do not depend on the others)."""
         rows = []
-        for (model, variant, task), pairs in sorted(self.values.items()):
+        for model, variant, task in sorted(self.values) if keys is None else keys:
+            pairs = self.values[(model, variant, task)]
             by_n: dict[int | None, list[float]] = defaultdict(list)
             for n_blocks, score in pairs:
                 by_n[n_blocks].append(score)

@@ -269,13 +269,13 @@ def _process_executor(plan: Any, workers: int) -> Any:
     )
 
 
-def _report(out_dir: Path, baseline: Path | None = None) -> int:
+def _report(out_dir: Path, baseline: Path | None = None, workers: int | None = None) -> int:
     from scenarios._lock import FolderLockedError
     from scenarios._report import gd_table_rows, split_lines
     from scenarios._reporting import ReportInterrupted, write_report
 
     try:
-        paths = write_report(out_dir, baseline_file=baseline)
+        paths = write_report(out_dir, baseline_file=baseline, workers=workers)
     except (OutputFolderError, ScenarioError, FolderLockedError) as exc:
         return fail(str(exc))
     except ReportInterrupted as exc:
@@ -342,11 +342,14 @@ def _print_outcomes(summary: dict[str, Any]) -> None:
     console.print(table)
 
 
-def report_command(out_dir: Path, baseline: Path | None = None) -> int:
-    """``telic report``: recompute the report files from ``episodes.jsonl``."""
+def report_command(
+    out_dir: Path, baseline: Path | None = None, *, workers: int | None = None
+) -> int:
+    """``telic report``: recompute the report files from ``episodes.jsonl`` (``workers``:
+    processes that share the analysis, as in :func:`metrics.analyze`)."""
     if not (out_dir / "episodes.jsonl").exists():
         return fail(f"{str(out_dir)!r} has no episodes.jsonl; give the output folder of a run")
-    return _report(out_dir, baseline)
+    return _report(out_dir, baseline, workers)
 
 
 def validate_command(

@@ -114,8 +114,11 @@ class ReportPaths:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def analyze_records(records: list[dict[str, Any]], manifest: dict[str, Any]) -> Any:
-    """``metrics.analyze`` over the records that name a task, with the scenario's settings.
+def analyze_records(
+    records: list[dict[str, Any]], manifest: dict[str, Any], *, workers: int | None = None
+) -> Any:
+    """``metrics.analyze`` over the records that name a task, with the scenario's settings
+    (``workers``: as in :func:`metrics.analyze`).
 
     Records with a personalization condition are analysed per condition: the model is filed as
     ``"<model> [<condition>]"``, so each condition gets its own capabilities (from its own
@@ -133,6 +136,7 @@ def analyze_records(records: list[dict[str, Any]], manifest: dict[str, Any]) -> 
         mc_iterations=int(settings.get("mc_iterations", 2000)),
         n_resamples=int(settings.get("n_resamples", 1000)),
         seed=int(settings.get("seed", 0)),
+        workers=workers,
     )
 
 
@@ -269,11 +273,17 @@ def context_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def build_report(out_dir: str | Path, *, baseline_file: str | Path | None = None) -> ReportPaths:
+def build_report(
+    out_dir: str | Path,
+    *,
+    baseline_file: str | Path | None = None,
+    workers: int | None = None,
+) -> ReportPaths:
     """Recompute every report file of ``out_dir`` from its ``episodes.jsonl``.
 
     ``baseline_file`` (another method's generations) overrides the scenario's
-    ``personalization.baseline_file`` for this report.
+    ``personalization.baseline_file`` for this report. ``workers``: processes that share the
+    analysis (see :func:`metrics.analyze`; None: one per core for large runs).
 
     Raises:
         OutputFolderError: the folder has no manifest or no records.
@@ -294,7 +304,7 @@ def build_report(out_dir: str | Path, *, baseline_file: str | Path | None = None
     records = sorted(read_episodes(out).records, key=_order)
     if not records:
         raise OutputFolderError(f"{str(out)!r} has no recorded episodes yet")
-    analysis = analyze_records(records, manifest)
+    analysis = analyze_records(records, manifest, workers=workers)
     summary = build_summary(records, manifest, analysis)
     plots = replace_folder(out / PLOTS_DIR, lambda staging: metrics.write_plots(analysis, staging))
     summary["plots"] = [p.name for p in plots]

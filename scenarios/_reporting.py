@@ -61,9 +61,11 @@ def _mark(out: Path, **fields: Any) -> None:
     write_manifest(out, manifest)
 
 
-def write_report(out_dir: str | Path, *, baseline_file: str | Path | None = None) -> Any:
+def write_report(
+    out_dir: str | Path, *, baseline_file: str | Path | None = None, workers: int | None = None
+) -> Any:
     """Build the report of ``out_dir`` (see the module docstring); returns its ``ReportPaths``.
-    ``baseline_file`` is passed to :func:`scenarios.build_report`.
+    ``baseline_file`` and ``workers`` are passed to :func:`scenarios.build_report`.
 
     Raises:
         ReportInterrupted: Ctrl-C or SIGTERM stopped it (the manifest says what is missing).
@@ -76,7 +78,7 @@ def write_report(out_dir: str | Path, *, baseline_file: str | Path | None = None
     with FolderLock(out, purpose="report"), _sigterm_interrupts():
         try:
             _mark(out, status="writing", missing=list(REPORT_FILES))
-            paths = build_report(out, baseline_file=baseline_file)
+            paths = build_report(out, baseline_file=baseline_file, workers=workers)
         except KeyboardInterrupt as exc:
             name = "SIGTERM" if str(exc) == "SIGTERM" else "Ctrl-C"
             with contextlib.suppress(Exception, KeyboardInterrupt):

@@ -474,7 +474,7 @@ def _cpu_watch(executor: Executor, plan: Plan, idle: LoopIdle | None = None) -> 
     None for an executor whose episodes play elsewhere (Ray) and for a plan whose models all
     run in this process (scripted, embedded): their calls wait for the CPU by nature, and no
     concurrency setting changes that."""
-    from agents._providers import uses_network
+    from agents import uses_network
 
     if getattr(executor, "plays_remotely", False):
         return None

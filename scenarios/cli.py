@@ -234,6 +234,16 @@ def report_cmd(
         Path | None,
         typer.Option(metavar="FILE", help="Another method's outputs (JSONL) to judge against."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="Processes that share the analysis (default: one per core for large runs, "
+            "else 1; the result is the same).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Recompute summary.json, report.md, report.html and plots from episodes.jsonl (or from
     the episodes in Inspect logs of telic tasks, see docs/inspect.md)."""
@@ -245,7 +255,7 @@ def report_cmd(
     elif len(paths) > 1 or out is not None:
         _exit(commands.fail("give one run folder (or Inspect logs, with --out)"))
     else:
-        _exit(commands.report_command(paths[0], baseline))
+        _exit(commands.report_command(paths[0], baseline, workers=workers))
 
 
 @app.command()

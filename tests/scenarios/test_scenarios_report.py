@@ -64,6 +64,13 @@ def test_report_is_a_pure_function_of_the_records(tmp_path: Path) -> None:
     assert run_cli(["report", str(out)]) == 0
     for name, data in first.items():
         assert (out / name).read_bytes() == data, name
+    # the analysis shared by worker processes writes the same files
+    for name in first:
+        (out / name).unlink()
+    assert run_cli(["report", str(out), "--workers", "2"]) == 0
+    for name, data in first.items():
+        assert (out / name).read_bytes() == data, name
+    assert run_cli(["report", str(out), "--workers", "0"]) == 2
     summary = json.loads(first["summary.json"])
     assert summary["personalization"] is None and summary["context"] == []
     assert {r["model"] for r in summary["analysis"]["gd"]} == {"scripted:oracle", "scripted:lazy"}

@@ -12,7 +12,7 @@ import pytest
 from conftest import write_scenario
 
 import scenarios._saturation as saturation
-from agents._providers import uses_network
+from agents import uses_network
 from agents.testing import FakeProviderServer
 from scenarios import run_scenario
 from scenarios._saturation import CpuWatch, LoopIdle, Reading, busy_shares, saturation_note
