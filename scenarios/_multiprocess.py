@@ -353,19 +353,22 @@ class ProcessExecutor:
 
 
 def cpu_warning(concurrency: int, workers: int) -> str | None:
-    """A note for runs that ask one process for more calls in flight than it can usually feed
-    (about 64 episodes per core at sub-second latencies), or None."""
+    """A note, before the run, for runs that ask one process for more calls in flight than it
+    can feed when calls return in a fifth of a second (:data:`PER_PROCESS_IN_FLIGHT`), or None.
+    The run also measures whether its CPU sets the pace as it plays (scenarios._saturation)."""
     cores = os.cpu_count() or 1
     if workers > 1 or concurrency <= PER_PROCESS_IN_FLIGHT or cores < 2:
         return None
     return (
         f"{concurrency} episodes in flight in one process: above about {PER_PROCESS_IN_FLIGHT} "
         "the runner's own CPU (requests, replies, env steps) can become the limit when calls "
-        f"are fast. This machine has {cores} cores; add --workers {cores} to use them all."
+        "return in well under a second (the run says so if it happens). This machine has "
+        f"{cores} cores; add --workers {cores} to use them all."
     )
 
 
-#: In-flight episodes one process keeps fed at sub-second call latencies (benchmarks/bench_speed).
-PER_PROCESS_IN_FLIGHT = 64
+#: In-flight episodes one process keeps fed when calls take 200 ms (about 1 ms of the runner's
+#: CPU per call: benchmarks/bench_speed, BENCHMARKS.md); slower calls leave room for more.
+PER_PROCESS_IN_FLIGHT = 256
 
 __all__ = ["ProcessExecutor", "cpu_warning", "remote_error", "share_limits", "worker_count"]

@@ -24,6 +24,8 @@ class RunProgress:
         self._task: Any = None
 
     def __enter__(self) -> RunProgress:
+        if self._enabled is False:  # (rich is not even imported)
+            return self
         from rich.console import Console
 
         console = Console(stderr=True)

@@ -111,11 +111,12 @@ def test_a_remote_failure_is_recorded_as_a_local_one() -> None:
 def test_the_cpu_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("os.cpu_count", lambda: 4)
     assert cpu_warning(8, 1) is None
-    assert cpu_warning(256, 4) is None
-    note = cpu_warning(256, 1)
+    assert cpu_warning(256, 1) is None  # one process feeds that many at 200 ms a call
+    assert cpu_warning(512, 4) is None
+    note = cpu_warning(512, 1)
     assert note is not None and "--workers 4" in note
     monkeypatch.setattr("os.cpu_count", lambda: 1)
-    assert cpu_warning(256, 1) is None
+    assert cpu_warning(512, 1) is None
 
 
 def test_workers_with_ray_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
