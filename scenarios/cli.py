@@ -268,8 +268,10 @@ def validate(
     cost_limit: CostLimitOpt = None,
 ) -> None:
     """Check a scenario and estimate its episodes, model calls, tokens and cost (dry run)."""
-    _exit(
-        commands.validate_command(
+    from scenarios.quick import one_blas_thread
+
+    with one_blas_thread():
+        code = commands.validate_command(
             scenario,
             models=model,
             model_options=model_option,
@@ -277,7 +279,7 @@ def validate(
             prices=prices,
             cost_limit=cost_limit,
         )
-    )
+    _exit(code)
 
 
 @app.command("scenarios")

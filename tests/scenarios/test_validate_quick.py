@@ -129,3 +129,42 @@ def test_quick_validate_pauses_the_collector_and_restores_it(
     finally:
         gc.enable()
     capsys.readouterr()
+
+
+_BLAS_PROBE = """
+import json, os, sys
+from scenarios.quick import one_blas_thread
+with one_blas_thread():
+    inside = os.environ.get("OPENBLAS_NUM_THREADS")
+    import numpy
+    from threadpoolctl import threadpool_info
+    threads = [p["num_threads"] for p in threadpool_info() if p.get("internal_api") == "openblas"]
+print(json.dumps({"inside": inside, "after": os.environ.get("OPENBLAS_NUM_THREADS"),
+                  "threads": threads}))
+"""
+
+
+def _blas_probe(env: dict[str, str]) -> dict[str, object]:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _BLAS_PROBE],
+        env={k: v for k, v in {**os.environ, **env}.items() if v != "<unset>"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_validate_starts_numpy_with_one_blas_thread_and_leaves_no_trace() -> None:
+    got = _blas_probe({"OPENBLAS_NUM_THREADS": "<unset>"})
+    assert got["inside"] == "1" and got["after"] is None
+    assert got["threads"] in ([], [1])  # [] where numpy's BLAS is not OpenBLAS
+
+
+def test_validate_keeps_a_blas_size_the_user_set() -> None:
+    got = _blas_probe({"OPENBLAS_NUM_THREADS": "2"})
+    assert got["inside"] == "2" and got["after"] == "2"
