@@ -121,19 +121,26 @@ def _always_saturated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(saturation, "FULL_FRACTION", 0.0)
 
 
+def _cli_run_against_a_fake(tmp_path: Path, *options: str) -> None:
+    """``telic run`` of an OpenAI-compatible model on the fake server (stats: ``run_scenario``)."""
+    with FakeProviderServer(latency_s=0.02) as server:
+        model = {"spec": "openai-compatible:fake", "options": {"base_url": server.openai_base_url}}
+        scenario = _scenario(tmp_path, [model])
+        out = tmp_path / "cli"
+        common = ["run", str(scenario), "--out", str(out), "--no-report", "--no-progress"]
+        assert run_cli([*common, *options]) == 0
+
+
 def test_a_run_prints_the_note_once_and_keeps_it_in_its_stats(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _always_saturated(monkeypatch)
     with FakeProviderServer(latency_s=0.02) as server:
         model = {"spec": "openai-compatible:fake", "options": {"base_url": server.openai_base_url}}
-        scenario = _scenario(tmp_path, [model])
-        stats = run_scenario(scenario, tmp_path / "api")
-        assert len(stats.warnings) == 1 and "event loop was busy" in stats.warnings[0]
-        capsys.readouterr()
-        out = tmp_path / "cli"
-        assert run_cli(["run", str(scenario), "--out", str(out), "--no-report",
-                        "--no-progress"]) == 0  # fmt: skip
+        stats = run_scenario(_scenario(tmp_path, [model]), tmp_path / "api")
+    assert len(stats.warnings) == 1 and "event loop was busy" in stats.warnings[0]
+    capsys.readouterr()
+    _cli_run_against_a_fake(tmp_path)
     err = capsys.readouterr().err
     assert err.count("warning: telic's event loop was busy") == 1
 
@@ -142,12 +149,7 @@ def test_a_run_with_workers_reads_the_workers_loops(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _always_saturated(monkeypatch)
-    with FakeProviderServer(latency_s=0.02) as server:
-        model = {"spec": "openai-compatible:fake", "options": {"base_url": server.openai_base_url}}
-        scenario = _scenario(tmp_path, [model])
-        out = tmp_path / "out"
-        assert run_cli(["run", str(scenario), "--out", str(out), "--no-report",
-                        "--no-progress", "--workers", "2"]) == 0  # fmt: skip
+    _cli_run_against_a_fake(tmp_path, "--workers", "2")
     err = capsys.readouterr().err
     assert err.count("warning: telic's 2 worker processes were (on average) busy") == 1
 
