@@ -483,8 +483,6 @@ def _cpu_watch(executor: Executor, plan: Plan, idle: LoopIdle | None = None) -> 
             return None
     except TelicError:  # a spec only a plugin (not imported here) knows: watch anyway
         pass
-    if idle is not None and not callable(getattr(executor, "worker_busy", None)):
-        idle.install()
     return CpuWatch(reader_for(executor, idle), workers=int(getattr(executor, "workers", 1) or 1))
 
 

@@ -42,19 +42,20 @@ spent waiting), or None when unknown."""
 
 @dataclass(frozen=True)
 class Reading:
-    """One reading: wall clock, CPU seconds of each playing process, episodes finished."""
+    """One reading: wall clock, busy seconds of each playing process (:data:`CpuReader`),
+    episodes finished."""
 
     wall: float
-    cpu: tuple[float, ...]
+    busy: tuple[float, ...]
     finished: int
 
 
 def busy_shares(before: Reading, after: Reading) -> list[float]:
-    """Each playing process's CPU seconds over the wall seconds between two readings."""
+    """Each playing process's busy seconds over the wall seconds between two readings."""
     wall = after.wall - before.wall
-    if wall <= 0 or len(before.cpu) != len(after.cpu):
+    if wall <= 0 or len(before.busy) != len(after.busy):
         return []
-    return [max(0.0, b - a) / wall for a, b in zip(before.cpu, after.cpu, strict=True)]
+    return [max(0.0, b - a) / wall for a, b in zip(before.busy, after.busy, strict=True)]
 
 
 def saturation_note(
@@ -164,11 +165,12 @@ class _TimedSelector:
 
 def reader_for(executor: Any, idle: LoopIdle | None = None) -> CpuReader:
     """The reader for an executor: its worker processes' busy time when it reports it
-    (``worker_busy``), else the event loop's (``idle``, installed), else the loop thread's CPU."""
+    (``worker_busy``), else this event loop's (``idle``, installed here), else, for a loop
+    without a selector, the loop thread's CPU."""
     workers = getattr(executor, "worker_busy", None)
     if callable(workers):
         return workers  # type: ignore[no-any-return]
-    if idle is not None and idle.busy_seconds() is not None:
+    if idle is not None and idle.install():
         return idle.busy_seconds
     return loop_thread_cpu
 
@@ -194,8 +196,8 @@ class CpuWatch:
         self.note: str | None = None
 
     def _read(self, finished: int) -> Reading | None:
-        cpu = self.reader()
-        return None if cpu is None else Reading(self.clock(), tuple(cpu), finished)
+        busy = self.reader()
+        return None if busy is None else Reading(self.clock(), tuple(busy), finished)
 
     async def watch(
         self,
