@@ -439,14 +439,8 @@ class CapabilityCollector:
             values, width, clusters, margins = slot
             if type(sample) is float and width is None and not self._ragged:
                 values.append(sample)  # the common case, first
-            elif (ragged := self._ragged.get(key)) is not None:
-                ragged.append(sample)
-            elif width is None and isinstance(sample, _SCALARS):
-                values.append(sample)
-            elif width is not None and not isinstance(sample, _SCALARS) and len(sample) == width:
-                values.extend(sample)
-            else:  # samples of mixed shapes: kept as they are (np.asarray decides)
-                self._ragged[key] = [*self._samples(key), sample]
+            else:
+                self._append(key, sample)
             clusters.extend(cluster)
             margins.append(margin)
 
@@ -457,7 +451,7 @@ class CapabilityCollector:
         return [tuple(values[i : i + width]) for i in range(0, len(values), width)]
 
     def _append(self, key: Key, sample: Sample) -> None:
-        """Add one more sample of ``key`` (already seen) as :meth:`add_completed` does."""
+        """Add one more sample of ``key`` (its slot made), in the shape its samples have."""
         values, width, _, _ = self._slots[key]
         if (ragged := self._ragged.get(key)) is not None:
             ragged.append(sample)
@@ -465,7 +459,7 @@ class CapabilityCollector:
             values.append(sample)
         elif width is not None and not isinstance(sample, _SCALARS) and len(sample) == width:
             values.extend(sample)
-        else:
+        else:  # samples of mixed shapes: kept as they are (np.asarray decides)
             self._ragged[key] = [*self._samples(key), sample]
 
     def parts(self) -> tuple[Any, ...]:
