@@ -582,8 +582,13 @@ def _plain_json(answer: Any) -> dict[str, Any] | None:
         return None
     if encoding is not None and encoding.strip().lower() not in (b"", b"identity"):
         return None
+    return _dict_of(answer.body)
+
+
+def _dict_of(body: bytes) -> dict[str, Any] | None:
+    """The JSON object ``body`` holds, or None when it holds no JSON object."""
     try:
-        data = json.loads(answer.body)
+        data = json.loads(body)
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
@@ -692,11 +697,7 @@ def _json_object(response: Any) -> dict[str, Any] | None:
     """The response's JSON object, or None when its body is not one."""
     if "json" not in response.headers.get("content-type", ""):
         return None
-    try:
-        data = json.loads(response.content)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
+    return _dict_of(response.content)
 
 
 def _legacy_response(completions: FastCompletions, response: Any) -> Any:
